@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and benchmarking ticketcache needs.
+# Idempotent: installs only what is missing; runs `apt-get update` at most once per call.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3
+  libmariadb-dev mariadb-server mariadb-client
+  libmongoc-dev libbson-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libboost-dev libhowardhinnant-date-dev tzdata
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node.js is the differential-test oracle (JSON.stringify, cron-parser). The machine image ships
+# Node 20; install Debian's only when no node exists at all (Debian's npm conflicts with nodesource's).
+if ! command -v node >/dev/null 2>&1; then
+  apt-get install -y -qq nodejs npm >/dev/null
+fi
+echo "bootstrap: all build and test packages present" >&2

@@ -1,0 +1,54 @@
+// The cache document, exactly as the seed's apps read it (SPEC §2; docs/data-compatibility.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "error/error.h"
+
+namespace tc {
+
+// JSON with object key order kept (the order JavaScript would give; see json/js_json.h).
+using Json = nlohmann::ordered_json;
+
+enum class PassListKind { kActive, kExpired };  // "passes" (GET /passes), "passes4" (v4 EXPIRED)
+
+struct PassEntry {
+  std::string pass_uuid;       // payload.uuid
+  int64_t timestamp = 0;       // unix seconds when this entry was (re)written
+  std::string status;          // payload.status
+  int free_ticket_status = 0;  // 0 or 1
+  Json payload;                // the pass object as returned
+  std::string payload_hash;    // lowercase hex MD5 of JSON.stringify(payload)
+};
+
+struct CacheDocument {
+  int64_t user_id = 0;
+  int64_t timestamp = 0;  // unix seconds of the last refresh
+  std::vector<PassEntry> passes;
+  std::vector<PassEntry> passes4;
+};
+
+// One created or changed pass, for the BytemarkTicketsLog collection.
+struct AuditEntry {
+  int64_t user_id = 0;
+  std::string pass_uuid;
+  PassListKind list = PassListKind::kActive;
+  bool created = true;  // "create" | "update"
+  std::string status;
+  Json payload;
+  std::string payload_hash;
+  int64_t timestamp = 0;
+};
+
+const char* PassListName(PassListKind list);  // "passes" | "passes4"
+
+// Document <-> JSON in the seed's field order: user_id, timestamp, passes, passes4.
+Json DocumentToJson(const CacheDocument& document);
+Result<CacheDocument> DocumentFromJson(const Json& json);  // kMalformed naming the bad field
+Json AuditEntryToJson(const AuditEntry& entry);
+
+}  // namespace tc

@@ -1,0 +1,92 @@
+// The cache store seam: documents, audit log, run history, per-user state and run locks
+// (SPEC §2, §4). SQLite, MySQL and MongoDB implement it; one conformance suite tests them all.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "document/cache_document.h"
+#include "error/error.h"
+
+namespace tc {
+
+struct CacheTimestamp {
+  int64_t user_id = 0;
+  int64_t timestamp = 0;
+};
+
+struct StoredDocument {
+  CacheDocument document;
+  int64_t version = 0;  // opaque compare-and-swap token of what was read
+};
+
+// How one user fared over recent runs (per-user failure memory).
+struct UserState {
+  int64_t user_id = 0;
+  int consecutive_failures = 0;
+  std::string last_error_class;   // ErrorClassName(), empty after a success
+  std::string last_error_message; // never contains a token
+  int64_t last_attempt_at = 0;    // unix seconds
+  int64_t next_attempt_at = 0;    // unix seconds; 0 = no backoff
+  std::string token_fingerprint;  // short one-way digest of the token; a change resets the backoff
+};
+
+struct RunRecord {
+  std::string run_id;
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;  // 0 while running
+  std::string status;          // running | ok | degraded | aborted | interrupted
+  std::string shard;           // "K/N" or empty
+  std::string summary_json;    // the run's summary object, as printed
+};
+
+class CacheStore {
+ public:
+  virtual ~CacheStore() = default;
+
+  // Creates tables/collections and indexes. Idempotent.
+  virtual Status Init() = 0;
+  // Cheap reachability check (readiness).
+  virtual Status Ping() = 0;
+
+  // Freshness of a page of users in ONE query: the timestamp of each existing document among
+  // `user_ids`. Users without a document are absent from the answer.
+  virtual Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> user_ids) = 0;
+
+  virtual Result<std::optional<StoredDocument>> Load(int64_t user_id) = 0;
+
+  // Atomically replaces the user's whole document and appends `audit`, only if the stored
+  // version is still `expected_version` (nullopt: only if no document exists). kConflict when
+  // another writer got there first (re-read, re-merge, retry); kStore on failure, and then the
+  // stored document is unchanged.
+  virtual Status Replace(const CacheDocument& document, std::optional<int64_t> expected_version,
+                         std::span<const AuditEntry> audit) = 0;
+
+  // Per-user failure memory.
+  virtual Result<std::vector<UserState>> LoadUserStates(std::span<const int64_t> user_ids) = 0;
+  virtual Status SaveUserStates(std::span<const UserState> states) = 0;
+  // Users with consecutive_failures > 0, most failures first.
+  virtual Result<std::vector<UserState>> FailingUsers(int limit) = 0;
+
+  // Run history.
+  virtual Status SaveRun(const RunRecord& run) = 0;  // insert or update by run_id
+  virtual Result<std::vector<RunRecord>> RecentRuns(int limit) = 0;  // newest first
+
+  // Run lock: one holder per name (e.g. "run" or "run-shard-2/4"). Succeeds when free, expired,
+  // or already held by `owner`; then holds it until `expires_at_ms`. Returns false when held by
+  // someone else.
+  virtual Result<bool> TryLock(const std::string& name, const std::string& owner,
+                               int64_t now_ms, int64_t expires_at_ms) = 0;
+  virtual Status Unlock(const std::string& name, const std::string& owner) = 0;
+};
+
+// Opens the store named by config.url (sqlite:PATH, mysql://…, mongodb://…).
+// kConfig for an unknown scheme, kStore when it cannot connect.
+Result<std::unique_ptr<CacheStore>> OpenCacheStore(const StoreConfig& config);
+
+}  // namespace tc

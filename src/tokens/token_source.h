@@ -1,0 +1,34 @@
+// The token source seam: who has a Bytemark token (SPEC §1.1). Implementations stream the portal's
+// `bytemark_tokens` table in keyset pages ordered by user_id; they never hold more than one page.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "error/error.h"
+
+namespace tc {
+
+struct UserToken {
+  int64_t user_id = 0;
+  std::string token;  // secret: never logged
+};
+
+class TokenSource {
+ public:
+  virtual ~TokenSource() = default;
+  // The next page: users with user_id > after_user_id, ascending, at most `limit` of them, each user
+  // once (the first non-blank token in table order wins), NULL and blank tokens skipped.
+  // An empty page means the end. kStore on failure.
+  virtual Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) = 0;
+  // The tokens of exactly these users (for `run --user`), same rules, ascending.
+  virtual Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) = 0;
+};
+
+// Opens the source named by config.url (sqlite:PATH or mysql://…). kConfig for an unknown scheme.
+Result<std::unique_ptr<TokenSource>> OpenTokenSource(const TokensConfig& config);
+
+}  // namespace tc
