@@ -5,14 +5,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "json/js_json.h"
 
 #include "error/error.h"
 
 namespace tc {
 
-// JSON with object key order kept (the order JavaScript would give; see json/js_json.h).
-using Json = nlohmann::ordered_json;
 
 enum class PassListKind { kActive, kExpired };  // "passes" (GET /passes), "passes4" (v4 EXPIRED)
 
