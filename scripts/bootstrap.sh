@@ -9,7 +9,7 @@ packages=(
   libmariadb-dev mariadb-server mariadb-client
   libmongoc-dev libbson-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libboost-dev libhowardhinnant-date-dev tzdata
+  libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
