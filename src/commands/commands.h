@@ -1,0 +1,28 @@
+// One function per subcommand; cli.cc maps the command line onto them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/job_setup.h"
+
+namespace tc {
+
+struct RunFlags {
+  std::vector<int64_t> users;
+  bool force = false;
+  bool dry_run = false;
+  std::string shard;         // "K/N" or empty
+  std::string metrics_file;  // empty: none
+};
+
+int RunCommand(const CommonOptions& common, const RunFlags& flags);
+int ServeCommand(const CommonOptions& common);
+int ShowCommand(const CommonOptions& common, int64_t user_id);
+int StatusCommand(const CommonOptions& common, bool json, int runs);
+int InitCommand(const CommonOptions& common, int64_t demo_users);
+int ConfigCommand(const CommonOptions& common);
+
+}  // namespace tc

@@ -1,0 +1,33 @@
+#include <iostream>
+
+#include "commands/commands.h"
+#include "log/log.h"
+#include "tokens/demo_portal.h"
+
+namespace tc {
+
+int InitCommand(const CommonOptions& common, int64_t demo_users) {
+  auto config = LoadJobConfig(common);
+  if (!config.ok()) return ReportStartupError("configuration", config.error());
+  if (demo_users > 0) {
+    // The portal's token table is never ours to create, except in the embedded demo database.
+    const std::string prefix = "sqlite:";
+    if (!config->tokens.url.starts_with(prefix)) {
+      return ReportStartupError(
+          "usage", MakeError(ErrorClass::kConfig,
+                             "--demo-users: tokens.url must be a sqlite: database"));
+    }
+    Status seeded = SeedDemoPortal(config->tokens.url.substr(prefix.size()), config->tokens.table,
+                                   demo_users);
+    if (!seeded.ok()) return ReportStartupError("demo portal", seeded.error());
+    LogInfo("demo portal seeded", {{"users", demo_users}});
+  }
+  auto store = OpenCacheStore(config->store);
+  if (!store.ok()) return ReportStartupError("cache store", store.error());
+  if (Status ready = (*store)->Init(); !ready.ok()) return ReportStartupError("init", ready.error());
+  LogInfo("store initialised", {{"cache_collection", config->store.cache_collection},
+                                {"log_collection", config->store.log_collection}});
+  return kExitOk;
+}
+
+}  // namespace tc

@@ -1,0 +1,34 @@
+// What every command needs before it can act: the effective configuration (file < env < flags),
+// logging set up with secrets registered for redaction, and the stores it names.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "error/error.h"
+#include "store/cache_store.h"
+#include "tokens/token_source.h"
+
+namespace tc {
+
+constexpr int kExitOk = 0;
+constexpr int kExitAborted = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitDegraded = 3;
+
+struct CommonOptions {
+  std::optional<std::string> config_file;
+  std::vector<std::pair<std::string, std::string>> overrides;  // "section.key" → value
+};
+
+// Loads the configuration and sets up logging. On error prints the message to stderr.
+Result<Config> LoadJobConfig(const CommonOptions& options);
+
+// Prints "ticketcache: <what>: <error>" to stderr; returns the exit code for the error class.
+int ReportStartupError(const std::string& what, const Error& error);
+
+}  // namespace tc

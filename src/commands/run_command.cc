@@ -1,0 +1,72 @@
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "bytemark/curl_transport.h"
+#include "clock/clock.h"
+#include "commands/commands.h"
+#include "engine/refresh_run.h"
+#include "log/log.h"
+#include "report/job_metrics.h"
+
+namespace tc {
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void RequestStop(int /*signal*/) { g_stop_requested.store(true); }
+
+}  // namespace
+
+int RunCommand(const CommonOptions& common, const RunFlags& flags) {
+  auto config = LoadJobConfig(common);
+  if (!config.ok()) return ReportStartupError("configuration", config.error());
+
+  RunRequest request;
+  request.only_users = flags.users;
+  request.force = flags.force;
+  request.dry_run = flags.dry_run;
+  if (!flags.shard.empty()) {
+    auto shard = ParseShard(flags.shard);
+    if (!shard.ok()) return ReportStartupError("usage", shard.error());
+    request.shard = *shard;
+  }
+
+  auto tokens = OpenTokenSource(config->tokens);
+  if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
+  auto store = OpenCacheStore(config->store);
+  if (!store.ok()) return ReportStartupError("cache store", store.error());
+
+  CurlTransportOptions transport_options;
+  transport_options.ca_path = config->bytemark.ca_path;
+  transport_options.max_connections = std::max(8, config->refresh.concurrency * 2);
+  CurlTransport transport(transport_options);
+  SystemClock clock;
+  JobMetrics metrics;
+
+  g_stop_requested = false;
+  std::signal(SIGTERM, RequestStop);
+  std::signal(SIGINT, RequestStop);
+
+  RunEnvironment env{*config, **tokens, **store, transport, clock, &metrics, &g_stop_requested};
+  const RunSummary summary = ExecuteRun(env, request);
+
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+
+  std::cout << summary.ToJson().dump() << std::endl;
+  if (!flags.metrics_file.empty() && !flags.dry_run) {
+    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
+      LogError("could not write metrics file", {{"error", written.error().message}});
+    }
+  }
+  LogInfo("run finished", {{"run_id", summary.run_id},
+                           {"status", RunStatusName(summary.status)},
+                           {"users_seen", summary.users_seen},
+                           {"failed", summary.failed},
+                           {"duration_ms", summary.finished_at_ms - summary.started_at_ms}});
+  return summary.ExitCode();
+}
+
+}  // namespace tc

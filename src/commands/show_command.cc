@@ -1,0 +1,23 @@
+#include <iostream>
+
+#include "commands/commands.h"
+
+namespace tc {
+
+int ShowCommand(const CommonOptions& common, int64_t user_id) {
+  auto config = LoadJobConfig(common);
+  if (!config.ok()) return ReportStartupError("configuration", config.error());
+  auto store = OpenCacheStore(config->store);
+  if (!store.ok()) return ReportStartupError("cache store", store.error());
+  auto loaded = (*store)->Load(user_id);
+  if (!loaded.ok()) return ReportStartupError("load", loaded.error());
+  if (!loaded->has_value()) {
+    std::cerr << "ticketcache: no cache document for user " << user_id << "\n";
+    return kExitAborted;
+  }
+  // Exactly the stored JSON text (JavaScript's JSON.stringify of the document).
+  std::cout << JsStringify(DocumentToJson((*loaded)->document)) << "\n";
+  return kExitOk;
+}
+
+}  // namespace tc

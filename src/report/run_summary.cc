@@ -1,0 +1,73 @@
+#include "report/run_summary.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace tc {
+
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk: return "ok";
+    case RunStatus::kDegraded: return "degraded";
+    case RunStatus::kAborted: return "aborted";
+    case RunStatus::kInterrupted: return "interrupted";
+  }
+  return "aborted";
+}
+
+std::string FormatIsoUtcMillis(int64_t unix_millis) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                     unix_millis % 1000);
+}
+
+Json RunSummary::ToJson() const {
+  Json out = Json::object();
+  out["run_id"] = run_id;
+  out["started_at"] = FormatIsoUtcMillis(started_at_ms);
+  out["finished_at"] = FormatIsoUtcMillis(finished_at_ms);
+  out["duration_ms"] = finished_at_ms - started_at_ms;
+  out["status"] = RunStatusName(status);
+  if (!abort_reason.empty()) out["reason"] = abort_reason;
+  if (!shard.empty()) out["shard"] = shard;
+  if (dry_run) out["dry_run"] = true;
+  out["users_seen"] = users_seen;
+  out["fresh"] = fresh;
+  out["built"] = built;
+  out["updated"] = updated;
+  out["unchanged"] = unchanged;
+  out["failed"] = failed;
+  out["skipped_backoff"] = skipped_backoff;
+  out["abandoned"] = abandoned;
+  if (dry_run) out["would_refresh"] = would_refresh;
+  out["api_requests"] = api_requests;
+  out["api_retries"] = api_retries;
+  out["passes_created"] = passes_created;
+  out["passes_changed"] = passes_changed;
+  out["free_tickets_added"] = free_tickets_added;
+  out["write_conflicts"] = write_conflicts;
+  out["breaker_opened"] = breaker_opened;
+  Json by_class = Json::object();
+  for (const auto& [name, count] : failures_by_class) by_class[name] = count;
+  out["failures_by_class"] = std::move(by_class);
+  return out;
+}
+
+int RunSummary::ExitCode() const {
+  switch (status) {
+    case RunStatus::kOk:
+    case RunStatus::kInterrupted:
+      return 0;
+    case RunStatus::kAborted:
+      return 1;
+    case RunStatus::kDegraded:
+      return 3;
+  }
+  return 1;
+}
+
+}  // namespace tc

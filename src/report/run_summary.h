@@ -1,0 +1,58 @@
+// The one JSON object a run prints on stdout when it ends (SPEC §1.5), and the exit code it maps to.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "json/js_json.h"
+
+namespace tc {
+
+enum class RunStatus { kOk, kDegraded, kAborted, kInterrupted };
+const char* RunStatusName(RunStatus status);  // "ok" | "degraded" | "aborted" | "interrupted"
+
+// Every user the run enumerated lands in exactly one of: fresh, built, updated, unchanged,
+// failed, skipped_backoff, abandoned (enumerated but not attempted because the run stopped early:
+// SIGTERM or the circuit breaker). Their sum is users_seen.
+struct RunSummary {
+  std::string run_id;
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;
+  RunStatus status = RunStatus::kOk;
+  std::string abort_reason;  // set when aborted/degraded; never contains a secret
+  std::string shard;         // "K/N" or empty
+  bool dry_run = false;
+
+  int64_t users_seen = 0;
+  int64_t fresh = 0;
+  int64_t built = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+  int64_t failed = 0;
+  int64_t skipped_backoff = 0;
+  int64_t abandoned = 0;
+  int64_t would_refresh = 0;  // dry run only
+
+  int64_t api_requests = 0;
+  int64_t api_retries = 0;
+  int64_t passes_created = 0;
+  int64_t passes_changed = 0;
+  int64_t free_tickets_added = 0;
+  int64_t write_conflicts = 0;  // compare-and-swap retries against a concurrent writer
+  int64_t breaker_opened = 0;
+  std::map<std::string, int64_t> failures_by_class;
+
+  int64_t OutcomeTotal() const {
+    return fresh + built + updated + unchanged + failed + skipped_backoff + abandoned +
+           would_refresh;
+  }
+  Json ToJson() const;
+  // SPEC §5: 0 completed (incl. interrupted), 1 aborted, 3 degraded.
+  int ExitCode() const;
+};
+
+// "2026-11-28T18:00:00.123Z"
+std::string FormatIsoUtcMillis(int64_t unix_millis);
+
+}  // namespace tc
