@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands/commands.h"
-#include "schedule/cron_schedule.h"
+#include "schedule/schedule_preview.h"
 
 namespace tc {
 
