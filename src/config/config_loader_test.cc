@@ -1,0 +1,409 @@
+#include "config/config_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tc {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+// A scratch directory with helpers to write files into it.
+class ConfigLoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("config_loader_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& content) {
+    std::filesystem::path path = dir_ / name;
+    std::ofstream(path) << content;
+    return path.string();
+  }
+
+  // Loads with `toml` as the file, plus env and overrides.
+  Result<Config> Load(const std::string& toml, std::map<std::string, std::string> env = {},
+                      std::vector<std::pair<std::string, std::string>> overrides = {}) {
+    ConfigSources sources;
+    sources.file = Write("ticketcache.toml", toml);
+    sources.env = std::move(env);
+    sources.overrides = std::move(overrides);
+    return LoadConfig(sources);
+  }
+
+  std::string LoadError(const std::string& toml, std::map<std::string, std::string> env = {},
+                        std::vector<std::pair<std::string, std::string>> overrides = {}) {
+    Result<Config> config = Load(toml, std::move(env), std::move(overrides));
+    EXPECT_FALSE(config.ok());
+    if (config.ok()) return "";
+    EXPECT_EQ(config.error().error_class, ErrorClass::kConfig);
+    return config.error().message;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigLoaderTest, DefaultsWithoutAnySource) {
+  Result<Config> config = LoadConfig(ConfigSources{});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->tokens.url, "sqlite:data/portal.db");
+  EXPECT_EQ(config->refresh.ttl, 60min);
+  EXPECT_EQ(config->refresh.concurrency, 32);
+  EXPECT_EQ(config->log.format, "json");
+}
+
+TEST_F(ConfigLoaderTest, ReadsEverySpecSection) {
+  Result<Config> config = Load(R"(
+[tokens]
+url = "mysql://portal@db.internal:3306/portal"
+table = "bytemark_tokens"
+[store]
+url = "mongodb://cache@mongo:27017/cache"
+cache_collection = "Cache"
+log_collection = "Log"
+[bytemark]
+customer_api = "https://api.example.test"
+page_size = 50
+timeout = "20s"
+connect_timeout = "2s"
+[refresh]
+ttl = "30m"
+refresh_ahead = "2m"
+concurrency = 8
+rate_limit = 12.5
+retries = 5
+free_product_uuids = ["a", "b"]
+[schedule]
+cron = "*/5 * * * *"
+timezone = "Europe/Paris"
+[server]
+listen = "0.0.0.0:9000"
+[log]
+level = "debug"
+format = "text"
+)");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->tokens.url, "mysql://portal@db.internal:3306/portal");
+  EXPECT_EQ(config->store.cache_collection, "Cache");
+  EXPECT_EQ(config->bytemark.page_size, 50);
+  EXPECT_EQ(config->bytemark.timeout, 20s);
+  EXPECT_EQ(config->refresh.ttl, 30min);
+  EXPECT_EQ(config->refresh.rate_limit, 12.5);
+  EXPECT_EQ(config->refresh.free_product_uuids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(config->schedule.timezone, "Europe/Paris");
+  EXPECT_EQ(config->server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(config->log.level, "debug");
+}
+
+TEST_F(ConfigLoaderTest, PrecedenceFileThenEnvThenOverrides) {
+  const std::string toml = R"(
+[refresh]
+concurrency = 4
+ttl = "30m"
+rate_limit = 10
+free_product_uuids = ["file"]
+[bytemark]
+customer_api = "http://file:1"
+)";
+  // File only.
+  Result<Config> file_only = Load(toml);
+  ASSERT_TRUE(file_only.ok()) << file_only.error().ToString();
+  EXPECT_EQ(file_only->refresh.concurrency, 4);
+
+  // Env beats file, for an int, a duration, a double, a list and a string.
+  std::map<std::string, std::string> env = {
+      {"TICKETCACHE_REFRESH_CONCURRENCY", "16"},
+      {"TICKETCACHE_REFRESH_TTL", "45m"},
+      {"TICKETCACHE_REFRESH_RATE_LIMIT", "2.5"},
+      {"TICKETCACHE_REFRESH_FREE_PRODUCT_UUIDS", " x, y ,,z "},
+      {"TICKETCACHE_BYTEMARK_CUSTOMER_API", "http://env:2"},
+      {"PATH", "/usr/bin"},                         // not ours: ignored
+      {"TICKETCACHE_TEST_MYSQL_URL", "mysql://x"},  // test harness: ignored
+  };
+  Result<Config> with_env = Load(toml, env);
+  ASSERT_TRUE(with_env.ok()) << with_env.error().ToString();
+  EXPECT_EQ(with_env->refresh.concurrency, 16);
+  EXPECT_EQ(with_env->refresh.ttl, 45min);
+  EXPECT_EQ(with_env->refresh.rate_limit, 2.5);
+  EXPECT_EQ(with_env->refresh.free_product_uuids, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(with_env->bytemark.customer_api, "http://env:2");
+
+  // Overrides beat env; a later override beats an earlier one.
+  Result<Config> with_flags = Load(toml, env,
+                                   {{"refresh.concurrency", "64"},
+                                    {"refresh.ttl", "50m"},
+                                    {"refresh.rate_limit", "0"},
+                                    {"bytemark.customer_api", "http://flag:3"},
+                                    {"refresh.concurrency", "65"}});
+  ASSERT_TRUE(with_flags.ok()) << with_flags.error().ToString();
+  EXPECT_EQ(with_flags->refresh.concurrency, 65);
+  EXPECT_EQ(with_flags->refresh.ttl, 50min);
+  EXPECT_EQ(with_flags->refresh.rate_limit, 0);
+  EXPECT_EQ(with_flags->bytemark.customer_api, "http://flag:3");
+  EXPECT_EQ(with_flags->refresh.free_product_uuids, (std::vector<std::string>{"x", "y", "z"}));
+}
+
+TEST_F(ConfigLoaderTest, UnknownKeyInFileNamesItAndSuggests) {
+  std::string message = LoadError("[refresh]\nconcurrenc = 3\n");
+  EXPECT_THAT(message, HasSubstr("unknown key 'refresh.concurrenc'"));
+  EXPECT_THAT(message, HasSubstr("line 2"));
+  EXPECT_THAT(message, HasSubstr("did you mean 'refresh.concurrency'"));
+}
+
+TEST_F(ConfigLoaderTest, UnknownSectionInFile) {
+  std::string message = LoadError("[refesh]\nttl = \"5m\"\n");
+  EXPECT_THAT(message, HasSubstr("unknown section [refesh]"));
+  EXPECT_THAT(message, HasSubstr("did you mean [refresh]"));
+  EXPECT_THAT(LoadError("verbose = true\n"), HasSubstr("unknown key 'verbose'"));
+  EXPECT_THAT(LoadError("refresh = 3\n"), HasSubstr("expected a [refresh] section"));
+}
+
+TEST_F(ConfigLoaderTest, UnknownEnvironmentVariable) {
+  std::string message = LoadError("", {{"TICKETCACHE_REFRESH_CONCURENCY", "3"}});
+  EXPECT_THAT(message, HasSubstr("unknown environment variable TICKETCACHE_REFRESH_CONCURENCY"));
+  EXPECT_THAT(message, HasSubstr("did you mean TICKETCACHE_REFRESH_CONCURRENCY"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_NOSECTION", "3"}}),
+              HasSubstr("unknown environment variable TICKETCACHE_NOSECTION"));
+}
+
+TEST_F(ConfigLoaderTest, UnknownOverrideKey) {
+  EXPECT_THAT(LoadError("", {}, {{"refresh.nope", "1"}}), HasSubstr("unknown key 'refresh.nope'"));
+}
+
+TEST_F(ConfigLoaderTest, InvalidToml) {
+  EXPECT_THAT(LoadError("[refresh\nttl = 3\n"), HasSubstr("invalid TOML"));
+}
+
+TEST_F(ConfigLoaderTest, MissingExplicitFile) {
+  ConfigSources sources;
+  sources.file = (dir_ / "absent.toml").string();
+  Result<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().error_class, ErrorClass::kConfig);
+  EXPECT_THAT(config.error().message, HasSubstr("absent.toml"));
+}
+
+TEST_F(ConfigLoaderTest, WrongTypesInFile) {
+  EXPECT_THAT(LoadError("[refresh]\nconcurrency = \"many\"\n"), HasSubstr("refresh.concurrency"));
+  EXPECT_THAT(LoadError("[refresh]\nconcurrency = \"many\"\n"),
+              HasSubstr("expected a whole number"));
+  EXPECT_THAT(LoadError("[refresh]\nconcurrency = 1.5\n"), HasSubstr("got a float"));
+  EXPECT_THAT(LoadError("[refresh]\nttl = 60\n"), HasSubstr("expected a duration string"));
+  EXPECT_THAT(LoadError("[refresh]\nrate_limit = \"fast\"\n"), HasSubstr("expected a number"));
+  EXPECT_THAT(LoadError("[refresh]\nfree_product_uuids = \"a\"\n"),
+              HasSubstr("expected an array of strings"));
+  EXPECT_THAT(LoadError("[refresh]\nfree_product_uuids = [1]\n"),
+              HasSubstr("expected an array of strings"));
+  EXPECT_THAT(LoadError("[log]\nlevel = 3\n"), HasSubstr("expected a string"));
+  EXPECT_THAT(LoadError("[refresh]\nconcurrency = 99999999999\n"), HasSubstr("out of range"));
+}
+
+TEST_F(ConfigLoaderTest, BadValuesNameTheKeyAndSource) {
+  EXPECT_THAT(LoadError("[refresh]\nconcurrency = 0\n"),
+              HasSubstr("refresh.concurrency (" + (dir_ / "ticketcache.toml").string() +
+                        " line 2): must be greater than zero"));
+  EXPECT_THAT(LoadError("[refresh]\nretries = -1\n"), HasSubstr("refresh.retries"));
+  EXPECT_THAT(LoadError("[refresh]\nrate_limit = -0.5\n"), HasSubstr("must be zero or more"));
+  EXPECT_THAT(LoadError("[refresh]\nbreaker_failure_ratio = 1.5\n"), HasSubstr("ratio"));
+  EXPECT_THAT(LoadError("[bytemark]\ncustomer_api = \"ftp://x\"\n"),
+              HasSubstr("bytemark.customer_api"));
+  EXPECT_THAT(LoadError("[tokens]\nurl = \"postgres://x/y\"\n"), HasSubstr("unsupported url"));
+  EXPECT_THAT(LoadError("[tokens]\nurl = \"mongodb://x/y\"\n"), HasSubstr("tokens.url"));
+  EXPECT_THAT(LoadError("[tokens]\ntable = \"x; drop table y\"\n"), HasSubstr("tokens.table"));
+  EXPECT_THAT(LoadError("[log]\nlevel = \"loud\"\n"), HasSubstr("unknown log level \"loud\""));
+  EXPECT_THAT(LoadError("[log]\nformat = \"xml\"\n"), HasSubstr("unknown log format"));
+  EXPECT_THAT(LoadError("[server]\nlisten = \"localhost\"\n"), HasSubstr("server.listen"));
+  EXPECT_THAT(LoadError("[server]\nlisten = \"localhost:70000\"\n"), HasSubstr("server.listen"));
+  EXPECT_THAT(LoadError("[schedule]\ncron = \"\"\n"), HasSubstr("schedule.cron"));
+}
+
+TEST_F(ConfigLoaderTest, BadEnvValuesNameKeyAndVariable) {
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_REFRESH_TTL", "6o m"}}),
+              HasSubstr("refresh.ttl (TICKETCACHE_REFRESH_TTL): bad duration \"6o m\""));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_REFRESH_CONCURRENCY", "12x"}}),
+              HasSubstr("refresh.concurrency (TICKETCACHE_REFRESH_CONCURRENCY): expected a whole "
+                        "number"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_REFRESH_CONCURRENCY", "0"}}),
+              HasSubstr("must be greater than zero"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_REFRESH_RATE_LIMIT", "nan"}}),
+              HasSubstr("refresh.rate_limit (TICKETCACHE_REFRESH_RATE_LIMIT)"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_BYTEMARK_MAX_RESPONSE_BYTES", "-1"}}),
+              HasSubstr("bytemark.max_response_bytes"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_LOG_FORMAT", "yaml"}}),
+              HasSubstr("log.format (TICKETCACHE_LOG_FORMAT)"));
+}
+
+TEST_F(ConfigLoaderTest, BadOverrideValues) {
+  EXPECT_THAT(LoadError("", {}, {{"refresh.concurrency", "-3"}}),
+              HasSubstr("refresh.concurrency (command line)"));
+  EXPECT_THAT(LoadError("", {}, {{"refresh.rate_limit", "abc"}}), HasSubstr("expected a number"));
+}
+
+TEST_F(ConfigLoaderTest, CrossKeyRules) {
+  EXPECT_THAT(LoadError("[refresh]\nttl = \"5m\"\nrefresh_ahead = \"5m\"\n"),
+              HasSubstr("refresh.refresh_ahead (5m) must be shorter than refresh.ttl (5m)"));
+  EXPECT_THAT(LoadError("[refresh]\nretry_base_delay = \"2s\"\nretry_max_delay = \"1s\"\n"),
+              HasSubstr("refresh.retry_max_delay"));
+  EXPECT_THAT(LoadError("[refresh]\nbreaker_window = 10\nbreaker_min_calls = 11\n"),
+              HasSubstr("refresh.breaker_min_calls"));
+  EXPECT_THAT(LoadError("[refresh]\nuser_backoff_base = \"2d\"\nuser_backoff_max = \"1d\"\n"),
+              HasSubstr("refresh.user_backoff_max"));
+  EXPECT_THAT(LoadError("[bytemark]\ntimeout = \"1s\"\nconnect_timeout = \"2s\"\n"),
+              HasSubstr("bytemark.connect_timeout"));
+}
+
+TEST_F(ConfigLoaderTest, PasswordInFileIsRejected) {
+  std::string message = LoadError("[store]\npassword = \"hunter2-secret\"\n");
+  EXPECT_THAT(message, HasSubstr("store.password"));
+  EXPECT_THAT(message, HasSubstr("TICKETCACHE_STORE_PASSWORD"));
+  EXPECT_THAT(message, HasSubstr("store.password_file"));
+  EXPECT_THAT(message, Not(HasSubstr("hunter2-secret")));
+}
+
+TEST_F(ConfigLoaderTest, PasswordOverrideIsRejected) {
+  std::string message = LoadError("", {}, {{"tokens.password", "hunter2-secret"}});
+  EXPECT_THAT(message, HasSubstr("tokens.password (command line)"));
+  EXPECT_THAT(message, Not(HasSubstr("hunter2-secret")));
+}
+
+TEST_F(ConfigLoaderTest, PasswordFromEnvironment) {
+  Result<Config> config = Load("", {{"TICKETCACHE_TOKENS_PASSWORD", "env-secret"},
+                                    {"TICKETCACHE_STORE_PASSWORD", "store-secret"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->tokens.password, "env-secret");
+  EXPECT_EQ(config->store.password, "store-secret");
+}
+
+TEST_F(ConfigLoaderTest, PasswordFromFileKeyTrimsTrailingNewline) {
+  std::string secret_path = Write("secret", "file-secret\n");
+  Result<Config> config = Load("[tokens]\npassword_file = \"" + secret_path + "\"\n",
+                               {{"TICKETCACHE_STORE_PASSWORD_FILE", secret_path}},
+                               {{"tokens.password_file", secret_path}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->tokens.password, "file-secret");
+  EXPECT_EQ(config->store.password, "file-secret");
+}
+
+TEST_F(ConfigLoaderTest, PasswordFileMissingOrEmpty) {
+  std::string missing = (dir_ / "nope").string();
+  std::string message = LoadError("[store]\npassword_file = \"" + missing + "\"\n");
+  EXPECT_THAT(message, HasSubstr("store.password_file"));
+  EXPECT_THAT(message, HasSubstr("cannot read password file"));
+  std::string empty = Write("empty", "\n");
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_TOKENS_PASSWORD_FILE", empty}}),
+              HasSubstr("tokens.password_file (TICKETCACHE_TOKENS_PASSWORD_FILE): password file"));
+}
+
+TEST_F(ConfigLoaderTest, PasswordAndPasswordFileTogetherInEnvironment) {
+  std::string secret_path = Write("secret", "x\n");
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_TOKENS_PASSWORD", "a"},
+                             {"TICKETCACHE_TOKENS_PASSWORD_FILE", secret_path}}),
+              HasSubstr("not both"));
+}
+
+TEST_F(ConfigLoaderTest, UrlPasswordAcceptedFromFileAndEnvButNotCommandLine) {
+  Result<Config> from_file = Load("[store]\nurl = \"mysql://u:pw-in-url@h:3306/db\"\n");
+  ASSERT_TRUE(from_file.ok()) << from_file.error().ToString();
+  Result<Config> from_env = Load("", {{"TICKETCACHE_TOKENS_URL", "mysql://u:pw-in-url@h/db"}});
+  ASSERT_TRUE(from_env.ok()) << from_env.error().ToString();
+  std::string message = LoadError("", {}, {{"store.url", "mongodb://u:pw-in-url@h/db"}});
+  EXPECT_THAT(message, HasSubstr("store.url (command line)"));
+  EXPECT_THAT(message, HasSubstr("TICKETCACHE_STORE_PASSWORD"));
+  EXPECT_THAT(message, Not(HasSubstr("pw-in-url")));
+  // A user without a password is fine on the command line.
+  Result<Config> user_only = Load("", {}, {{"store.url", "mysql://u@h/db"}});
+  EXPECT_TRUE(user_only.ok());
+}
+
+TEST_F(ConfigLoaderTest, BadUrlErrorDoesNotEchoItsPassword) {
+  std::string message = LoadError("[store]\nurl = \"postgres://u:pw-in-url@h/db\"\n");
+  EXPECT_THAT(message, HasSubstr("store.url"));
+  EXPECT_THAT(message, Not(HasSubstr("pw-in-url")));
+}
+
+TEST(ParseDurationTest, ValidForms) {
+  EXPECT_EQ(ParseDuration("90s").value(), 90s);
+  EXPECT_EQ(ParseDuration("5m").value(), 5min);
+  EXPECT_EQ(ParseDuration("1h").value(), 1h);
+  EXPECT_EQ(ParseDuration("250ms").value(), 250ms);
+  EXPECT_EQ(ParseDuration("1h30m").value(), 90min);
+  EXPECT_EQ(ParseDuration("1m30s500ms").value(), 90500ms);
+  EXPECT_EQ(ParseDuration("2d").value(), 48h);
+  EXPECT_EQ(ParseDuration("0s").value(), 0ms);
+  EXPECT_EQ(ParseDuration(" 10s ").value(), 10s);
+}
+
+TEST(ParseDurationTest, InvalidForms) {
+  for (const char* text : {"", " ", "10", "s", "6o m", "1.5s", "-5s", "5 m", "5x", "5mm",
+                           "99999999999999999999s", "9223372036854775807h", "1h-"}) {
+    Result<milliseconds> parsed = ParseDuration(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().error_class, ErrorClass::kConfig);
+    EXPECT_THAT(parsed.error().message, HasSubstr("bad duration"));
+  }
+}
+
+TEST(FormatDurationTest, RoundTrips) {
+  for (milliseconds value :
+       std::initializer_list<milliseconds>{0ms, 250ms, 1s, 90s, 5min, 60min, 90min, 24h, 90500ms}) {
+    EXPECT_EQ(ParseDuration(FormatDuration(value)).value(), value) << FormatDuration(value);
+  }
+  EXPECT_EQ(FormatDuration(90min), "1h30m");
+  EXPECT_EQ(FormatDuration(250ms), "250ms");
+}
+
+TEST(RedactUrlPasswordTest, Forms) {
+  EXPECT_EQ(RedactUrlPassword("mysql://u:pw@h:3306/db"), "mysql://u:<redacted>@h:3306/db");
+  EXPECT_EQ(RedactUrlPassword("mongodb://u:p@ss/w@h1,h2/db?x=1"),
+            "mongodb://u:<redacted>@h1,h2/db?x=1");
+  EXPECT_EQ(RedactUrlPassword("mysql://u@h/db"), "mysql://u@h/db");
+  EXPECT_EQ(RedactUrlPassword("sqlite:data/x.db"), "sqlite:data/x.db");
+  // An '@' in the path is taken for the end of user info: over-redacting is the safe mistake.
+  EXPECT_EQ(RedactUrlPassword("http://h:80/a@b"), "http://h:<redacted>@b");
+}
+
+TEST_F(ConfigLoaderTest, RenderedConfigRedactsEverySecret) {
+  std::string secret_path = Write("secret", "store-file-secret\n");
+  Result<Config> config = Load(
+      "[tokens]\nurl = \"mysql://u:url-secret-1@h/portal\"\n"
+      "[store]\nurl = \"mongodb://c:url-secret-2@m/cache\"\n"
+      "password_file = \"" +
+          secret_path + "\"\n",
+      {{"TICKETCACHE_TOKENS_PASSWORD", "env-secret-3"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  std::string text = RenderRedactedConfig(*config);
+  for (const char* secret : {"url-secret-1", "url-secret-2", "store-file-secret", "env-secret-3"}) {
+    EXPECT_THAT(text, Not(HasSubstr(secret)));
+  }
+  EXPECT_THAT(text, HasSubstr("url = \"mysql://u:<redacted>@h/portal\""));
+  EXPECT_THAT(text, HasSubstr("password = \"<redacted>\""));
+  EXPECT_THAT(text, HasSubstr("[refresh]\nttl = \"1h\""));
+}
+
+TEST_F(ConfigLoaderTest, RenderedConfigReadsBackToTheSameConfig) {
+  Result<Config> config = Load(
+      "[refresh]\nconcurrency = 7\nrate_limit = 2.5\n"
+      "free_product_uuids = [\"a\", \"b\\\"c\"]\n"
+      "[log]\nformat = \"text\"\n");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  // Without secrets, the rendering is a valid config file that loads to the same values.
+  std::string text = RenderRedactedConfig(*config);
+  Result<Config> again = Load(text);
+  ASSERT_TRUE(again.ok()) << again.error().ToString() << "\n" << text;
+  EXPECT_EQ(RenderRedactedConfig(*again), text);
+  EXPECT_EQ(again->refresh.free_product_uuids, (std::vector<std::string>{"a", "b\"c"}));
+}
+
+}  // namespace
+}  // namespace tc
