@@ -1,0 +1,69 @@
+// The embedded default cache store (`store.url = sqlite:PATH`): documents, audit log, run history,
+// per-user state and run locks in one SQLite file, in WAL mode. Schema: docs/stores.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "store/cache_store.h"
+
+namespace tc {
+
+class SqliteConnection;  // one sqlite3 handle and its prepared statements
+
+// Thread-safe: each call borrows a connection from a pool (one per concurrently calling thread,
+// so readers run in parallel under WAL); writers in this process take turns on a mutex, writers in
+// other processes are waited for (busy timeout), and compare-and-swap catches lost updates.
+// A document is stored as the text JsStringify(DocumentToJson(doc)), so its bytes are exactly what
+// the seed's JavaScript would write.
+class SqliteCacheStore final : public CacheStore {
+ public:
+  // Opens (creating) the file at `path`, creating its directory if missing; the tables are created
+  // by Init(). kConfig when a collection name in `config` is not a plain identifier, kStore when
+  // the file cannot be opened.
+  static Result<std::unique_ptr<SqliteCacheStore>> Open(const std::string& path,
+                                                        const StoreConfig& config);
+  ~SqliteCacheStore() override;
+
+  Status Init() override;
+  Status Ping() override;
+  Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> user_ids) override;
+  Result<std::optional<StoredDocument>> Load(int64_t user_id) override;
+  Status Replace(const CacheDocument& document, std::optional<int64_t> expected_version,
+                 std::span<const AuditEntry> audit) override;
+  Result<std::vector<UserState>> LoadUserStates(std::span<const int64_t> user_ids) override;
+  Status SaveUserStates(std::span<const UserState> states) override;
+  Result<std::vector<UserState>> FailingUsers(int limit) override;
+  Status SaveRun(const RunRecord& run) override;
+  Result<std::vector<RunRecord>> RecentRuns(int limit) override;
+  Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
+                       int64_t expires_at_ms) override;
+  Status Unlock(const std::string& name, const std::string& owner) override;
+
+  // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
+  Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
+
+ private:
+  class Lease;
+
+  SqliteCacheStore(std::string path, std::string cache_table, std::string log_table);
+  Result<Lease> Acquire();
+  void Release(std::unique_ptr<SqliteConnection> connection);
+
+  const std::string path_;
+  const std::string cache_table_;  // quoted identifiers
+  const std::string log_table_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by pool_mutex_
+  // Held for every write: threads of this process queue here instead of spinning in SQLite's
+  // busy handler.
+  std::mutex write_mutex_;
+};
+
+}  // namespace tc

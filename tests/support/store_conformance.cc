@@ -1,0 +1,41 @@
+#include "support/store_conformance.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/sqlite_cache_store.h"
+
+namespace tc::testing {
+
+StoreFactory SqliteStoreFactory() {
+  return StoreFactory{"sqlite", []() -> std::variant<StoreUnderTest, std::string> {
+                        std::string dir = ::testing::TempDir() + "tc_store_XXXXXX";
+                        if (mkdtemp(dir.data()) == nullptr)
+                          return std::string("cannot create a temporary directory");
+                        const std::string path = dir + "/cache.db";
+                        StoreConfig config;
+                        config.url = "sqlite:" + path;
+                        auto store = SqliteCacheStore::Open(path, config);
+                        if (!store.ok())
+                          return "cannot open " + path + ": " + store.error().ToString();
+                        SqliteCacheStore* sqlite = store->get();
+                        StoreUnderTest under_test;
+                        under_test.store = std::move(store).value();
+                        under_test.audit_log = [sqlite](int64_t user_id) {
+                          return sqlite->AuditLog(user_id);
+                        };
+                        under_test.open_another = [config]() { return OpenCacheStore(config); };
+                        under_test.drop = [dir]() { std::filesystem::remove_all(dir); };
+                        return under_test;
+                      }};
+}
+
+std::vector<StoreFactory> CacheStoreFactories() {
+  return {
+      SqliteStoreFactory(),
+  };
+}
+
+}  // namespace tc::testing
