@@ -1,0 +1,49 @@
+// The two Bytemark pass-list endpoints (SPEC §3): where a page lives and what its answer means.
+// Pure functions: no I/O, no clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bytemark/http_transport.h"
+#include "document/cache_document.h"
+#include "error/error.h"
+#include "json/js_json.h"
+
+namespace tc {
+
+// kActive:  base + "/passes?per_page=P&page=N"
+// kExpired: base + "/v4.0/passes?status=EXPIRED&per_page=P&page=N"
+// Trailing '/' on base is tolerated.
+std::string PassPageUrl(std::string_view base, PassListKind list, int per_page, int page);
+
+struct PassPage {
+  std::vector<Json> passes;  // each a JSON object, key order and number text as the API sent them
+  bool has_next = false;
+};
+
+// Reads one page answer:
+// - 200 with {"errors":[],"data":{"passes":[{...}...],"pagination":{"next":...}}} is a page;
+//   "errors" may be absent or empty (a non-empty list is malformed). There is a next page while
+//   `next` is truthy in the JavaScript sense (non-empty string, true, non-zero number, any object
+//   or array); null, false, "", 0, a missing `next` or a missing `pagination` end the list.
+// - 401/403 → kRejectedToken; 429 → kRateLimited with retry_after from Retry-After
+//   (delta-seconds, or an HTTP-date relative to now_unix_seconds; absent or unreadable →
+//   nullopt); 5xx → kTransient.
+// - Anything else (other statuses, a body that is not JSON or not of that shape) → kMalformed with
+//   a short message that never quotes the body.
+Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds);
+
+// Retry-After as a wait from now: delta-seconds or an HTTP-date (any of the three formats HTTP
+// allows); a date in the past is a zero wait. nullopt when unreadable.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         int64_t now_unix_seconds);
+
+// JavaScript truthiness of a JSON value (Boolean(value) in JS).
+bool IsJsTruthy(const Json& value);
+
+}  // namespace tc

@@ -1,0 +1,272 @@
+#include "bytemark/curl_transport.h"
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+#include <utility>
+
+namespace tc {
+namespace {
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// libcurl's result codes grouped into the classes the engine decides on.
+ErrorClass ClassOf(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorClass::kTimeout;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_PROXY:
+      return ErrorClass::kNetwork;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_QUIC_CONNECT_ERROR:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_AGAIN:
+      return ErrorClass::kTransient;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_FILESIZE_EXCEEDED:
+    case CURLE_WRITE_ERROR:
+      return ErrorClass::kMalformed;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return ErrorClass::kConfig;
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+      return ErrorClass::kInternal;
+    default:
+      return ErrorClass::kNetwork;
+  }
+}
+
+}  // namespace
+
+struct CurlTransport::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpRequest request;
+  HttpCallback done;
+  std::string body;
+  bool oversized = false;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() { curl_slist_free_all(headers); }
+
+  // CURLOPT_WRITEFUNCTION. Returning fewer bytes than given makes libcurl abort the transfer
+  // (CURLE_WRITE_ERROR): that is how the response size cap stops a too large body early.
+  static size_t OnBody(char* data, size_t size, size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const size_t bytes = size * count;
+    const auto limit =
+        static_cast<size_t>(std::max<int64_t>(transfer->request.max_response_bytes, 0));
+    if (transfer->body.size() + bytes > limit) {
+      transfer->oversized = true;
+      return 0;
+    }
+    transfer->body.append(data, bytes);
+    return bytes;
+  }
+};
+
+CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
+  InitCurlOnce();
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
+}
+
+CurlTransport::~CurlTransport() {
+  for (auto& [raw, transfer] : in_flight_) {
+    curl_multi_remove_handle(multi_, transfer->easy);
+    curl_easy_cleanup(transfer->easy);
+  }
+  for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+CURL* CurlTransport::TakeEasyHandle() {
+  if (idle_handles_.empty()) return curl_easy_init();
+  CURL* easy = idle_handles_.back();
+  idle_handles_.pop_back();
+  curl_easy_reset(easy);  // forgets the options, keeps the session caches
+  return easy;
+}
+
+void CurlTransport::ReleaseEasyHandle(CURL* easy) {
+  if (idle_handles_.size() < static_cast<size_t>(std::max(options_.max_connections, 1L))) {
+    idle_handles_.push_back(easy);
+  } else {
+    curl_easy_cleanup(easy);
+  }
+}
+
+Status CurlTransport::Configure(Transfer& transfer) {
+  CURL* easy = transfer.easy;
+  const HttpRequest& request = transfer.request;
+  CURLcode code = CURLE_OK;
+  auto set = [&code, easy](CURLoption option, auto value) {
+    if (code == CURLE_OK) code = curl_easy_setopt(easy, option, value);
+  };
+
+  set(CURLOPT_URL, request.url.c_str());
+  set(CURLOPT_PRIVATE, static_cast<void*>(&transfer));
+  set(CURLOPT_ERRORBUFFER, transfer.error_buffer);
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_NOSIGNAL, 1L);  // timeouts must not use signals in a threaded program
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_path.empty()) set(CURLOPT_CAINFO, options_.ca_path.c_str());
+  set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes (gzip, deflate, ...)
+  set(CURLOPT_TCP_KEEPALIVE, 1L);
+  set(CURLOPT_USERAGENT, "ticketcache/0.1");
+  set(CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
+  set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
+  // Rejects a declared Content-Length over the cap before any body byte arrives; the write
+  // callback covers chunked and compressed bodies.
+  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
+
+  if (request.method == "GET") {
+    set(CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "POST" || request.method == "PUT" || !request.body.empty()) {
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    set(CURLOPT_POSTFIELDS, request.body.c_str());
+    if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else {
+    set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  transfer.headers = curl_slist_append(transfer.headers, "Accept: application/json");
+  transfer.headers = curl_slist_append(transfer.headers, "Expect:");  // no 100-continue round trip
+  if (!request.body.empty()) {
+    transfer.headers = curl_slist_append(transfer.headers, "Content-Type: application/json");
+  }
+  if (!request.bearer_token.empty()) {
+    const std::string authorization = "Authorization: Bearer " + request.bearer_token;
+    transfer.headers = curl_slist_append(transfer.headers, authorization.c_str());  // copies
+  }
+  set(CURLOPT_HTTPHEADER, transfer.headers);
+
+  if (code != CURLE_OK) {
+    return MakeError(ClassOf(code), request.method + " " + request.url +
+                                        ": cannot set up the request: " + curl_easy_strerror(code));
+  }
+  return Status::Ok();
+}
+
+void CurlTransport::Start(HttpRequest request, HttpCallback done) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->request = std::move(request);
+  transfer->done = std::move(done);
+  transfer->easy = TakeEasyHandle();
+  if (transfer->easy == nullptr) {
+    failed_to_start_.push_back(
+        {std::move(transfer->done), MakeError(ErrorClass::kInternal, "curl_easy_init failed")});
+    return;
+  }
+  Status configured = Configure(*transfer);
+  if (configured.ok()) {
+    const CURLMcode added = curl_multi_add_handle(multi_, transfer->easy);
+    if (added != CURLM_OK) {
+      configured = MakeError(ErrorClass::kInternal,
+                             std::string("curl_multi_add_handle: ") + curl_multi_strerror(added));
+    }
+  }
+  if (!configured.ok()) {
+    ReleaseEasyHandle(transfer->easy);
+    failed_to_start_.push_back({std::move(transfer->done), configured.error()});
+    return;
+  }
+  Transfer* raw = transfer.get();
+  in_flight_.emplace(raw, std::move(transfer));
+}
+
+Result<HttpResponse> CurlTransport::ResultOf(Transfer& transfer, CURLcode code) {
+  long connects = 0;
+  curl_easy_getinfo(transfer.easy, CURLINFO_NUM_CONNECTS, &connects);
+  connections_opened_ += connects;
+
+  const HttpRequest& request = transfer.request;
+  if (transfer.oversized || code == CURLE_FILESIZE_EXCEEDED) {
+    return MakeError(ErrorClass::kMalformed,
+                     request.method + " " + request.url + ": response larger than " +
+                         std::to_string(request.max_response_bytes) + " bytes");
+  }
+  if (code != CURLE_OK) {
+    const char* reason =
+        transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
+    return MakeError(ClassOf(code), request.method + " " + request.url + ": " + reason);
+  }
+
+  HttpResponse response;
+  curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(transfer.body);
+  curl_header* retry_after = nullptr;
+  if (curl_easy_header(transfer.easy, "Retry-After", 0, CURLH_HEADER, -1, &retry_after) ==
+      CURLHE_OK) {
+    response.retry_after = retry_after->value;
+  }
+  return response;
+}
+
+void CurlTransport::CollectFinished(std::vector<Finished>& finished) {
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;  // `message` dies with remove_handle below
+    Transfer* raw = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+    auto node = in_flight_.extract(raw);
+    std::unique_ptr<Transfer> transfer = std::move(node.mapped());
+    Result<HttpResponse> result = ResultOf(*transfer, code);
+    curl_multi_remove_handle(multi_, easy);
+    ReleaseEasyHandle(easy);
+    finished.push_back({std::move(transfer->done), std::move(result)});
+  }
+}
+
+size_t CurlTransport::Drive(Duration max_wait) {
+  std::vector<Finished> finished = std::exchange(failed_to_start_, {});
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  CollectFinished(finished);
+  if (finished.empty()) {
+    const auto wait_ms = std::clamp<int64_t>(max_wait.count(), 0, INT_MAX);
+    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    curl_multi_perform(multi_, &running);
+    CollectFinished(finished);
+  }
+  // Callbacks run after libcurl's bookkeeping is done, so they may Start new requests.
+  for (Finished& one : finished) one.done(std::move(one.result));
+  return in_flight_.size() + failed_to_start_.size();
+}
+
+void CurlTransport::Wakeup() { curl_multi_wakeup(multi_); }
+
+}  // namespace tc
