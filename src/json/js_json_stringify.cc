@@ -1,0 +1,239 @@
+// JsStringify: JSON.stringify(value) byte for byte. Written by hand because neither nlohmann nor
+// any packaged library formats numbers as ECMAScript's Number::toString or orders keys as
+// OrdinaryOwnPropertyKeys does. Rules: docs/data-compatibility.md.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "json/js_json.h"
+
+namespace tc {
+namespace {
+
+constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53);
+
+// ECMAScript Number::toString(x) for a finite x (ES2023 §6.1.6.1.20): the shortest digits that
+// round-trip (std::to_chars gives them, with the same closest-value tie rule), laid out in
+// decimal when the exponent is in [-6, 21), else as d.ddde±n.
+void AppendNumber(double value, std::string& out) {
+  if (!std::isfinite(value)) {  // JSON.stringify(Infinity) and (NaN) are "null"
+    out += "null";
+    return;
+  }
+  if (value == 0) {  // covers -0, which JavaScript prints as "0"
+    out += '0';
+    return;
+  }
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
+  // Scientific form "d[.ddd]e±XX" with the shortest round-trip digits.
+  std::array<char, 32> buffer;
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                       std::chars_format::scientific);
+  const std::string_view scientific(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+  const std::size_t e = scientific.find('e');
+  std::array<char, 20> digits;
+  int k = 0;  // number of significant digits
+  for (char c : scientific.substr(0, e)) {
+    if (c != '.') digits[static_cast<std::size_t>(k++)] = c;
+  }
+  int exponent = 0;
+  const std::string_view exponent_text = scientific.substr(e + 1);  // "+XX" or "-XX"
+  std::from_chars(exponent_text.data() + 1, exponent_text.data() + exponent_text.size(), exponent);
+  if (exponent_text[0] == '-') exponent = -exponent;
+  const int n = exponent + 1;  // value = 0.digits × 10^n
+  const std::string_view d(digits.data(), static_cast<std::size_t>(k));
+
+  if (k <= n && n <= 21) {  // integer: digits then n-k zeros
+    out += d;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {  // decimal point inside the digits
+    out += d.substr(0, static_cast<std::size_t>(n));
+    out += '.';
+    out += d.substr(static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {  // 0.000ddd
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += d;
+  } else {  // exponent form: 1e+21, 1.5e-7
+    out += d[0];
+    if (k > 1) {
+      out += '.';
+      out += d.substr(1);
+    }
+    out += 'e';
+    out += n - 1 < 0 ? '-' : '+';
+    std::array<char, 8> exponent_digits;
+    const auto result = std::to_chars(
+        exponent_digits.data(), exponent_digits.data() + exponent_digits.size(), std::abs(n - 1));
+    out.append(exponent_digits.data(), result.ptr);
+  }
+}
+
+void AppendInteger(int64_t value, std::string& out) {
+  if (value > kMaxSafeInteger || value < -kMaxSafeInteger) {
+    AppendNumber(static_cast<double>(value), out);  // JavaScript would hold the rounded double
+    return;
+  }
+  std::array<char, 24> buffer;
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  out.append(buffer.data(), result.ptr);
+}
+
+void AppendUnsigned(uint64_t value, std::string& out) {
+  if (value > static_cast<uint64_t>(kMaxSafeInteger)) {
+    AppendNumber(static_cast<double>(value), out);
+    return;
+  }
+  AppendInteger(static_cast<int64_t>(value), out);
+}
+
+// QuoteJSONString: the short escapes, other controls as lowercase \u00xx, everything else raw.
+// Strings hold UTF-8 (ParseJsJson refuses lone surrogates), so bytes are copied through.
+void AppendString(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run_start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text.data() + run_start, text.size() - run_start);
+  out += '"';
+}
+
+// An ECMAScript array index: canonical decimal of an integer in [0, 2^32 - 2]. Objects list these
+// keys first, in ascending numeric order.
+bool ParseArrayIndex(std::string_view key, uint32_t& index) {
+  if (key.empty() || key.size() > 10) return false;
+  if (key.size() > 1 && key[0] == '0') return false;
+  uint64_t value = 0;
+  for (char c : key) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value > 4294967294u) return false;
+  index = static_cast<uint32_t>(value);
+  return true;
+}
+
+void AppendValue(const Json& value, std::string& out);
+
+void AppendMember(const std::string& key, const Json& value, bool& first, std::string& out) {
+  if (!first) out += ',';
+  first = false;
+  AppendString(key, out);
+  out += ':';
+  AppendValue(value, out);
+}
+
+void AppendObject(const Json& object, std::string& out) {
+  out += '{';
+  bool first = true;
+  // Most objects have no index-like key: then insertion order is JavaScript's order.
+  std::vector<std::pair<uint32_t, Json::const_iterator>> index_keys;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    uint32_t index = 0;
+    if (ParseArrayIndex(it.key(), index)) index_keys.emplace_back(index, it);
+  }
+  if (!index_keys.empty()) {
+    std::sort(index_keys.begin(), index_keys.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [index, it] : index_keys) AppendMember(it.key(), it.value(), first, out);
+  }
+  uint32_t unused = 0;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (index_keys.empty() || !ParseArrayIndex(it.key(), unused)) {
+      AppendMember(it.key(), it.value(), first, out);
+    }
+  }
+  out += '}';
+}
+
+void AppendValue(const Json& value, std::string& out) {
+  switch (value.type()) {
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+    case Json::value_t::binary:  // no JSON form; never produced by ParseJsJson
+      out += "null";
+      return;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::number_integer:
+      AppendInteger(value.get<int64_t>(), out);
+      return;
+    case Json::value_t::number_unsigned:
+      AppendUnsigned(value.get<uint64_t>(), out);
+      return;
+    case Json::value_t::number_float:
+      AppendNumber(value.get<double>(), out);
+      return;
+    case Json::value_t::string:
+      AppendString(value.get_ref<const std::string&>(), out);
+      return;
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const Json& element : value) {
+        if (!first) out += ',';
+        first = false;
+        AppendValue(element, out);
+      }
+      out += ']';
+      return;
+    }
+    case Json::value_t::object:
+      AppendObject(value, out);
+      return;
+  }
+}
+
+}  // namespace
+
+std::string JsStringify(const Json& value) {
+  std::string out;
+  out.reserve(1024);
+  AppendValue(value, out);
+  return out;
+}
+
+}  // namespace tc

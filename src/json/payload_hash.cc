@@ -1,0 +1,31 @@
+// Md5Hex and PayloadHash (SPEC §2 payload_hash), with OpenSSL's EVP MD5.
+#include <openssl/evp.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "json/js_json.h"
+
+namespace tc {
+
+std::string Md5Hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
+  unsigned int size = 0;
+  // EVP_Digest only fails on allocation failure or a broken provider; an empty hash then makes
+  // every pass look changed (audited again), never silently equal.
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_md5(), nullptr) != 1) {
+    return std::string();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(static_cast<std::size_t>(size) * 2, '0');
+  for (unsigned int i = 0; i < size; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+std::string PayloadHash(const Json& payload) { return Md5Hex(JsStringify(payload)); }
+
+}  // namespace tc
