@@ -1,0 +1,160 @@
+#include "report/job_metrics.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace tc {
+namespace {
+
+// Checks text against the Prometheus text exposition format (version 0.0.4): every sample line
+// is `name{label="value",...} value`, names and label names are valid, each family has one
+// HELP and one TYPE line before its samples, values are floats, histogram buckets are
+// cumulative and end with le="+Inf" equal to _count. Returns the problems found.
+std::vector<std::string> ExpositionProblems(const std::string& text,
+                                            std::map<std::string, double>* samples) {
+  std::vector<std::string> problems;
+  const std::regex help(R"(^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*$)");
+  const std::regex type(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  const std::regex sample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})? ([^ ]+)( -?[0-9]+)?$)");
+  std::map<std::string, std::string> types;
+  std::set<std::string> helped;
+  std::map<std::string, double> last_bucket;  // series without le → last cumulative value
+  std::istringstream lines(text);
+  std::string line;
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (std::regex_match(line, match, help)) {
+      if (!helped.insert(match[1]).second) problems.push_back("duplicate HELP: " + line);
+      continue;
+    }
+    if (std::regex_match(line, match, type)) {
+      if (types.count(match[1])) problems.push_back("duplicate TYPE: " + line);
+      types[match[1]] = match[2];
+      continue;
+    }
+    if (line[0] == '#') continue;
+    if (!std::regex_match(line, match, sample)) {
+      problems.push_back("bad sample line: " + line);
+      continue;
+    }
+    std::string name = match[1];
+    const std::string labels = match[3];
+    const std::string value_text = match[5];
+    char* end = nullptr;
+    const double value = std::strtod(value_text.c_str(), &end);
+    if (end == value_text.c_str() || *end != '\0') {
+      if (value_text != "+Inf" && value_text != "-Inf" && value_text != "NaN") {
+        problems.push_back("bad value: " + line);
+      }
+    }
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string s(suffix);
+      if (name.size() > s.size() && name.ends_with(s) &&
+          types.count(name.substr(0, name.size() - s.size()))) {
+        family = name.substr(0, name.size() - s.size());
+      }
+    }
+    if (!types.count(family)) problems.push_back("sample before its TYPE: " + line);
+    if (!helped.count(family)) problems.push_back("sample without HELP: " + line);
+    if (name.ends_with("_bucket")) {
+      const auto le_pos = labels.find("le=\"");
+      if (le_pos == std::string::npos) {
+        problems.push_back("bucket without le: " + line);
+      } else {
+        std::string series = family + "{" + labels.substr(0, le_pos) + "}";
+        if (last_bucket.count(series) && value < last_bucket[series]) {
+          problems.push_back("buckets not cumulative: " + line);
+        }
+        last_bucket[series] = value;
+        if (labels.find("le=\"+Inf\"") != std::string::npos) (*samples)[series + "+Inf"] = value;
+      }
+    }
+    if (name.ends_with("_count") && types[family] == "histogram") {
+      std::string series = family + "{" + labels + (labels.empty() ? "" : ",") + "}";
+      (*samples)[series + "count"] = value;
+    }
+    (*samples)[name + "{" + labels + "}"] = value;
+  }
+  return problems;
+}
+
+TEST(JobMetricsTest, OutputFollowsTheExpositionFormat) {
+  JobMetrics metrics;
+  metrics.ObserveApiRequest("passes", "200", 0.042);
+  metrics.ObserveApiRequest("passes", "200", 0.3);
+  metrics.ObserveApiRequest("passes4", "timeout", 30.0);
+  metrics.ObserveApiRequest("passes", "429", 0.001);
+  metrics.SetBreakerState(BreakerStateValue::kOpen);
+  metrics.CountSkippedTick();
+  RunSummary summary;
+  summary.started_at_ms = 1'700'000'000'000;
+  summary.finished_at_ms = 1'700'000'012'000;
+  summary.users_seen = 5;
+  summary.built = 3;
+  summary.failed = 2;
+  summary.failures_by_class["rejected_token"] = 2;
+  metrics.ObserveRun(summary);
+
+  const std::string text = metrics.Render();
+  std::map<std::string, double> samples;
+  const auto problems = ExpositionProblems(text, &samples);
+  EXPECT_TRUE(problems.empty()) << problems.front() << "\n" << text;
+
+  EXPECT_EQ(samples["ticketcache_runs_total{status=\"ok\"}"], 1);
+  EXPECT_EQ(samples["ticketcache_runs_total{status=\"degraded\"}"], 0);
+  EXPECT_EQ(samples["ticketcache_users_total{outcome=\"built\"}"], 3);
+  EXPECT_EQ(samples["ticketcache_user_failures_total{class=\"rejected_token\"}"], 2);
+  EXPECT_EQ(samples["ticketcache_api_requests_total{endpoint=\"passes\",result=\"200\"}"], 2);
+  EXPECT_EQ(samples["ticketcache_api_requests_total{endpoint=\"passes4\",result=\"timeout\"}"], 1);
+  EXPECT_EQ(samples["ticketcache_circuit_breaker_state{}"], 2);
+  EXPECT_EQ(samples["ticketcache_last_success_timestamp_seconds{}"], 1'700'000'012);
+  EXPECT_EQ(samples["ticketcache_schedule_ticks_skipped_total{}"], 1);
+  EXPECT_EQ(samples["ticketcache_api_request_duration_seconds_count{endpoint=\"passes\"}"], 3);
+}
+
+TEST(JobMetricsTest, CheckerRejectsBrokenText) {
+  std::map<std::string, double> samples;
+  EXPECT_FALSE(ExpositionProblems("no_type_metric 1\n", &samples).empty());
+  EXPECT_FALSE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx{bad label} 1\n", &samples).empty());
+  EXPECT_FALSE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx one\n", &samples).empty());
+  EXPECT_TRUE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx{a=\"b\"} 1\n", &samples).empty());
+}
+
+TEST(JobMetricsTest, FailedRunDoesNotMoveLastSuccess) {
+  JobMetrics metrics;
+  RunSummary summary;
+  summary.status = RunStatus::kDegraded;
+  summary.finished_at_ms = 1'700'000'000'000;
+  metrics.ObserveRun(summary);
+  std::map<std::string, double> samples;
+  ASSERT_TRUE(ExpositionProblems(metrics.Render(), &samples).empty());
+  EXPECT_EQ(samples["ticketcache_last_success_timestamp_seconds{}"], 0);
+  EXPECT_EQ(samples["ticketcache_last_run_timestamp_seconds{}"], 1'700'000'000);
+  EXPECT_EQ(samples["ticketcache_runs_total{status=\"degraded\"}"], 1);
+}
+
+TEST(JobMetricsTest, WriteFileIsAtomicAndComplete) {
+  JobMetrics metrics;
+  metrics.CountSkippedTick();
+  const std::string path = ::testing::TempDir() + "/tc_metrics.prom";
+  ASSERT_TRUE(metrics.WriteFile(path).ok());
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), metrics.Render());
+  std::ifstream temp(path + ".tmp");
+  EXPECT_FALSE(temp.good()) << "temporary file left behind";
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace tc
