@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "commands/commands.h"
-#include "log/log.h"
+#include "log/logger.h"
 #include "tokens/demo_portal.h"
 
 namespace tc {

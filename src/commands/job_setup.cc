@@ -3,7 +3,8 @@
 #include <iostream>
 
 #include "config/config_loader.h"
-#include "log/log.h"
+#include "log/logger.h"
+#include "log/secret_redactor.h"
 
 namespace tc {
 
@@ -14,9 +15,8 @@ Result<Config> LoadJobConfig(const CommonOptions& options) {
   sources.overrides = options.overrides;
   auto config = LoadConfig(sources);
   if (!config.ok()) return config;
-  InitLogging(config->log);
-  if (!config->tokens.password.empty()) RegisterSecret(config->tokens.password);
-  if (!config->store.password.empty()) RegisterSecret(config->store.password);
+  if (Status logging = InitLogging(config->log); !logging.ok()) return logging.error();
+  RegisterConfigSecrets(*config);
   return config;
 }
 

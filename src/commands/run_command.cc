@@ -6,7 +6,7 @@
 #include "clock/clock.h"
 #include "commands/commands.h"
 #include "engine/refresh_run.h"
-#include "log/log.h"
+#include "log/logger.h"
 #include "report/job_metrics.h"
 
 namespace tc {

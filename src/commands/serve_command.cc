@@ -11,7 +11,8 @@
 #include "commands/commands.h"
 #include "commands/http_endpoint.h"
 #include "engine/refresh_run.h"
-#include "log/log.h"
+#include "log/logger.h"
+#include "log/secret_redactor.h"
 #include "report/job_metrics.h"
 #include "schedule/cron_schedule.h"
 

@@ -21,7 +21,7 @@
 #include "engine/freshness.h"
 #include "engine/rate_limiter.h"
 #include "engine/user_backoff.h"
-#include "log/log.h"
+#include "log/logger.h"
 
 namespace tc {
 
