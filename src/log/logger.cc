@@ -1,0 +1,220 @@
+#include "log/logger.h"
+
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <time.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "log/secret_redactor.h"
+
+namespace tc {
+namespace {
+
+enum class Format { kJson, kText };
+
+struct LoggerState {
+  std::shared_ptr<spdlog::logger> logger;
+  Format format = Format::kText;
+};
+
+std::mutex state_mutex;
+
+LoggerState MakeLogger(spdlog::level::level_enum level, Format format, std::ostream* out) {
+  spdlog::sink_ptr sink;
+  if (out != nullptr) {
+    sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*out, /*force_flush=*/true);
+  } else {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  }
+  auto logger = std::make_shared<spdlog::logger>("ticketcache", sink);
+  // JSON lines are assembled whole here (time included) so every line is one valid object; text
+  // lines get spdlog's UTC timestamp in front.
+  if (format == Format::kJson) {
+    logger->set_formatter(
+        std::make_unique<spdlog::pattern_formatter>("%v", spdlog::pattern_time_type::utc));
+  } else {
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc));
+  }
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::warn);
+  return LoggerState{std::move(logger), format};
+}
+
+LoggerState& State() {
+  static LoggerState state = MakeLogger(spdlog::level::info, Format::kText, nullptr);
+  return state;
+}
+
+LoggerState Snapshot() {
+  std::lock_guard lock(state_mutex);
+  return State();
+}
+
+spdlog::level::level_enum ToSpdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+// The value with every string redacted and credential-named members masked.
+nlohmann::ordered_json RedactValue(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::string:
+      return RedactSecrets(value.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array: {
+      nlohmann::ordered_json array = nlohmann::ordered_json::array();
+      for (const nlohmann::json& item : value) array.push_back(RedactValue(item));
+      return array;
+    }
+    case nlohmann::json::value_t::object: {
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
+      for (const auto& [key, item] : value.items()) {
+        object[RedactSecrets(key)] =
+            IsSecretFieldName(key) ? nlohmann::ordered_json(kRedactedText) : RedactValue(item);
+      }
+      return object;
+    }
+    case nlohmann::json::value_t::number_integer:
+      return value.get<int64_t>();
+    case nlohmann::json::value_t::number_unsigned:
+      return value.get<uint64_t>();
+    case nlohmann::json::value_t::number_float:
+      return value.get<double>();
+    case nlohmann::json::value_t::boolean:
+      return value.get<bool>();
+    default:
+      return nullptr;
+  }
+}
+
+std::string UtcTimestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  time_t seconds = static_cast<time_t>(millis / 1000);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                     millis % 1000);
+}
+
+// Where JSON would choke or a reader would misparse key=value pairs, quote the value.
+std::string TextValue(const nlohmann::ordered_json& value) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    bool plain = !text.empty() && text.find_first_of(" \"=\t\r\n\\") == std::string::npos;
+    if (plain) return text;
+  }
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string JsonLine(LogLevel level, std::string_view message, const LogFields& fields) {
+  nlohmann::ordered_json line = nlohmann::ordered_json::object();
+  line["time"] = UtcTimestamp();
+  line["level"] = LevelName(level);
+  line["message"] = RedactSecrets(message);
+  for (const auto& [key, value] : fields) {
+    if (key == "time" || key == "level" || key == "message") continue;  // reserved
+    line[RedactSecrets(key)] =
+        IsSecretFieldName(key) ? nlohmann::ordered_json(kRedactedText) : RedactValue(value);
+  }
+  // Invalid UTF-8 is replaced rather than thrown on: a log line must never take the process down.
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string TextLine(LogLevel level, std::string_view message, const LogFields& fields) {
+  std::string line(LevelName(level));
+  line += ' ';
+  line += RedactSecrets(message);
+  for (const auto& [key, value] : fields) {
+    line += ' ';
+    line += RedactSecrets(key);
+    line += '=';
+    line += IsSecretFieldName(key) ? std::string(kRedactedText) : TextValue(RedactValue(value));
+  }
+  return line;
+}
+
+}  // namespace
+
+Status InitLogging(const LogConfig& config, std::ostream* out) {
+  spdlog::level::level_enum level;
+  if (config.level == "trace") {
+    level = spdlog::level::trace;
+  } else if (config.level == "debug") {
+    level = spdlog::level::debug;
+  } else if (config.level == "info") {
+    level = spdlog::level::info;
+  } else if (config.level == "warn") {
+    level = spdlog::level::warn;
+  } else if (config.level == "error") {
+    level = spdlog::level::err;
+  } else if (config.level == "off") {
+    level = spdlog::level::off;
+  } else {
+    return MakeError(ErrorClass::kConfig,
+                     fmt::format("log.level: unknown level \"{}\"", config.level));
+  }
+  Format format;
+  if (config.format == "json") {
+    format = Format::kJson;
+  } else if (config.format == "text") {
+    format = Format::kText;
+  } else {
+    return MakeError(ErrorClass::kConfig,
+                     fmt::format("log.format: unknown format \"{}\"", config.format));
+  }
+  LoggerState fresh = MakeLogger(level, format, out);
+  std::lock_guard lock(state_mutex);
+  State().logger->flush();
+  State() = std::move(fresh);
+  return Status::Ok();
+}
+
+bool LogEnabled(LogLevel level) { return Snapshot().logger->should_log(ToSpdlog(level)); }
+
+void Log(LogLevel level, std::string_view message, const LogFields& fields) {
+  LoggerState state = Snapshot();
+  if (!state.logger->should_log(ToSpdlog(level))) return;
+  std::string line = state.format == Format::kJson ? JsonLine(level, message, fields)
+                                                   : TextLine(level, message, fields);
+  state.logger->log(ToSpdlog(level), "{}", line);
+}
+
+void FlushLogs() { Snapshot().logger->flush(); }
+
+}  // namespace tc
