@@ -36,14 +36,26 @@ python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(
   >"$dir/port"
 port=$(cat "$dir/port")
 
+# mariadb-install-db takes seconds (it loads the help tables), so a pristine data dir is made once
+# per server version and copied for each run. Made in a temp dir and renamed: concurrent first
+# runs do not see a half-made template.
 user_opt=()
 ((EUID == 0)) && user_opt=(--user=root)
-if ! mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$dir/data" --skip-test-db \
-    --auth-root-authentication-method=socket >"$dir/install.log" 2>&1; then
-  echo "with-mariadb: mariadb-install-db failed:" >&2
-  cat "$dir/install.log" >&2
-  exit 1
+version=$(mariadbd --version | cksum | cut -d' ' -f1)
+template=${TICKETCACHE_MARIADB_TEMPLATE:-${TMPDIR:-/tmp}/ticketcache-mariadb-template-$EUID-$version}
+if [[ ! -d $template ]]; then
+  staging=$(mktemp -d "$template.XXXXXX")
+  if ! mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$staging/data" --skip-test-db \
+      --auth-root-authentication-method=socket >"$dir/install.log" 2>&1; then
+    echo "with-mariadb: mariadb-install-db failed:" >&2
+    cat "$dir/install.log" >&2
+    rm -rf "$staging"
+    exit 1
+  fi
+  mv -T "$staging/data" "$template" 2>/dev/null || true  # lost the race: the winner's is as good
+  rm -rf "$staging"
 fi
+cp -a "$template" "$dir/data"
 "$TICKETCACHE_TEST_MYSQL_ADMIN" start
 
 password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')

@@ -1,6 +1,7 @@
 // OpenTokenSource: picks the TokenSource implementation from the URL scheme of tokens.url.
 #include <string_view>
 
+#include "tokens/mysql_token_source.h"
 #include "tokens/sqlite_token_source.h"
 #include "tokens/token_source.h"
 
@@ -16,7 +17,9 @@ Result<std::unique_ptr<TokenSource>> OpenTokenSource(const TokensConfig& config)
     return std::unique_ptr<TokenSource>(std::move(source).value());
   }
   if (url.starts_with("mysql://")) {
-    return MakeError(ErrorClass::kConfig, "tokens.url: mysql support not built");
+    auto source = MysqlTokenSource::Open(config);
+    if (!source.ok()) return source.error();
+    return std::unique_ptr<TokenSource>(std::move(source).value());
   }
   return MakeError(ErrorClass::kConfig,
                    "tokens.url must start with sqlite: or mysql:// (got an unknown scheme)");
