@@ -1,0 +1,411 @@
+// The run under fault mixes, deterministic: a fake transport answers from a table (no network),
+// a fake clock moves only when the run waits, the store is a real SQLite file.
+#include "engine/refresh_run.h"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "json/js_json.h"
+
+namespace tc {
+namespace {
+
+// Tokens from memory, same contract as the real sources.
+class VectorTokenSource final : public TokenSource {
+ public:
+  explicit VectorTokenSource(std::vector<UserToken> users) : users_(std::move(users)) {}
+  Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) override {
+    std::vector<UserToken> page;
+    for (const auto& user : users_) {
+      if (user.user_id > after_user_id && static_cast<int>(page.size()) < limit) page.push_back(user);
+    }
+    return page;
+  }
+  Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& ids) override {
+    std::vector<UserToken> page;
+    for (const auto& user : users_) {
+      if (std::find(ids.begin(), ids.end(), user.user_id) != ids.end()) page.push_back(user);
+    }
+    return page;
+  }
+
+ private:
+  std::vector<UserToken> users_;
+};
+
+// Answers every request at once from `respond`; when nothing is pending, a Drive() lets fake
+// time pass instead of sleeping.
+class FakeTransport final : public HttpTransport {
+ public:
+  using Responder = std::function<Result<HttpResponse>(const HttpRequest&, int attempt)>;
+  FakeTransport(FakeClock& clock, Responder respond) : clock_(clock), respond_(std::move(respond)) {}
+
+  void Start(HttpRequest request, HttpCallback done) override {
+    pending_.emplace_back(std::move(request), std::move(done));
+  }
+  size_t Drive(Duration max_wait) override {
+    if (pending_.empty()) {
+      clock_.Advance(std::max(max_wait, Duration(1)));
+      return 0;
+    }
+    auto batch = std::move(pending_);
+    pending_.clear();
+    for (auto& [request, done] : batch) {
+      const std::string key = request.bearer_token + " " + request.url;
+      const int attempt = attempts_[key]++;
+      ++requests_by_token_[request.bearer_token];
+      ++total_requests_;
+      done(respond_(request, attempt));
+    }
+    return pending_.size();
+  }
+  void Wakeup() override {}
+
+  int requests_for(const std::string& token) { return requests_by_token_[token]; }
+  int total_requests() const { return total_requests_; }
+
+ private:
+  FakeClock& clock_;
+  Responder respond_;
+  std::vector<std::pair<HttpRequest, HttpCallback>> pending_;
+  std::map<std::string, int> attempts_;
+  std::map<std::string, int> requests_by_token_;
+  int total_requests_ = 0;
+};
+
+std::string Token(int64_t user) { return fmt::format("secret-token-{}", user); }
+
+HttpResponse PassesResponse(int64_t user, bool expired, int generation = 0) {
+  std::string passes;
+  const int count = expired ? 1 : 3;
+  for (int i = 0; i < count; ++i) {
+    if (i) passes += ",";
+    passes += fmt::format(
+        R"({{"uuid":"{}-{}-{}","status":"{}","time_created":"2026-11-0{}T10:00:00Z",)"
+        R"("product_uuid":"p{}","price":2.50,"gen":{}}})",
+        user, expired ? "x" : "a", i, expired ? "EXPIRED" : "USABLE", 3 - i, i, generation);
+  }
+  HttpResponse response;
+  response.status = 200;
+  response.body = R"({"errors":[],"data":{"passes":[)" + passes +
+                  R"(],"page_count":1,"total_count":3,"pagination":{"page":1,"per_page":100,"next":null}}})";
+  return response;
+}
+
+HttpResponse Status(long status, std::string body = "{}") {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+int64_t UserOf(const HttpRequest& request) {
+  return std::stoll(request.bearer_token.substr(std::string("secret-token-").size()));
+}
+
+class RefreshRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           fmt::format("refresh_run_test_{}_{}", getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_.store.url = "sqlite:" + (dir_ / "cache.db").string();
+    config_.refresh.concurrency = 8;
+    config_.refresh.retries = 3;
+    config_.tokens.page_size = 7;  // several pages
+    auto store = OpenCacheStore(config_.store);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Init().ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  RunSummary RunOnce(FakeTransport& transport, int64_t users, RunRequest request = {}) {
+    std::vector<UserToken> tokens;
+    for (int64_t user = 1; user <= users; ++user) tokens.push_back({user, Token(user)});
+    VectorTokenSource source(tokens);
+    RunEnvironment env{config_, source, *store_, transport, clock_, nullptr, nullptr};
+    return ExecuteRun(env, request);
+  }
+
+  std::optional<std::string> StoredText(int64_t user) {
+    auto loaded = store_->Load(user);
+    EXPECT_TRUE(loaded.ok());
+    if (!loaded.ok() || !loaded->has_value()) return std::nullopt;
+    return JsStringify(DocumentToJson((*loaded)->document));
+  }
+
+  std::filesystem::path dir_;
+  Config config_;
+  FakeClock clock_;
+  std::unique_ptr<CacheStore> store_;
+};
+
+// users % 10: 1 → 500 forever, 2 → 401, 3 → malformed body, 4 → timeout twice then fine,
+// 5 → 429 (Retry-After 1) once then fine, 6 → 503 once then fine, others fine.
+Result<HttpResponse> FaultMix(const HttpRequest& request, int attempt) {
+  const int64_t user = UserOf(request);
+  const bool expired = request.url.find("/v4.0/") != std::string::npos;
+  switch (user % 10) {
+    case 1: return Status(500);
+    case 2: return Status(401, R"({"errors":["unauthorized"]})");
+    case 3: return Status(200, R"({"errors":[],"data":{"passes":"not a list"}})");
+    case 4:
+      if (attempt < 2) return MakeError(ErrorClass::kTimeout, "operation timed out");
+      break;
+    case 5:
+      if (attempt < 1) {
+        HttpResponse slow_down = Status(429);
+        slow_down.retry_after = "1";
+        return slow_down;
+      }
+      break;
+    case 6:
+      if (attempt < 1) return Status(503);
+      break;
+    default: break;
+  }
+  return PassesResponse(user, expired);
+}
+
+TEST_F(RefreshRunTest, EveryUserLandsInExactlyOneOutcomeUnderAFaultMix) {
+  FakeTransport transport(clock_, FaultMix);
+  const RunSummary summary = RunOnce(transport, 100);
+
+  EXPECT_EQ(summary.status, RunStatus::kOk);
+  EXPECT_EQ(summary.ExitCode(), 0);
+  EXPECT_EQ(summary.users_seen, 100);
+  EXPECT_EQ(summary.OutcomeTotal(), summary.users_seen);
+  EXPECT_EQ(summary.failed, 30);
+  EXPECT_EQ(summary.built, 70);
+  EXPECT_EQ(summary.failures_by_class.at("transient"), 10);
+  EXPECT_EQ(summary.failures_by_class.at("rejected_token"), 10);
+  EXPECT_EQ(summary.failures_by_class.at("malformed"), 10);
+  EXPECT_EQ(summary.api_requests, transport.total_requests());
+
+  for (int64_t user = 1; user <= 100; ++user) {
+    const bool should_fail = user % 10 == 1 || user % 10 == 2 || user % 10 == 3;
+    EXPECT_EQ(StoredText(user).has_value(), !should_fail) << "user " << user;
+    // No user refreshed twice, no retry where none is due: exact request counts per user.
+    int expected_requests = 2;
+    switch (user % 10) {
+      case 1: expected_requests = 2 * (1 + config_.refresh.retries); break;  // retried, then given up
+      case 4: expected_requests = 2 * 3; break;                              // 2 timeouts + success
+      case 5: case 6: expected_requests = 2 * 2; break;
+      default: break;  // 401 and malformed are never retried
+    }
+    EXPECT_EQ(transport.requests_for(Token(user)), expected_requests) << "user " << user;
+  }
+}
+
+TEST_F(RefreshRunTest, FailedUsersKeepTheirOldDocumentByteForByte) {
+  FakeTransport healthy(clock_, [](const HttpRequest& request, int) {
+    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+  });
+  ASSERT_EQ(RunOnce(healthy, 40).built, 40);
+  std::map<int64_t, std::string> before;
+  for (int64_t user = 1; user <= 40; ++user) before[user] = *StoredText(user);
+
+  clock_.Advance(std::chrono::hours(2));
+  FakeTransport faulty(clock_, [](const HttpRequest& request, int attempt) -> Result<HttpResponse> {
+    const int64_t user = UserOf(request);
+    const bool expired = request.url.find("/v4.0/") != std::string::npos;
+    if (user % 10 >= 1 && user % 10 <= 3) return FaultMix(request, attempt);
+    return PassesResponse(user, expired, /*generation=*/1);  // every pass changed
+  });
+  const RunSummary summary = RunOnce(faulty, 40);
+  EXPECT_EQ(summary.failed, 12);
+  EXPECT_EQ(summary.updated, 28);
+  EXPECT_EQ(summary.OutcomeTotal(), 40);
+  for (int64_t user = 1; user <= 40; ++user) {
+    const bool failed = user % 10 >= 1 && user % 10 <= 3;
+    if (failed) {
+      EXPECT_EQ(*StoredText(user), before[user]) << "user " << user;
+    } else {
+      EXPECT_NE(*StoredText(user), before[user]) << "user " << user;
+    }
+  }
+}
+
+TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {
+  FakeTransport transport(clock_, FaultMix);
+  RunOnce(transport, 50);
+  const int requests_after_first = transport.total_requests();
+
+  clock_.Advance(std::chrono::minutes(1));
+  const RunSummary second = RunOnce(transport, 50);
+  EXPECT_EQ(second.fresh, 35);      // built last run
+  EXPECT_EQ(second.failed, 15);     // first consecutive failure: no backoff yet
+  EXPECT_EQ(second.skipped_backoff, 0);
+  EXPECT_EQ(second.OutcomeTotal(), 50);
+  EXPECT_GT(transport.total_requests(), requests_after_first);
+
+  clock_.Advance(std::chrono::minutes(1));
+  const int before_third = transport.total_requests();
+  const RunSummary third = RunOnce(transport, 50);
+  EXPECT_EQ(third.skipped_backoff, 15);  // second failure put them into backoff
+  EXPECT_EQ(third.fresh, 35);
+  EXPECT_EQ(transport.total_requests(), before_third);  // nobody called
+  auto failing = store_->FailingUsers(100);
+  ASSERT_TRUE(failing.ok());
+  EXPECT_EQ(failing->size(), 15u);
+
+  // Named users are always attempted, backoff or not.
+  RunRequest named;
+  named.only_users = {1, 2};
+  const RunSummary explicit_run = RunOnce(transport, 50, named);
+  EXPECT_EQ(explicit_run.users_seen, 2);
+  EXPECT_EQ(explicit_run.failed, 2);
+}
+
+TEST_F(RefreshRunTest, RefreshAheadBoundaryOnBothSides) {
+  FakeTransport transport(clock_, [](const HttpRequest& request, int) {
+    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+  });
+  ASSERT_EQ(RunOnce(transport, 10).built, 10);
+  auto loaded = store_->Load(1);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  const int64_t written = (*loaded)->document.timestamp;
+
+  // Stale when timestamp <= now - ttl + refresh_ahead, i.e. from written + 55 min on.
+  clock_.SetUnixSeconds(written + 55 * 60 - 1);
+  EXPECT_EQ(RunOnce(transport, 10).fresh, 10);
+  clock_.SetUnixSeconds(written + 55 * 60);
+  const RunSummary due = RunOnce(transport, 10);
+  EXPECT_EQ(due.fresh, 0);
+  EXPECT_EQ(due.unchanged, 10);  // same passes: refreshed, nothing changed, timestamp moved
+  auto reloaded = store_->Load(1);
+  EXPECT_EQ((*reloaded)->document.timestamp, written + 55 * 60);
+}
+
+TEST_F(RefreshRunTest, DryRunCallsNothingAndWritesNothing) {
+  FakeTransport transport(clock_, FaultMix);
+  RunRequest request;
+  request.dry_run = true;
+  const RunSummary summary = RunOnce(transport, 30, request);
+  EXPECT_EQ(summary.would_refresh, 30);
+  EXPECT_EQ(summary.OutcomeTotal(), 30);
+  EXPECT_EQ(transport.total_requests(), 0);
+  EXPECT_FALSE(StoredText(5).has_value());
+  auto runs = store_->RecentRuns(10);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_TRUE(runs->empty());
+}
+
+TEST_F(RefreshRunTest, DeadApiTripsTheBreakerAndTheRunEndsDegraded) {
+  config_.refresh.breaker_give_up_after = std::chrono::seconds(5);
+  FakeTransport transport(clock_, [](const HttpRequest&, int) { return Result<HttpResponse>(Status(503)); });
+  const RunSummary summary = RunOnce(transport, 500);
+  EXPECT_EQ(summary.status, RunStatus::kDegraded);
+  EXPECT_EQ(summary.ExitCode(), 3);
+  EXPECT_GE(summary.breaker_opened, 1);
+  EXPECT_EQ(summary.built, 0);
+  EXPECT_EQ(summary.OutcomeTotal(), summary.users_seen);
+  EXPECT_LT(summary.users_seen, 500);  // stopped taking users
+  // Calls wasted on a dead API stay small: the window, plus a few half-open probes.
+  EXPECT_LT(summary.api_requests, 150) << summary.ToJson().dump();
+  for (int64_t user = 1; user <= 20; ++user) EXPECT_FALSE(StoredText(user).has_value());
+}
+
+TEST_F(RefreshRunTest, ShardsSplitUsersWithoutOverlap) {
+  FakeTransport transport(clock_, [](const HttpRequest& request, int) {
+    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+  });
+  RunRequest first;
+  first.shard = Shard{0, 2};
+  RunRequest second;
+  second.shard = Shard{1, 2};
+  const RunSummary a = RunOnce(transport, 60, first);
+  const RunSummary b = RunOnce(transport, 60, second);
+  EXPECT_EQ(a.built + b.built, 60);
+  EXPECT_GT(a.built, 0);
+  EXPECT_GT(b.built, 0);
+  EXPECT_EQ(a.shard, "0/2");
+}
+
+TEST_F(RefreshRunTest, HeldLockAbortsTheRunWithoutTouchingAnything) {
+  const int64_t now_ms = clock_.NowUnixMillis();
+  auto locked = store_->TryLock("run", "someone-else", now_ms, now_ms + 600'000);
+  ASSERT_TRUE(locked.ok() && *locked);
+  FakeTransport transport(clock_, FaultMix);
+  const RunSummary summary = RunOnce(transport, 10);
+  EXPECT_EQ(summary.status, RunStatus::kAborted);
+  EXPECT_EQ(summary.ExitCode(), 1);
+  EXPECT_EQ(transport.total_requests(), 0);
+}
+
+// A store that lets "the app" write a user's document between our read and our write, once.
+class InterferingStore final : public CacheStore {
+ public:
+  InterferingStore(CacheStore& inner, int64_t victim) : inner_(inner), victim_(victim) {}
+  Status Init() override { return inner_.Init(); }
+  Status Ping() override { return inner_.Ping(); }
+  Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> ids) override {
+    return inner_.CacheTimestamps(ids);
+  }
+  Result<std::optional<StoredDocument>> Load(int64_t user_id) override { return inner_.Load(user_id); }
+  Status Replace(const CacheDocument& document, std::optional<int64_t> expected,
+                 std::span<const AuditEntry> audit) override {
+    if (document.user_id == victim_ && !interfered_) {
+      interfered_ = true;
+      // The app's on-demand refresh marks every pass as a free ticket and writes first.
+      auto current = inner_.Load(victim_);
+      CacheDocument theirs = (*current)->document;
+      for (auto& entry : theirs.passes) entry.free_ticket_status = 1;
+      EXPECT_TRUE(inner_.Replace(theirs, (*current)->version, {}).ok());
+    }
+    return inner_.Replace(document, expected, audit);
+  }
+  Result<std::vector<UserState>> LoadUserStates(std::span<const int64_t> ids) override {
+    return inner_.LoadUserStates(ids);
+  }
+  Status SaveUserStates(std::span<const UserState> states) override { return inner_.SaveUserStates(states); }
+  Result<std::vector<UserState>> FailingUsers(int limit) override { return inner_.FailingUsers(limit); }
+  Status SaveRun(const RunRecord& run) override { return inner_.SaveRun(run); }
+  Result<std::vector<RunRecord>> RecentRuns(int limit) override { return inner_.RecentRuns(limit); }
+  Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
+                       int64_t expires_at_ms) override {
+    return inner_.TryLock(name, owner, now_ms, expires_at_ms);
+  }
+  Status Unlock(const std::string& name, const std::string& owner) override {
+    return inner_.Unlock(name, owner);
+  }
+
+ private:
+  CacheStore& inner_;
+  const int64_t victim_;
+  bool interfered_ = false;
+};
+
+TEST_F(RefreshRunTest, ConcurrentWriterBetweenReadAndWriteLosesNothing) {
+  FakeTransport transport(clock_, [](const HttpRequest& request, int) {
+    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+  });
+  ASSERT_EQ(RunOnce(transport, 5).built, 5);
+  clock_.Advance(std::chrono::hours(2));
+
+  InterferingStore interfering(*store_, 3);
+  std::vector<UserToken> tokens;
+  for (int64_t user = 1; user <= 5; ++user) tokens.push_back({user, Token(user)});
+  VectorTokenSource source(tokens);
+  RunEnvironment env{config_, source, interfering, transport, clock_, nullptr, nullptr};
+  const RunSummary summary = ExecuteRun(env, {});
+  EXPECT_EQ(summary.write_conflicts, 1);
+  EXPECT_EQ(summary.unchanged, 5);
+  EXPECT_EQ(summary.failed, 0);
+  auto loaded = store_->Load(3);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  // Our merge started again from the app's document: its free_ticket_status survived.
+  for (const auto& entry : (*loaded)->document.passes) EXPECT_EQ(entry.free_ticket_status, 1);
+  EXPECT_EQ((*loaded)->document.timestamp, clock_.NowUnixSeconds());
+}
+
+}  // namespace
+}  // namespace tc

@@ -1,0 +1,189 @@
+// The job end to end on the embedded default: the ticketcache binary, SQLite stores, the
+// simulator (SPEC §1, §2, §5; issue 3).
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "support/job_fixture.h"
+
+namespace tc {
+namespace {
+
+int64_t CountRows(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* statement = nullptr;
+  int64_t count = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    count = sqlite3_column_int64(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return count;
+}
+
+int64_t Outcomes(const Json& summary) {
+  int64_t total = 0;
+  for (const char* key : {"fresh", "built", "updated", "unchanged", "failed", "skipped_backoff", "abandoned"}) {
+    total += summary[key].get<int64_t>();
+  }
+  return total;
+}
+
+TEST(RunJobTest, BuildsEveryUserThenSkipsFreshOnes) {
+  JobFixture job({.users = 200});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+
+  Json first;
+  ChildResult run = job.Run({}, &first);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // stdout is exactly one JSON object (logs go to stderr).
+  ASSERT_TRUE(first.is_object()) << run.out;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 1);
+  EXPECT_EQ(first["status"], "ok");
+  EXPECT_EQ(first["users_seen"], 200);
+  EXPECT_EQ(first["built"], 200);
+  EXPECT_EQ(first["failed"], 0);
+  EXPECT_EQ(Outcomes(first), 200);
+  EXPECT_GE(first["api_requests"].get<int64_t>(), 400);  // both lists, every user
+
+  // Every created pass is in the audit log.
+  EXPECT_EQ(CountRows(job.dir() + "/cache.db", "SELECT count(*) FROM BytemarkTicketsLog"),
+            first["passes_created"].get<int64_t>());
+
+  Json second;
+  run = job.Run({}, &second);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(second["fresh"], 200);
+  EXPECT_EQ(second["api_requests"], 0);
+
+  // The document: seed shape, JS-exact hashes, build order by time_created.
+  auto shown = job.Show(42);
+  ASSERT_TRUE(shown.has_value());
+  auto document = ParseJsJson(*shown);
+  ASSERT_TRUE(document.ok());
+  EXPECT_EQ((*document)["user_id"], 42);
+  ASSERT_TRUE((*document)["passes"].is_array());
+  ASSERT_FALSE((*document)["passes"].empty());
+  std::string previous_created;
+  for (const auto& entry : (*document)["passes"]) {
+    EXPECT_EQ(entry["payload_hash"], PayloadHash(entry["payload"]));
+    EXPECT_EQ(entry["pass_uuid"], entry["payload"]["uuid"]);
+    EXPECT_EQ(entry["free_ticket_status"], 0);
+    const std::string created = entry["payload"]["time_created"];
+    EXPECT_LE(previous_created, created);
+    previous_created = created;
+  }
+  EXPECT_TRUE((*document)["passes4"].is_array());
+  // `show` prints exactly what is stored.
+  EXPECT_EQ(JsStringify(*document), *shown);
+
+  ChildResult status = job.Ticketcache({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto status_json = ParseJsJson(status.out);
+  ASSERT_TRUE(status_json.ok()) << status.out;
+  EXPECT_EQ((*status_json)["runs"].size(), 2u);
+  EXPECT_EQ((*status_json)["runs"][0]["status"], "ok");
+}
+
+TEST(RunJobTest, AFailingUserKeepsItsDocumentByteForByteWhileOthersRefresh) {
+  JobFixture job({.users = 60, .sim_args = {"--timeout-delay-ms", "4000"}});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  Json first;
+  ASSERT_EQ(job.Run({}, &first).exit_code, 0);
+  ASSERT_EQ(first["built"], 60);
+  const auto before = job.AllDocuments();
+  ASSERT_EQ(before.size(), 60u);
+
+  ASSERT_TRUE(job.sim().Post("/_sim/mutate", R"({"every":1})").ok());
+  const std::map<int64_t, std::string> faults = {
+      {5, "500"}, {6, "401"}, {7, "malformed"}, {8, "timeout"}, {9, "html"}, {10, "reset"},
+      {11, "wrong_shape"}, {12, "empty"}};
+  for (const auto& [user, kind] : faults) ASSERT_TRUE(job.sim().SetUserFault(user, kind).ok());
+
+  Json summary;
+  ChildResult run = job.Run({"--force"}, &summary, {{"TICKETCACHE_BYTEMARK_TIMEOUT", "1s"}});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(summary["status"], "ok");
+  EXPECT_EQ(summary["failed"], static_cast<int64_t>(faults.size()));
+  EXPECT_EQ(summary["updated"], 60 - static_cast<int64_t>(faults.size()));
+  EXPECT_EQ(Outcomes(summary), 60);
+  const Json& by_class = summary["failures_by_class"];
+  EXPECT_EQ(by_class.value("rejected_token", 0), 1);
+  EXPECT_EQ(by_class.value("timeout", 0), 1);
+  EXPECT_EQ(by_class.value("malformed", 0), 4);  // malformed, html, wrong_shape, empty
+  EXPECT_EQ(by_class.value("transient", 0), 2);  // 500 after retries, connection reset
+
+  const auto after = job.AllDocuments();
+  for (int64_t user = 1; user <= 60; ++user) {
+    if (faults.count(user)) {
+      EXPECT_EQ(after.at(user), before.at(user)) << "user " << user << " must be untouched";
+    } else {
+      EXPECT_NE(after.at(user), before.at(user)) << "user " << user << " must be refreshed";
+    }
+  }
+
+  // Each failure is logged with user, stage and class; no token ever reaches the output.
+  EXPECT_NE(run.err.find("\"user_id\":6"), std::string::npos);
+  EXPECT_NE(run.err.find("rejected_token"), std::string::npos);
+  EXPECT_EQ(run.err.find("tc-sim-token-"), std::string::npos);
+  EXPECT_EQ(run.out.find("tc-sim-token-"), std::string::npos);
+}
+
+TEST(RunJobTest, ChangedPassesAreMergedAndAudited) {
+  JobFixture job({.users = 30});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  ASSERT_EQ(job.Run().exit_code, 0);
+  const int64_t audit_before =
+      CountRows(job.dir() + "/cache.db", "SELECT count(*) FROM BytemarkTicketsLog");
+
+  ASSERT_TRUE(job.sim().Post("/_sim/mutate", R"({"users":[3,4]})").ok());
+  Json summary;
+  ASSERT_EQ(job.Run({"--force"}, &summary).exit_code, 0);
+  EXPECT_EQ(summary["updated"], 2);
+  EXPECT_EQ(summary["unchanged"], 28);
+  EXPECT_GT(summary["passes_changed"].get<int64_t>() + summary["passes_created"].get<int64_t>(), 0);
+  const int64_t audit_after =
+      CountRows(job.dir() + "/cache.db", "SELECT count(*) FROM BytemarkTicketsLog");
+  EXPECT_EQ(audit_after - audit_before,
+            summary["passes_changed"].get<int64_t>() + summary["passes_created"].get<int64_t>());
+  EXPECT_EQ(CountRows(job.dir() + "/cache.db",
+                      "SELECT count(DISTINCT user_id) FROM BytemarkTicketsLog WHERE id > " +
+                          std::to_string(audit_before)),
+            2);
+}
+
+TEST(RunJobTest, DryRunListsWhoWouldBeRefreshedAndTouchesNothing) {
+  JobFixture job({.users = 25});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  Json summary;
+  ChildResult run = job.Run({"--dry-run"}, &summary);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(summary["would_refresh"], 25);
+  EXPECT_EQ(summary["api_requests"], 0);
+  EXPECT_NE(run.err.find("would refresh"), std::string::npos);
+  EXPECT_NE(run.err.find("missing"), std::string::npos);
+  EXPECT_TRUE(job.AllDocuments().empty());
+  auto counters = job.sim().Get("/_sim/counters");
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ((*ParseJsJson(*counters))["requests_total"], 0);
+}
+
+TEST(RunJobTest, NamedUsersOnly) {
+  JobFixture job({.users = 25});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  Json summary;
+  ASSERT_EQ(job.Run({"--user", "3", "--user", "17"}, &summary).exit_code, 0);
+  EXPECT_EQ(summary["users_seen"], 2);
+  EXPECT_EQ(summary["built"], 2);
+  const auto documents = job.AllDocuments();
+  EXPECT_EQ(documents.size(), 2u);
+  EXPECT_TRUE(documents.count(3) && documents.count(17));
+}
+
+}  // namespace
+}  // namespace tc

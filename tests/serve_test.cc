@@ -1,0 +1,111 @@
+// `serve` on an every-2-seconds cron: runs happen, ticks during a run are skipped and counted,
+// /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0 (SPEC §8).
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "bytemark/curl_transport.h"
+#include "support/job_fixture.h"
+
+namespace tc {
+namespace {
+
+int ServePort(const std::string& log) {
+  std::smatch match;
+  if (std::regex_search(log, match, std::regex(R"("message":"serving".*?"port":(\d+))"))) {
+    return std::stoi(match[1]);
+  }
+  return 0;
+}
+
+Result<HttpResponse> Get(CurlTransport& transport, int port, const std::string& path) {
+  HttpRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(port) + path;
+  request.timeout = std::chrono::seconds(5);
+  return FetchBlocking(transport, request);
+}
+
+double Sample(const std::string& metrics, const std::string& series) {
+  std::istringstream lines(metrics);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
+  // 150 users × 2 requests × 40 ms / 2 in flight ≈ 6 s per run: ticks every 2 s overlap.
+  JobFixture job({.users = 150,
+                  .sim_args = {"--latency-ms", "40"},
+                  .extra_config = "[schedule]\ncron = \"*/2 * * * * *\"\n\n"
+                                  "[server]\nlisten = \"127.0.0.1:0\"\n",
+                  .refresh_section = "concurrency = 2\nretries = 1\ngrace_period = \"2s\"\n"
+                                     "lock_ttl = \"3s\"\n"});
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {}, job.dir());
+
+  int port = 0;
+  for (int i = 0; i < 100 && port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    port = ServePort(serve.StderrSoFar());
+  }
+  ASSERT_GT(port, 0) << serve.StderrSoFar();
+  CurlTransport transport;
+
+  auto health = Get(transport, port, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  auto ready = Get(transport, port, "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto missing = Get(transport, port, "/nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+
+  // Wait (bounded) for one finished run and one skipped tick.
+  std::string metrics;
+  for (int i = 0; i < 300; ++i) {
+    auto scraped = Get(transport, port, "/metrics");
+    ASSERT_TRUE(scraped.ok());
+    metrics = scraped->body;
+    if (Sample(metrics, "ticketcache_runs_total{status=\"ok\"}") >= 1 &&
+        Sample(metrics, "ticketcache_schedule_ticks_skipped_total") >= 1) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(Sample(metrics, "ticketcache_runs_total{status=\"ok\"}"), 1) << metrics;
+  EXPECT_GE(Sample(metrics, "ticketcache_schedule_ticks_skipped_total"), 1) << metrics;
+  EXPECT_GT(Sample(metrics, "ticketcache_last_success_timestamp_seconds"), 0);
+  EXPECT_NE(metrics.find("# TYPE ticketcache_api_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(serve.StderrSoFar().find("tick skipped"), std::string::npos);
+
+  auto page = Get(transport, port, "/");
+  ASSERT_TRUE(page.ok());
+  EXPECT_NE(page->body.find("Recent runs"), std::string::npos);
+
+  // Wait until a run is in progress (API requests are moving), then SIGTERM.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  serve.Signal(SIGTERM);
+  ChildResult stopped = serve.Wait(20'000);
+  EXPECT_EQ(stopped.signal, 0) << "serve did not stop by itself";
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.err.find("\"message\":\"stopped\""), std::string::npos);
+  // Each finished run printed its summary; the one SIGTERM cut short says so.
+  EXPECT_NE(stopped.out.find("\"status\":\"ok\""), std::string::npos) << stopped.out;
+  EXPECT_NE(stopped.out.find("\"status\":\"interrupted\""), std::string::npos) << stopped.out;
+
+  ChildResult status = job.Ticketcache({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0);
+  EXPECT_NE(status.out.find("interrupted"), std::string::npos);
+  // Tokens never reached any output.
+  EXPECT_EQ(stopped.err.find("tc-sim-token-"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tc
