@@ -89,8 +89,14 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   ASSERT_TRUE(page.ok());
   EXPECT_NE(page->body.find("Recent runs"), std::string::npos);
 
-  // Wait until a run is in progress (API requests are moving), then SIGTERM.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Wait (bounded) until the status page says a run is in progress, then SIGTERM.
+  bool running = false;
+  for (int i = 0; i < 100 && !running; ++i) {
+    auto status_page = Get(transport, port, "/");
+    running = status_page.ok() && status_page->body.find("running ") != std::string::npos;
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(running);
   serve.Signal(SIGTERM);
   ChildResult stopped = serve.Wait(20'000);
   EXPECT_EQ(stopped.signal, 0) << "serve did not stop by itself";
