@@ -1,0 +1,251 @@
+// Measures the job against the simulator and prints figures (never asserts on them):
+//
+//   refresh_bench throughput  N users all stale, zero latency, 10 passes each (issue 3)
+//   refresh_bench bound       latency L, concurrency C, N stale users: users/s vs the ideal
+//                             bound min(C / L, R) / requests-per-user, and the seed's C = 1 (issue 5)
+//   refresh_bench rate        the global rate limit: highest API rate seen in any one second
+//   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most fresh
+//   refresh_bench all         everything above
+//
+// The job runs as a separate process (the real binary), so its peak RSS and CPU time come from
+// wait4(2); the simulator runs in another process and reports its own counters.
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "json/js_json.h"
+#include "support/child_process.h"
+#include "support/sim_process.h"
+
+namespace tc {
+namespace {
+
+struct JobMeasure {
+  int exit_code = -1;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+  double peak_rss_mb = 0;
+  Json summary;
+  std::string err;
+};
+
+// Runs the ticketcache binary and measures it with wait4.
+JobMeasure MeasureJob(const std::vector<std::string>& args) {
+  JobMeasure measure;
+  const std::string out_path = std::filesystem::temp_directory_path() / "tc_bench_out.json";
+  const std::string err_path = std::filesystem::temp_directory_path() / "tc_bench_err.log";
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen(out_path.c_str(), "w", stdout);
+    freopen(err_path.c_str(), "w", stderr);
+    std::vector<std::string> argv{TICKETCACHE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> pointers;
+    for (auto& arg : argv) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    execv(pointers[0], pointers.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  measure.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  measure.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  measure.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  measure.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  auto summary = ParseJsJson(ReadFile(out_path));
+  if (summary.ok()) measure.summary = *summary;
+  measure.err = ReadFile(err_path);
+  return measure;
+}
+
+class BenchSetting {
+ public:
+  BenchSetting(int64_t users, const std::vector<std::string>& sim_args, const std::string& refresh) {
+    dir_ = std::filesystem::temp_directory_path() / fmt::format("tc_bench_{}", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::vector<std::string> args{"--users", std::to_string(users)};
+    args.insert(args.end(), sim_args.begin(), sim_args.end());
+    auto sim = SimProcess::Start(args);
+    if (!sim.ok()) throw std::runtime_error(sim.error().ToString());
+    sim_ = std::move(*sim);
+    config_ = (dir_ / "ticketcache.toml").string();
+    WriteFile(config_, fmt::format("[tokens]\nurl = \"sqlite:{0}/portal.db\"\n"
+                                   "[store]\nurl = \"sqlite:{0}/cache.db\"\n"
+                                   "[bytemark]\ncustomer_api = \"{1}\"\n"
+                                   "[refresh]\n{2}\n[log]\nlevel = \"warn\"\n",
+                                   dir_.string(), sim_->base_url(), refresh));
+    JobMeasure init = MeasureJob({"init", "--demo-users", std::to_string(users), "--config", config_});
+    if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
+  }
+  ~BenchSetting() {
+    sim_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  JobMeasure Run(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"run", "--config", config_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return MeasureJob(args);
+  }
+  SimProcess& sim() { return *sim_; }
+  std::string cache_db() const { return (dir_ / "cache.db").string(); }
+
+ private:
+  std::filesystem::path dir_;
+  std::string config_;
+  std::unique_ptr<SimProcess> sim_;
+};
+
+Json SimCounters(SimProcess& sim) {
+  auto text = sim.Get("/_sim/counters");
+  if (!text.ok()) return Json();
+  auto parsed = ParseJsJson(*text);
+  return parsed.ok() ? *parsed : Json();
+}
+
+int64_t Refreshed(const Json& summary) {
+  return summary.value("built", int64_t{0}) + summary.value("updated", int64_t{0}) +
+         summary.value("unchanged", int64_t{0});
+}
+
+void PrintRun(const std::string& label, const JobMeasure& run, int64_t users) {
+  std::cout << fmt::format(
+      "  {:<34} {:>8.0f} users/s  wall {:>6.2f} s  cpu {:>6.3f} ms/user  exit {}  peak RSS {:.1f} MB  "
+      "api_requests {}  failed {}\n",
+      label, static_cast<double>(users) / run.wall_seconds, run.wall_seconds,
+      1000.0 * run.cpu_seconds / static_cast<double>(std::max<int64_t>(users, 1)), run.exit_code,
+      run.peak_rss_mb, run.summary.value("api_requests", int64_t{0}),
+      run.summary.value("failed", int64_t{0}));
+}
+
+void Throughput() {
+  constexpr int64_t kUsers = 10'000;
+  std::cout << fmt::format("\n[throughput] {} stale users, 10 passes each (10 active + 0 expired), "
+                           "latency 0, concurrency 64\n", kUsers);
+  BenchSetting setting(kUsers, {"--passes", "10", "--expired", "0", "--latency-ms", "0"},
+                       "concurrency = 64\n");
+  const JobMeasure run = setting.Run();
+  PrintRun("full run (all built)", run, kUsers);
+  std::cout << fmt::format("  refreshed {} of {}\n", Refreshed(run.summary), kUsers);
+  const JobMeasure fresh = setting.Run();
+  PrintRun("second run (all fresh)", fresh, kUsers);
+}
+
+void Bound(int latency_ms, int concurrency, int64_t users, int64_t seed_users) {
+  std::cout << fmt::format("\n[bound] latency {} ms, concurrency {}, {} stale users, 2 requests/user\n",
+                           latency_ms, concurrency, users);
+  BenchSetting setting(users, {"--latency-ms", std::to_string(latency_ms), "--passes", "10", "--expired", "3"},
+                       fmt::format("concurrency = {}\n", concurrency));
+  const JobMeasure run = setting.Run();
+  const double requests_per_user =
+      static_cast<double>(run.summary.value("api_requests", int64_t{0})) / static_cast<double>(users);
+  const double ideal = concurrency / (latency_ms / 1000.0) / requests_per_user;
+  const double achieved = static_cast<double>(Refreshed(run.summary)) / run.wall_seconds;
+  PrintRun(fmt::format("concurrency {}", concurrency), run, users);
+  std::cout << fmt::format("  ideal bound {:.0f} users/s (C/L/requests-per-user = {}/{}ms/{:.2f}); ratio {:.3f}\n",
+                           ideal, concurrency, latency_ms, requests_per_user, achieved / ideal);
+  const Json counters = SimCounters(setting.sim());
+  std::cout << fmt::format("  simulator: peak concurrency {}, max requests in one second {}\n",
+                           counters.value("peak_concurrency", int64_t{0}),
+                           counters.value("max_per_second", int64_t{0}));
+
+  // The seed's behaviour: one request at a time, on a subset (it would take N × 2L otherwise).
+  BenchSetting seed(seed_users, {"--latency-ms", std::to_string(latency_ms)}, "concurrency = 1\n");
+  const JobMeasure sequential = seed.Run();
+  const double sequential_rate = static_cast<double>(Refreshed(sequential.summary)) / sequential.wall_seconds;
+  PrintRun(fmt::format("concurrency 1 (seed), {} users", seed_users), sequential, seed_users);
+  std::cout << fmt::format("  speedup over the seed's sequential job: {:.1f}x\n", achieved / sequential_rate);
+}
+
+void Rate(double limit, int64_t users) {
+  std::cout << fmt::format("\n[rate] rate_limit {} requests/s, {} stale users, latency 5 ms, concurrency 64\n",
+                           limit, users);
+  BenchSetting setting(users, {"--latency-ms", "5"}, fmt::format("concurrency = 64\nrate_limit = {}\n", limit));
+  const JobMeasure run = setting.Run();
+  PrintRun("rate-limited run", run, users);
+  const Json counters = SimCounters(setting.sim());
+  const auto max_second = counters.value("max_per_second", int64_t{0});
+  std::cout << fmt::format("  highest API rate in any one second: {} (limit {}, {:+.1f}%)\n", max_second,
+                           limit, 100.0 * (static_cast<double>(max_second) - limit) / limit);
+  std::cout << "  per second:";
+  for (const auto& entry : counters["per_second"]) std::cout << " " << entry[1].get<int64_t>();
+  std::cout << "\n";
+}
+
+// Seeds `users` fresh cache documents straight into the cache database (a benchmark shortcut:
+// building a million documents through the API would take minutes and is not what is measured).
+void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_every) {
+  sqlite3* db = nullptr;
+  sqlite3_open(db_path.c_str(), &db);
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_stmt* insert = nullptr;
+  sqlite3_prepare_v2(db,
+                     "INSERT OR REPLACE INTO BytemarkTicketsCache (user_id, timestamp, version, document) "
+                     "VALUES (?, ?, 1, ?)",
+                     -1, &insert, nullptr);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (int64_t user = 1; user <= users; ++user) {
+    const int64_t timestamp = user % stale_every == 0 ? now - 7200 : now;
+    const std::string document =
+        fmt::format(R"({{"user_id":{},"timestamp":{},"passes":[],"passes4":[]}})", user, timestamp);
+    sqlite3_bind_int64(insert, 1, user);
+    sqlite3_bind_int64(insert, 2, timestamp);
+    sqlite3_bind_text(insert, 3, document.c_str(), static_cast<int>(document.size()), SQLITE_TRANSIENT);
+    sqlite3_step(insert);
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+}
+
+void Memory() {
+  std::cout << "\n[memory] token table of N users, 99.9% of caches fresh (1 in 1,000 stale), concurrency 64\n";
+  double rss_small = 0;
+  for (int64_t users : {int64_t{10'000}, int64_t{1'000'000}}) {
+    BenchSetting setting(users, {"--latency-ms", "0"}, "concurrency = 64\n");
+    SeedFreshCaches(setting.cache_db(), users, 1000);
+    const JobMeasure run = setting.Run();
+    PrintRun(fmt::format("{} users", users), run, users);
+    std::cout << fmt::format("  fresh {}  refreshed {}\n", run.summary.value("fresh", int64_t{0}),
+                             Refreshed(run.summary));
+    if (users == 10'000) {
+      rss_small = run.peak_rss_mb;
+    } else {
+      std::cout << fmt::format("  peak RSS growth from 10,000 to 1,000,000 users: {:.1f} MB\n",
+                               run.peak_rss_mb - rss_small);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tc
+
+int main(int argc, char** argv) {
+  const std::string scenario = argc > 1 ? argv[1] : "all";
+  try {
+    if (scenario == "throughput" || scenario == "all") tc::Throughput();
+    if (scenario == "bound" || scenario == "all") tc::Bound(50, 64, 5000, 100);
+    if (scenario == "rate" || scenario == "all") tc::Rate(200, 1500);
+    if (scenario == "memory" || scenario == "all") tc::Memory();
+  } catch (const std::exception& e) {
+    std::cerr << "refresh_bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
