@@ -1,0 +1,27 @@
+// When and how long to wait before retrying one API request (issue 5): transient classes only,
+// bounded by refresh.retries, exponential backoff with full jitter so that many clients failing
+// together do not retry together.
+#pragma once
+
+#include <random>
+
+#include "clock/clock.h"
+#include "error/error.h"
+
+namespace tc {
+
+// True when `error`'s class is retryable (transient, timeout, network, rate limited) and
+// `attempt` (0 = the first try failed) is below `max_retries`. Never for a rejected token or a
+// malformed body.
+bool ShouldRetry(const Error& error, int attempt, int max_retries);
+
+// Full jitter: uniform in [0, min(max, base * 2^attempt)] milliseconds, drawn from `rng`.
+// `attempt` 0 is the wait before the first retry. REQUIRES: base, max >= 0.
+Duration FullJitterBackoff(int attempt, Duration base, Duration max, std::mt19937_64& rng);
+
+// The wait before retrying after `error`: the full-jitter delay, or the server's Retry-After
+// (Error::retry_after) when that is longer.
+Duration RetryDelay(const Error& error, int attempt, Duration base, Duration max,
+                    std::mt19937_64& rng);
+
+}  // namespace tc
