@@ -35,6 +35,7 @@ StoreFactory SqliteStoreFactory() {
 std::vector<StoreFactory> CacheStoreFactories() {
   return {
       SqliteStoreFactory(),
+      MysqlStoreFactory(),
   };
 }
 

@@ -38,6 +38,9 @@ struct StoreFactory {
 // The SQLite store on a file in a fresh temporary directory.
 StoreFactory SqliteStoreFactory();
 
+// The MySQL store on fresh tables in the server of scripts/with-mariadb.sh (mysql_store_factory.cc).
+StoreFactory MysqlStoreFactory();
+
 // Every backend the suite runs against. A new store adds its factory here: one line.
 std::vector<StoreFactory> CacheStoreFactories();
 

@@ -1,0 +1,395 @@
+#include "store/mysql_cache_store.h"
+
+#include <mysqld_error.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "json/js_json.h"
+#include "mysql/mysql_identifier.h"
+
+namespace tc {
+namespace {
+
+// Rows per multi-row statement (IN lists, INSERTs). One statement is prepared per distinct row
+// count and cached per connection; the bounds keep a statement well under the protocol's 65,535
+// placeholders and max_allowed_packet.
+constexpr size_t kIdsPerStatement = 5000;
+constexpr size_t kAuditRowsPerStatement = 500;
+constexpr size_t kStatesPerStatement = 500;
+
+constexpr const char* kUserStateColumns =
+    "user_id, consecutive_failures, last_error_class, last_error_message, last_attempt_at, "
+    "next_attempt_at, token_fingerprint";
+
+std::string Placeholders(size_t count) {
+  std::string text;
+  for (size_t i = 0; i < count; ++i) text += i == 0 ? "?" : ",?";
+  return text;
+}
+
+// "(?,?,?),(?,?,?)…": `rows` tuples of `columns` placeholders.
+std::string RowPlaceholders(size_t rows, size_t columns) {
+  const std::string row = "(" + Placeholders(columns) + ")";
+  std::string text;
+  for (size_t i = 0; i < rows; ++i) text += i == 0 ? row : "," + row;
+  return text;
+}
+
+Status AsStatus(const Result<uint64_t>& result) {
+  if (!result.ok()) return result.error();
+  return Status::Ok();
+}
+
+UserState StateFromRow(const SqlRow& row) {
+  UserState state;
+  state.user_id = row.Int(0).value_or(0);
+  state.consecutive_failures = static_cast<int>(row.Int(1).value_or(0));
+  state.last_error_class = row.Text(2);
+  state.last_error_message = row.Text(3);
+  state.last_attempt_at = row.Int(4).value_or(0);
+  state.next_attempt_at = row.Int(5).value_or(0);
+  state.token_fingerprint = row.Text(6);
+  return state;
+}
+
+}  // namespace
+
+MysqlCacheStore::MysqlCacheStore(MysqlConnectOptions connect, const Options& options, Tables tables)
+    : pool_(std::move(connect), options.pool_size, options.retry), tables_(std::move(tables)) {}
+
+Result<std::unique_ptr<MysqlCacheStore>> MysqlCacheStore::Open(const StoreConfig& config,
+                                                               const Options& options) {
+  auto endpoint = ParseMysqlUrl(config.url, "store.url");
+  if (!endpoint.ok()) return endpoint.error();
+  Tables tables;
+  const std::pair<std::string*, std::pair<std::string, const char*>> names[] = {
+      {&tables.cache, {config.cache_collection, "store.cache_collection"}},
+      {&tables.log, {config.log_collection, "store.log_collection"}},
+      {&tables.runs, {options.table_prefix + "runs", "the runs table"}},
+      {&tables.user_state, {options.table_prefix + "user_state", "the user state table"}},
+      {&tables.locks, {options.table_prefix + "locks", "the locks table"}},
+  };
+  for (const auto& [target, name] : names) {
+    auto quoted = QuoteMysqlIdentifier(name.first, name.second);
+    if (!quoted.ok()) return quoted.error();
+    *target = std::move(quoted).value();
+  }
+  MysqlConnectOptions connect;
+  connect.endpoint = std::move(endpoint).value();
+  connect.password = config.password;
+  connect.tls_ca = config.tls_ca;
+  std::unique_ptr<MysqlCacheStore> store(
+      new MysqlCacheStore(std::move(connect), options, std::move(tables)));
+  if (Status reachable = store->Ping(); !reachable.ok()) return reachable.error();
+  return store;
+}
+
+Status MysqlCacheStore::Execute(const std::string& sql, std::span<const SqlParam> params) {
+  return pool_.Run(
+      [&](MysqlConnection& connection) { return AsStatus(connection.Execute(sql, params)); });
+}
+
+Status MysqlCacheStore::Init() {
+  const std::string table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  const std::string statements[] = {
+      "CREATE TABLE IF NOT EXISTS " + tables_.cache +
+          " (user_id BIGINT NOT NULL PRIMARY KEY, timestamp BIGINT NOT NULL,"
+          " version BIGINT NOT NULL, document LONGTEXT NOT NULL, INDEX by_timestamp (timestamp))" +
+          table_options,
+      "CREATE TABLE IF NOT EXISTS " + tables_.log +
+          " (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL,"
+          " pass_uuid VARCHAR(191) NOT NULL, list VARCHAR(16) NOT NULL, action VARCHAR(16) NOT "
+          "NULL,"
+          " status VARCHAR(191) NOT NULL, payload LONGTEXT NOT NULL, payload_hash CHAR(32) NOT "
+          "NULL,"
+          " timestamp BIGINT NOT NULL, INDEX by_user_timestamp (user_id, timestamp))" +
+          table_options,
+      "CREATE TABLE IF NOT EXISTS " + tables_.runs +
+          " (run_id VARCHAR(191) NOT NULL PRIMARY KEY, started_at_ms BIGINT NOT NULL,"
+          " finished_at_ms BIGINT NOT NULL, status VARCHAR(32) NOT NULL,"
+          " shard VARCHAR(64) NOT NULL, summary_json LONGTEXT NOT NULL,"
+          " INDEX by_started (started_at_ms))" +
+          table_options,
+      "CREATE TABLE IF NOT EXISTS " + tables_.user_state +
+          " (user_id BIGINT NOT NULL PRIMARY KEY, consecutive_failures INT NOT NULL,"
+          " last_error_class VARCHAR(64) NOT NULL, last_error_message TEXT NOT NULL,"
+          " last_attempt_at BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,"
+          " token_fingerprint VARCHAR(191) NOT NULL, INDEX by_failures (consecutive_failures))" +
+          table_options,
+      "CREATE TABLE IF NOT EXISTS " + tables_.locks +
+          " (name VARCHAR(191) NOT NULL PRIMARY KEY, owner VARCHAR(191) NOT NULL,"
+          " expires_at_ms BIGINT NOT NULL)" +
+          table_options,
+  };
+  for (const std::string& sql : statements) {
+    if (Status created = Execute(sql, {}); !created.ok()) return created;
+  }
+  return Status::Ok();
+}
+
+Status MysqlCacheStore::Ping() { return Execute("DO 1", {}); }
+
+Result<std::vector<CacheTimestamp>> MysqlCacheStore::CacheTimestamps(
+    std::span<const int64_t> user_ids) {
+  std::vector<CacheTimestamp> found;
+  for (size_t begin = 0; begin < user_ids.size(); begin += kIdsPerStatement) {
+    const size_t count = std::min(kIdsPerStatement, user_ids.size() - begin);
+    const std::string sql = "SELECT user_id, timestamp FROM " + tables_.cache +
+                            " WHERE user_id IN (" + Placeholders(count) + ") ORDER BY user_id";
+    const std::vector<SqlParam> params(user_ids.begin() + begin, user_ids.begin() + begin + count);
+    auto rows = pool_.Run<std::vector<SqlRow>>(
+        [&](MysqlConnection& connection) { return connection.Query(sql, params); });
+    if (!rows.ok()) return rows.error();
+    for (const SqlRow& row : *rows) {
+      found.push_back({row.Int(0).value_or(0), row.Int(1).value_or(0)});
+    }
+  }
+  return found;
+}
+
+Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
+  const SqlParam params[] = {user_id};
+  auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
+    return connection.Query("SELECT version, document FROM " + tables_.cache + " WHERE user_id = ?",
+                            params);
+  });
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<StoredDocument>();
+  const SqlRow& row = rows->front();
+  auto unreadable = [&](const Error& error) {
+    return MakeError(ErrorClass::kStore, "mysql: the stored document of user " +
+                                             std::to_string(user_id) +
+                                             " is unreadable: " + error.ToString());
+  };
+  auto json = ParseJsJson(row.Text(1));
+  if (!json.ok()) return unreadable(json.error());
+  auto document = DocumentFromJson(*json);
+  if (!document.ok()) return unreadable(document.error());
+  // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
+  document->user_id = user_id;
+  return std::optional<StoredDocument>(
+      StoredDocument{std::move(document).value(), row.Int(0).value_or(0)});
+}
+
+Status MysqlCacheStore::Replace(const CacheDocument& document,
+                                std::optional<int64_t> expected_version,
+                                std::span<const AuditEntry> audit) {
+  const std::string text = JsStringify(DocumentToJson(document));
+  std::vector<std::string> payloads;
+  payloads.reserve(audit.size());
+  for (const AuditEntry& entry : audit) payloads.push_back(JsStringify(entry.payload));
+  const std::string user = "user " + std::to_string(document.user_id);
+  const Error conflict = MakeError(
+      ErrorClass::kConflict,
+      "the document of " + user +
+          (expected_version ? " is no longer at version " + std::to_string(*expected_version)
+                            : " was created by another writer"));
+
+  return pool_.Run([&](MysqlConnection& connection) -> Status {
+    if (Status begun = connection.Begin(); !begun.ok()) return begun;
+    auto fail = [&](Error error) -> Status {
+      connection.Rollback();
+      // A deadlock means another writer touched the row: the caller re-reads and re-merges.
+      if (connection.last_error_number() == ER_LOCK_DEADLOCK)
+        error.error_class = ErrorClass::kConflict;
+      return error;
+    };
+    if (expected_version) {
+      const SqlParam params[] = {document.timestamp, std::string_view(text), document.user_id,
+                                 *expected_version};
+      auto matched = connection.Execute(
+          "UPDATE " + tables_.cache +
+              " SET timestamp = ?, version = version + 1, document = ? WHERE user_id = ? AND "
+              "version = ?",
+          params);
+      if (!matched.ok()) return fail(matched.error());
+      if (*matched == 0) return fail(conflict);
+    } else {
+      const SqlParam params[] = {document.user_id, document.timestamp, std::string_view(text)};
+      auto inserted = connection.Execute("INSERT INTO " + tables_.cache +
+                                             " (user_id, timestamp, version, document) VALUES "
+                                             "(?, ?, 1, ?)",
+                                         params);
+      if (!inserted.ok()) {
+        return fail(connection.last_error_number() == ER_DUP_ENTRY ? conflict : inserted.error());
+      }
+    }
+    for (size_t begin = 0; begin < audit.size(); begin += kAuditRowsPerStatement) {
+      const size_t count = std::min(kAuditRowsPerStatement, audit.size() - begin);
+      std::vector<SqlParam> params;
+      params.reserve(count * 8);
+      for (size_t i = begin; i < begin + count; ++i) {
+        const AuditEntry& entry = audit[i];
+        params.insert(params.end(), {entry.user_id, std::string_view(entry.pass_uuid),
+                                     std::string_view(PassListName(entry.list)),
+                                     std::string_view(entry.created ? "create" : "update"),
+                                     std::string_view(entry.status), std::string_view(payloads[i]),
+                                     std::string_view(entry.payload_hash), entry.timestamp});
+      }
+      auto appended = connection.Execute("INSERT INTO " + tables_.log +
+                                             " (user_id, pass_uuid, list, action, status, payload, "
+                                             "payload_hash, timestamp) VALUES " +
+                                             RowPlaceholders(count, 8),
+                                         params);
+      if (!appended.ok()) return fail(appended.error());
+    }
+    if (Status committed = connection.Commit(); !committed.ok()) return fail(committed.error());
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AuditEntry>> MysqlCacheStore::AuditLog(int64_t user_id) {
+  const SqlParam params[] = {user_id};
+  auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
+    return connection.Query(
+        "SELECT pass_uuid, list, action, status, payload, payload_hash, timestamp FROM " +
+            tables_.log + " WHERE user_id = ? ORDER BY id",
+        params);
+  });
+  if (!rows.ok()) return rows.error();
+  std::vector<AuditEntry> entries;
+  for (const SqlRow& row : *rows) {
+    AuditEntry entry;
+    entry.user_id = user_id;
+    entry.pass_uuid = row.Text(0);
+    entry.list = row.Text(1) == PassListName(PassListKind::kExpired) ? PassListKind::kExpired
+                                                                     : PassListKind::kActive;
+    entry.created = row.Text(2) == "create";
+    entry.status = row.Text(3);
+    auto payload = ParseJsJson(row.Text(4));
+    if (!payload.ok()) {
+      return MakeError(ErrorClass::kStore, "mysql: an audit payload of user " +
+                                               std::to_string(user_id) + " is unreadable");
+    }
+    entry.payload = std::move(payload).value();
+    entry.payload_hash = row.Text(5);
+    entry.timestamp = row.Int(6).value_or(0);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Result<std::vector<UserState>> MysqlCacheStore::LoadUserStates(std::span<const int64_t> user_ids) {
+  std::vector<UserState> states;
+  for (size_t begin = 0; begin < user_ids.size(); begin += kIdsPerStatement) {
+    const size_t count = std::min(kIdsPerStatement, user_ids.size() - begin);
+    const std::string sql = std::string("SELECT ") + kUserStateColumns + " FROM " +
+                            tables_.user_state + " WHERE user_id IN (" + Placeholders(count) +
+                            ") ORDER BY user_id";
+    const std::vector<SqlParam> params(user_ids.begin() + begin, user_ids.begin() + begin + count);
+    auto rows = pool_.Run<std::vector<SqlRow>>(
+        [&](MysqlConnection& connection) { return connection.Query(sql, params); });
+    if (!rows.ok()) return rows.error();
+    for (const SqlRow& row : *rows) states.push_back(StateFromRow(row));
+  }
+  return states;
+}
+
+Status MysqlCacheStore::SaveUserStates(std::span<const UserState> states) {
+  for (size_t begin = 0; begin < states.size(); begin += kStatesPerStatement) {
+    const size_t count = std::min(kStatesPerStatement, states.size() - begin);
+    std::vector<SqlParam> params;
+    params.reserve(count * 7);
+    for (const UserState& state : states.subspan(begin, count)) {
+      params.insert(params.end(),
+                    {state.user_id, int64_t{state.consecutive_failures},
+                     std::string_view(state.last_error_class),
+                     std::string_view(state.last_error_message), state.last_attempt_at,
+                     state.next_attempt_at, std::string_view(state.token_fingerprint)});
+    }
+    const std::string sql =
+        "INSERT INTO " + tables_.user_state + " (" + kUserStateColumns + ") VALUES " +
+        RowPlaceholders(count, 7) +
+        " ON DUPLICATE KEY UPDATE consecutive_failures = VALUES(consecutive_failures),"
+        " last_error_class = VALUES(last_error_class),"
+        " last_error_message = VALUES(last_error_message),"
+        " last_attempt_at = VALUES(last_attempt_at), next_attempt_at = VALUES(next_attempt_at),"
+        " token_fingerprint = VALUES(token_fingerprint)";
+    if (Status saved = Execute(sql, params); !saved.ok()) return saved;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<UserState>> MysqlCacheStore::FailingUsers(int limit) {
+  const SqlParam params[] = {int64_t{std::max(limit, 0)}};
+  auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
+    return connection.Query(std::string("SELECT ") + kUserStateColumns + " FROM " +
+                                tables_.user_state +
+                                " WHERE consecutive_failures > 0 ORDER BY consecutive_failures "
+                                "DESC, last_attempt_at DESC, user_id LIMIT ?",
+                            params);
+  });
+  if (!rows.ok()) return rows.error();
+  std::vector<UserState> states;
+  for (const SqlRow& row : *rows) states.push_back(StateFromRow(row));
+  return states;
+}
+
+Status MysqlCacheStore::SaveRun(const RunRecord& run) {
+  const SqlParam params[] = {std::string_view(run.run_id), run.started_at_ms,
+                             run.finished_at_ms,           std::string_view(run.status),
+                             std::string_view(run.shard),  std::string_view(run.summary_json)};
+  return Execute("INSERT INTO " + tables_.runs +
+                     " (run_id, started_at_ms, finished_at_ms, status, shard, summary_json)"
+                     " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+                     " started_at_ms = VALUES(started_at_ms),"
+                     " finished_at_ms = VALUES(finished_at_ms), status = VALUES(status),"
+                     " shard = VALUES(shard), summary_json = VALUES(summary_json)",
+                 params);
+}
+
+Result<std::vector<RunRecord>> MysqlCacheStore::RecentRuns(int limit) {
+  const SqlParam params[] = {int64_t{std::max(limit, 0)}};
+  auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
+    return connection.Query(
+        "SELECT run_id, started_at_ms, finished_at_ms, status, shard, summary_json FROM " +
+            tables_.runs + " ORDER BY started_at_ms DESC, run_id DESC LIMIT ?",
+        params);
+  });
+  if (!rows.ok()) return rows.error();
+  std::vector<RunRecord> runs;
+  for (const SqlRow& row : *rows) {
+    runs.push_back(RunRecord{row.Text(0), row.Int(1).value_or(0), row.Int(2).value_or(0),
+                             row.Text(3), row.Text(4), row.Text(5)});
+  }
+  return runs;
+}
+
+// One upsert decides atomically: MySQL applies the SET list left to right, so once `owner` is
+// taken over, the expiry condition sees the new owner and moves too. The holder is then read
+// back inside the same transaction (the upsert's row lock keeps it).
+Result<bool> MysqlCacheStore::TryLock(const std::string& name, const std::string& owner,
+                                      int64_t now_ms, int64_t expires_at_ms) {
+  return pool_.Run<bool>([&](MysqlConnection& connection) -> Result<bool> {
+    if (Status begun = connection.Begin(); !begun.ok()) return begun.error();
+    const SqlParam upsert_params[] = {std::string_view(name), std::string_view(owner),
+                                      expires_at_ms, now_ms};
+    auto upserted = connection.Execute(
+        "INSERT INTO " + tables_.locks +
+            " (name, owner, expires_at_ms) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE"
+            " owner = IF(owner = VALUES(owner) OR expires_at_ms <= ?, VALUES(owner), owner),"
+            " expires_at_ms = IF(owner = VALUES(owner), VALUES(expires_at_ms), expires_at_ms)",
+        upsert_params);
+    if (!upserted.ok()) {
+      connection.Rollback();
+      return upserted.error();
+    }
+    const SqlParam read_params[] = {std::string_view(name)};
+    auto holder =
+        connection.Query("SELECT owner FROM " + tables_.locks + " WHERE name = ?", read_params);
+    if (!holder.ok()) {
+      connection.Rollback();
+      return holder.error();
+    }
+    if (Status committed = connection.Commit(); !committed.ok()) return committed.error();
+    return !holder->empty() && holder->front().Text(0) == owner;
+  });
+}
+
+Status MysqlCacheStore::Unlock(const std::string& name, const std::string& owner) {
+  const SqlParam params[] = {std::string_view(name), std::string_view(owner)};
+  return Execute("DELETE FROM " + tables_.locks + " WHERE name = ? AND owner = ?", params);
+}
+
+}  // namespace tc
