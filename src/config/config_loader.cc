@@ -569,10 +569,11 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
                          fmt::format("set either {} or {}, not both", variable,
                                      EnvNameOf(std::string(spec->name) + "_file")));
     }
-    Status status = spec->rule == Rule::kSecret
-                        ? (*std::get<std::string*>(spec->slot(config)) = value, Status::Ok())
-                        : AssignText(*spec, config, value, origin);
-    if (!status.ok()) return status;
+    if (spec->rule == Rule::kSecret) {
+      *std::get<std::string*>(spec->slot(config)) = value;  // the one place a password is read
+      continue;
+    }
+    if (Status status = AssignText(*spec, config, value, origin); !status.ok()) return status;
   }
   return Status::Ok();
 }
@@ -592,12 +593,14 @@ Status ApplyOverrides(const std::vector<std::pair<std::string, std::string>>& ov
     if ((spec->rule == Rule::kTokensUrl || spec->rule == Rule::kStoreUrl ||
          spec->rule == Rule::kHttpUrl) &&
         UrlPasswordRange(value)) {
-      std::string_view section = SectionOf(spec->name);
-      return ConfigError(
-          spec->name, origin,
-          fmt::format("a password in a URL is not accepted on the command line "
-                      "(it would show in the process list); set {} or {}.password_file",
-                      EnvNameOf(std::string(section) + ".password"), section));
+      std::string problem =
+          "a password in a URL is not accepted on the command line (it would show in the "
+          "process list)";
+      const std::string password_key = std::string(SectionOf(spec->name)) + ".password";
+      if (const KeySpec* password = FindKey(password_key)) {
+        problem += fmt::format("; set {} or {}_file", EnvNameOf(password->name), password->name);
+      }
+      return ConfigError(spec->name, origin, problem);
     }
     Status status = AssignText(*spec, config, value, origin);
     if (!status.ok()) return status;

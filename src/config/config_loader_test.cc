@@ -321,6 +321,8 @@ TEST_F(ConfigLoaderTest, UrlPasswordAcceptedFromFileAndEnvButNotCommandLine) {
   EXPECT_THAT(message, HasSubstr("store.url (command line)"));
   EXPECT_THAT(message, HasSubstr("TICKETCACHE_STORE_PASSWORD"));
   EXPECT_THAT(message, Not(HasSubstr("pw-in-url")));
+  EXPECT_THAT(LoadError("", {}, {{"bytemark.customer_api", "https://u:pw-in-url@api/"}}),
+              HasSubstr("bytemark.customer_api (command line): a password in a URL"));
   // A user without a password is fine on the command line.
   Result<Config> user_only = Load("", {}, {{"store.url", "mysql://u@h/db"}});
   EXPECT_TRUE(user_only.ok());
