@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "store/cache_store.h"
+#include "store/mongo_cache_store.h"
 #include "store/mysql_cache_store.h"
 #include "store/sqlite_cache_store.h"
 
@@ -21,7 +22,9 @@ Result<std::unique_ptr<CacheStore>> OpenCacheStore(const StoreConfig& config) {
     return std::unique_ptr<CacheStore>(std::move(store).value());
   }
   if (url.starts_with("mongodb://") || url.starts_with("mongodb+srv://")) {
-    return MakeError(ErrorClass::kConfig, "store.url: mongodb support not built");
+    auto store = MongoCacheStore::Open(config);
+    if (!store.ok()) return store.error();
+    return std::unique_ptr<CacheStore>(std::move(store).value());
   }
   return MakeError(ErrorClass::kConfig,
                    "store.url must start with sqlite:, mysql:// or mongodb:// (got an unknown "

@@ -1,0 +1,85 @@
+// The MongoDB cache store (SPEC §4) on libmongoc: the seed's `BytemarkTicketsCache` and
+// `BytemarkTicketsLog` collections, typed as the Node driver writes them, plus ticketcache's own
+// `ticketcache_runs`, `ticketcache_user_state` and `ticketcache_locks`. Collections, indexes,
+// versioning and the drop-in path: docs/stores.md.
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "error/error.h"
+#include "store/cache_store.h"
+
+namespace tc {
+
+// Thread-safe: every call borrows a client from a mongoc_client_pool_t (blocking while all are in
+// use). Replace writes the document, then its audit entries in one bulk insert: without a replica
+// set no transaction spans the two collections, so when the audit insert fails after the
+// document was written, Replace returns kStore saying so and those audit entries are lost (the
+// one case where kStore does not mean "document unchanged"). No message ever holds the password.
+class MongoCacheStore final : public CacheStore {
+ public:
+  struct Options {
+    // Connections in the client pool: one per concurrently refreshed user is enough. A
+    // `maxPoolSize` option in the URL overrides it.
+    int pool_size = 32;
+    // ticketcache's own collections: <prefix>runs, <prefix>user_state, <prefix>locks.
+    std::string collection_prefix = "ticketcache_";
+    // Database when the URL names none. Deliberately not an app's database name: a store that
+    // writes must be told where the apps' cache lives.
+    std::string default_database = "ticketcache";
+  };
+
+  // Opens a store for config.url (`mongodb://…` or `mongodb+srv://…`). The password comes from
+  // the URL or, when the URL has none, from config.password; TLS turns on with config.tls_ca.
+  // Pings the server once. kConfig for a URL libmongoc rejects, kStore when the server cannot be
+  // reached (after the URL's serverSelectionTimeoutMS, 30 s by default).
+  static Result<std::unique_ptr<MongoCacheStore>> Open(const StoreConfig& config,
+                                                       const Options& options);
+  static Result<std::unique_ptr<MongoCacheStore>> Open(const StoreConfig& config) {
+    return Open(config, Options());
+  }
+
+  MongoCacheStore(const MongoCacheStore&) = delete;
+  MongoCacheStore& operator=(const MongoCacheStore&) = delete;
+  ~MongoCacheStore() override;
+
+  Status Init() override;
+  Status Ping() override;
+  Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> user_ids) override;
+  Result<std::optional<StoredDocument>> Load(int64_t user_id) override;
+  Status Replace(const CacheDocument& document, std::optional<int64_t> expected_version,
+                 std::span<const AuditEntry> audit) override;
+  Result<std::vector<UserState>> LoadUserStates(std::span<const int64_t> user_ids) override;
+  Status SaveUserStates(std::span<const UserState> states) override;
+  Result<std::vector<UserState>> FailingUsers(int limit) override;
+  Status SaveRun(const RunRecord& run) override;
+  Result<std::vector<RunRecord>> RecentRuns(int limit) override;
+  Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
+                       int64_t expires_at_ms) override;
+  Status Unlock(const std::string& name, const std::string& owner) override;
+
+  // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
+  Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
+
+ private:
+  struct Collections {
+    std::string cache, log, runs, user_state, locks;
+  };
+  MongoCacheStore(mongoc_client_pool_t* pool, std::string database, Collections collections,
+                  std::vector<std::string> secrets);
+
+  mongoc_client_pool_t* const pool_;
+  const std::string database_;
+  const Collections collections_;
+  const std::vector<std::string> secrets_;  // scrubbed from every message
+};
+
+}  // namespace tc

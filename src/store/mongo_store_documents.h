@@ -1,0 +1,93 @@
+// Every document, filter and command the MongoDB cache store sends, and the readers of what it
+// gets back. Pure (no server), so the exact shapes are unit-tested here; MongoCacheStore only
+// moves them over the wire. Collections, indexes and field types: docs/stores.md.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "document/cache_document.h"
+#include "error/error.h"
+#include "store/bson_codec.h"
+#include "store/cache_store.h"
+
+namespace tc {
+
+// ticketcache's own write counter in cache documents; apps ignore it, absent means 0.
+inline constexpr char kTcVersionField[] = "_tc_version";
+
+// StoredDocument::version of a Mongo cache document packs both things a conditional replace
+// must find unchanged: the `_tc_version` ticketcache bumps on every write (catches another
+// ticketcache instance, even within the same second) and the document's `timestamp` in whole
+// seconds (catches the seed's apps, which rewrite the document without knowing _tc_version).
+// version = tc_version * 2^32 + timestamp.
+struct MongoDocumentVersion {
+  int64_t tc_version = 0;  // [0, 2^31)
+  int64_t timestamp = 0;   // unix seconds, [0, 2^32)
+};
+// kMalformed when a part is out of range (a timestamp before 1970 or after 2106).
+Result<int64_t> PackMongoVersion(MongoDocumentVersion version);
+MongoDocumentVersion UnpackMongoVersion(int64_t version);
+
+// One stored cache document with its version; kMalformed naming the bad field.
+Result<StoredDocument> StoredDocumentFromBson(const bson_t& stored);
+
+// {user_id: {$in: [...]}} and the projection {_id: 0, user_id: 1, timestamp: 1}.
+BsonDocument TimestampsFilter(std::span<const int64_t> user_ids);
+BsonDocument TimestampsProjection();
+// Reads one projected {user_id, timestamp}; nullopt when either is not a number.
+std::optional<CacheTimestamp> CacheTimestampFromBson(const bson_t& projected);
+
+BsonDocument UserIdFilter(int64_t user_id);
+
+// Matches the user's document only while it still is the version that was read:
+// {user_id: U, _tc_version: V (or absent/null when V is 0), timestamp: {$gte: T, $lt: T+1}}.
+// The range makes a fractional or int64/double timestamp written by another client match too.
+BsonDocument ConditionalReplaceFilter(int64_t user_id, MongoDocumentVersion expected);
+// {$set: {user_id, timestamp, passes, passes4, _tc_version}}: $set rather than a whole-document
+// replacement so `_id` and any field an app added survive; the §2 fields are rewritten whole.
+Result<BsonDocument> ReplaceUpdate(const CacheDocument& document, int64_t new_tc_version);
+// The first document of a user: the §2 fields then _tc_version 1.
+Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
+
+// An audit entry with a client-chosen ObjectId `_id` first, as the Node driver writes it.
+Result<BsonDocument> AuditDocument(const AuditEntry& entry);
+// Reads one back (extra fields, `_id` included, are ignored); kMalformed naming the bad field.
+Result<AuditEntry> AuditEntryFromBson(const bson_t& stored);
+
+// createIndexes for one collection; MongoDB accepts it again unchanged (idempotent).
+struct MongoIndex {
+  std::string name;
+  std::vector<std::pair<std::string, int>> keys;  // field, 1 | -1
+  bool unique = false;
+};
+BsonDocument CreateIndexesCommand(const std::string& collection,
+                                  std::span<const MongoIndex> indexes);
+
+// Per-user state: {_id: user_id, consecutive_failures, last_error_class, last_error_message,
+// last_attempt_at, next_attempt_at, token_fingerprint}.
+BsonDocument UserStateDocument(const UserState& state);
+Result<UserState> UserStateFromBson(const bson_t& stored);
+BsonDocument IdInFilter(std::span<const int64_t> ids);
+
+// Run history: {_id: run_id, started_at_ms, finished_at_ms, status, shard, summary_json}.
+BsonDocument RunDocument(const RunRecord& run);
+Result<RunRecord> RunFromBson(const bson_t& stored);
+
+// Locks {_id: name, owner, acquired_at_ms, expires_at_ms}. An upsert with this filter takes a free,
+// expired or own lock; against a lock held by another owner it matches nothing and its insert fails
+// on the duplicate _id, which TryLock reads as "held".
+BsonDocument LockFilter(const std::string& name, const std::string& owner, int64_t now_ms);
+BsonDocument LockUpdate(const std::string& owner, int64_t now_ms, int64_t expires_at_ms);
+BsonDocument LockOwnerFilter(const std::string& name, const std::string& owner);
+
+// Relaxed extended JSON of a BSON document, for tests and diagnostics (never holds secrets:
+// no document above carries one).
+std::string BsonToRelaxedJson(const bson_t& document);
+
+}  // namespace tc
