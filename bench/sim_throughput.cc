@@ -2,27 +2,26 @@
 // with N keep-alive connections (one request outstanding on each, single-threaded asio/Beast
 // client) for a few seconds, and prints requests/s, latency percentiles and the simulator's own
 // counters. A figure, not a test: nothing is asserted.
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
+#include <chrono>
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "sim_token.h"
 
@@ -80,8 +79,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& io, tcp::endpoint endpoint, int id, int users, int per_page,
              Clock::time_point deadline, Totals& totals)
-      : stream_(io), endpoint_(endpoint), id_(id), users_(users), per_page_(per_page),
-        deadline_(deadline), totals_(totals) {}
+      : stream_(io),
+        endpoint_(endpoint),
+        id_(id),
+        users_(users),
+        per_page_(per_page),
+        deadline_(deadline),
+        totals_(totals) {}
 
   void Start() {
     stream_.async_connect(endpoint_, [self = shared_from_this()](beast::error_code ec) {
@@ -103,20 +107,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_ = {};
     request_.method(http::verb::get);
     request_.version(11);
-    request_.target(expired ? fmt::format("/v4.0/passes?status=EXPIRED&per_page={}&page=1",
-                                          per_page_)
-                            : fmt::format("/passes?per_page={}&page=1", per_page_));
+    request_.target(expired
+                        ? fmt::format("/v4.0/passes?status=EXPIRED&per_page={}&page=1", per_page_)
+                        : fmt::format("/passes?per_page={}&page=1", per_page_));
     request_.set(http::field::host, "127.0.0.1");
     request_.set(http::field::authorization, "Bearer " + tc::SimTokenForUser(user));
     sent_at_ = Clock::now();
-    http::async_write(stream_, request_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) {
-                          ++self->totals_.errors;
-                          return;
-                        }
-                        self->Receive();
-                      });
+    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        ++self->totals_.errors;
+        return;
+      }
+      self->Receive();
+    });
   }
 
   void Receive() {
@@ -131,8 +134,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                            Clock::now() - self->sent_at_);
                        self->totals_.latency_us.push_back(static_cast<uint32_t>(elapsed.count()));
                        self->totals_.bytes += static_cast<int64_t>(bytes);
-                       if (self->response_.result() == http::status::ok) ++self->totals_.ok;
-                       else ++self->totals_.other_status;
+                       if (self->response_.result() == http::status::ok)
+                         ++self->totals_.ok;
+                       else
+                         ++self->totals_.other_status;
                        self->Send();
                      });
   }
@@ -194,10 +199,10 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", latency_ms, "simulator latency")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  SimProcess sim = StartSim({sim_binary, "--listen", "127.0.0.1:0", "--threads",
-                             std::to_string(sim_threads), "--users", std::to_string(users),
-                             "--passes", std::to_string(passes), "--latency-ms",
-                             fmt::format("{}", latency_ms)});
+  SimProcess sim =
+      StartSim({sim_binary, "--listen", "127.0.0.1:0", "--threads", std::to_string(sim_threads),
+                "--users", std::to_string(users), "--passes", std::to_string(passes),
+                "--latency-ms", fmt::format("{}", latency_ms)});
   if (sim.port == 0) {
     fmt::print(stderr, "could not start {}\n", sim_binary);
     if (sim.pid > 0) kill(sim.pid, SIGTERM);
@@ -225,9 +230,10 @@ int main(int argc, char** argv) {
   std::sort(totals.latency_us.begin(), totals.latency_us.end());
   const int64_t answered = totals.ok + totals.other_status;
   nlohmann::json counters_json = nlohmann::json::parse(counters, nullptr, false);
-  fmt::print("sim_throughput: {} connections, {:.1f} s, sim threads {}, {} users x {} passes, "
-             "per_page {}, latency {} ms\n",
-             connections, elapsed, sim_threads, users, passes, per_page, latency_ms);
+  fmt::print(
+      "sim_throughput: {} connections, {:.1f} s, sim threads {}, {} users x {} passes, "
+      "per_page {}, latency {} ms\n",
+      connections, elapsed, sim_threads, users, passes, per_page, latency_ms);
   fmt::print("requests/s: {:.0f}  (answered {}, 200 {}, other status {}, client errors {})\n",
              static_cast<double>(answered) / elapsed, answered, totals.ok, totals.other_status,
              totals.errors);

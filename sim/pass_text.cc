@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <chrono>
-#include <iterator>
 
 #include "deterministic_random.h"
 
@@ -42,13 +42,138 @@ uint64_t PassHash(int64_t user_id, PassList list, int64_t index) {
       {static_cast<uint64_t>(user_id), static_cast<uint64_t>(list), static_cast<uint64_t>(index)});
 }
 
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void AppendHex(uint64_t value, int digits, std::string& out) {
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+    out.push_back(kHexDigits[(value >> shift) & 0xf]);
+  }
+}
+
+void AppendTwoDigits(unsigned value, std::string& out) {
+  out.push_back(static_cast<char>('0' + value / 10 % 10));
+  out.push_back(static_cast<char>('0' + value % 10));
+}
+
+void AppendUuid(int64_t user_id, PassList list, int64_t index, std::string& out) {
+  const uint64_t a = PassHash(user_id, list, index);
+  const uint64_t b = Mix64(a);
+  AppendHex(a >> 32, 8, out);
+  out.push_back('-');
+  AppendHex((a >> 16) & 0xffff, 4, out);
+  out.append("-4");
+  AppendHex(a & 0xfff, 3, out);
+  out.push_back('-');
+  AppendHex(0x8000 | ((b >> 48) & 0x3fff), 4, out);
+  out.push_back('-');
+  AppendHex(b & 0xffffffffffffULL, 12, out);
+}
+
+void AppendIso8601(int64_t unix_seconds, std::string& out) {
+  using namespace std::chrono;
+  const sys_seconds t{seconds(unix_seconds)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd(day);
+  const int64_t in_day = (t - day).count();
+  const int year = static_cast<int>(ymd.year());
+  AppendTwoDigits(static_cast<unsigned>(year / 100), out);
+  AppendTwoDigits(static_cast<unsigned>(year % 100), out);
+  out.push_back('-');
+  AppendTwoDigits(static_cast<unsigned>(ymd.month()), out);
+  out.push_back('-');
+  AppendTwoDigits(static_cast<unsigned>(ymd.day()), out);
+  out.push_back('T');
+  AppendTwoDigits(static_cast<unsigned>(in_day / 3600), out);
+  out.push_back(':');
+  AppendTwoDigits(static_cast<unsigned>(in_day / 60 % 60), out);
+  out.push_back(':');
+  AppendTwoDigits(static_cast<unsigned>(in_day % 60), out);
+  out.push_back('Z');
+}
+
+// Fields whose text depends only on the spacing and a small choice are formatted once:
+// StaticFields()[spaced][field][choice].
+enum Field {
+  kUuid,
+  kStatus,
+  kTimeCreated,
+  kProductUuid,
+  kName,
+  kFare,
+  kTicketNumber,
+  kLinks,
+  kInstructions,
+  kRiders,
+  kAttributes,
+  kUseCount,
+  kValidity,
+  kActivation,
+  kPriceDisplay,
+};
+constexpr std::array<std::string_view, 3> kStatuses = {"USABLE", "USING", "EXPIRED"};
+constexpr size_t kMaxChoices = 7;
+using FieldTable = std::array<std::array<std::array<std::string, kMaxChoices>, kFieldCount>, 2>;
+
+const FieldTable& StaticFields() {
+  static const FieldTable table = [] {
+    FieldTable t;
+    for (int spaced = 0; spaced < 2; ++spaced) {
+      const std::string_view colon = spaced ? ": " : ":";
+      const std::string_view comma = spaced ? ", " : ",";
+      auto& f = t[static_cast<size_t>(spaced)];
+      for (size_t c = 0; c < kStatuses.size(); ++c) {
+        f[kStatus][c] = fmt::format(R"("status"{}"{}")", colon, kStatuses[c]);
+      }
+      for (size_t c = 0; c < kSimProductUuids.size(); ++c) {
+        f[kProductUuid][c] = fmt::format(R"("product_uuid"{}"{}")", colon, kSimProductUuids[c]);
+      }
+      for (size_t c = 0; c < kNames.size(); ++c) {
+        f[kName][c] = fmt::format(R"("name"{}{})", colon, kNames[c]);
+      }
+      for (size_t c = 0; c < kAmounts.size(); ++c) {
+        f[kFare][c] = fmt::format(
+            R"("fare"{0}{{"amount"{0}{1}{2}"currency"{0}"EUR"{2}"tax_rate"{0}0.1{2}"discount"{0}-0}})",
+            colon, kAmounts[c], comma);
+      }
+      for (size_t c = 0; c < kTicketNumbers.size(); ++c) {
+        f[kTicketNumber][c] = fmt::format(R"("ticket_number"{}{})", colon, kTicketNumbers[c]);
+      }
+      f[kInstructions][0] = fmt::format(
+          R"("instructions"{}"Show this pass to the driver.\nValid on all lines.\tThank you!")",
+          colon);
+      f[kRiders][0] = fmt::format(
+          R"("riders"{0}[{{"type"{0}"adult"{1}"count"{0}1}}{1}{{"type"{0}"child"{1}"count"{0}0{1}"ages"{0}[4{1}11]}}])",
+          colon, comma);
+      for (size_t c = 0; c < 2; ++c) {
+        f[kAttributes][c] = fmt::format(
+            R"("attributes"{0}{{"zones"{0}["A"{1}"B"]{1}"flags"{0}{{}}{1}"tags"{0}[]{1}"transferable"{0}{2}{1}"seat"{0}null}})",
+            colon, comma, c == 0 ? "true" : "false");
+      }
+      f[kActivation][0] = fmt::format(R"("activation"{}null)", colon);
+      f[kActivation][1] =
+          fmt::format(R"("activation"{0}{{"activated"{0}false{1}"limit"{0}1E3}})", colon, comma);
+      for (size_t c = 0; c < kPriceDisplays.size(); ++c) {
+        f[kPriceDisplay][c] = fmt::format(R"("price_display"{}{})", colon, kPriceDisplays[c]);
+      }
+    }
+    return t;
+  }();
+  return table;
+}
+
+void AppendKey(std::string_view key, std::string_view colon, std::string& out) {
+  out.push_back('"');
+  out.append(key);
+  out.push_back('"');
+  out.append(colon);
+}
+
 }  // namespace
 
 std::string SimPassUuid(int64_t user_id, PassList list, int64_t index) {
-  uint64_t a = PassHash(user_id, list, index);
-  uint64_t b = Mix64(a);
-  return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff,
-                     0x8000 | ((b >> 48) & 0x3fff), b & 0xffffffffffffULL);
+  std::string out;
+  AppendUuid(user_id, list, index, out);
+  return out;
 }
 
 int64_t SimPassTimeCreated(int64_t user_id, PassList list, int64_t index) {
@@ -67,109 +192,91 @@ int64_t SimPassTimeCreated(int64_t user_id, PassList list, int64_t index) {
 }
 
 std::string Iso8601Utc(int64_t unix_seconds) {
-  using namespace std::chrono;
-  sys_seconds t{seconds(unix_seconds)};
-  sys_days day = floor<days>(t);
-  year_month_day ymd(day);
-  hh_mm_ss hms(t - day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  std::string out;
+  AppendIso8601(unix_seconds, out);
+  return out;
 }
 
 void AppendPassJson(int64_t user_id, PassList list, int64_t index, int64_t version,
                     std::string& out) {
   const uint64_t h = PassHash(user_id, list, index);
-  const std::string uuid = SimPassUuid(user_id, list, index);
   const int64_t created = SimPassTimeCreated(user_id, list, index);
   // Some passes are written with spaces after ':' and ',' as pretty-printing servers do.
   const bool spaced = (h >> 8) % 5 == 0;
   const std::string_view colon = spaced ? ": " : ":";
   const std::string_view comma = spaced ? ", " : ",";
+  const auto& fields = StaticFields()[spaced ? 1 : 0];
 
-  std::string_view status;
-  if (list == PassList::kExpired) {
-    status = "EXPIRED";
-  } else {
-    bool using_now = ((h >> 12) % 3 == 0) != (version % 2 == 1);
-    status = using_now ? "USING" : "USABLE";
+  size_t status = 2;  // EXPIRED
+  if (list == PassList::kActive) {
+    const bool using_now = ((h >> 12) % 3 == 0) != (version % 2 == 1);
+    status = using_now ? 1 : 0;
   }
 
-  auto it = std::back_inserter(out);
   auto field = [&](int which) {
     switch (which) {
-      case 0:
-        fmt::format_to(it, R"("uuid"{}"{}")", colon, uuid);
+      case kUuid:
+        AppendKey("uuid", colon, out);
+        out.push_back('"');
+        AppendUuid(user_id, list, index, out);
+        out.push_back('"');
         break;
-      case 1:
-        fmt::format_to(it, R"("status"{}"{}")", colon, status);
+      case kStatus:
+        out.append(fields[kStatus][status]);
         break;
-      case 2:
-        fmt::format_to(it, R"("time_created"{}"{}")", colon, Iso8601Utc(created));
+      case kTimeCreated:
+        AppendKey("time_created", colon, out);
+        out.push_back('"');
+        AppendIso8601(created, out);
+        out.push_back('"');
         break;
-      case 3:
-        fmt::format_to(it, R"("product_uuid"{}"{}")", colon,
-                       kSimProductUuids[h % kSimProductUuids.size()]);
+      case kProductUuid:
+        out.append(fields[kProductUuid][h % kSimProductUuids.size()]);
         break;
-      case 4:
-        fmt::format_to(it, R"("name"{}{})", colon, kNames[(h >> 16) % kNames.size()]);
+      case kName:
+        out.append(fields[kName][(h >> 16) % kNames.size()]);
         break;
-      case 5:
-        fmt::format_to(
-            it,
-            R"("fare"{0}{{"amount"{0}{1}{2}"currency"{0}"EUR"{2}"tax_rate"{0}0.1{2}"discount"{0}-0}})",
-            colon, kAmounts[(h >> 20) % kAmounts.size()], comma);
+      case kFare:
+        out.append(fields[kFare][(h >> 20) % kAmounts.size()]);
         break;
-      case 6:
-        fmt::format_to(it, R"("ticket_number"{}{})", colon,
-                       kTicketNumbers[(h >> 24) % kTicketNumbers.size()]);
+      case kTicketNumber:
+        out.append(fields[kTicketNumber][(h >> 24) % kTicketNumbers.size()]);
         break;
-      case 7:
-        fmt::format_to(
-            it,
-            R"("links"{0}{{"self"{0}"https:\/\/api.bytemark.example\/v1\/passes\/{1}"{2}"qr"{0}null}})",
-            colon, uuid, comma);
+      case kLinks:
+        AppendKey("links", colon, out);
+        out.append(R"({"self")")
+            .append(colon)
+            .append(R"("https:\/\/api.bytemark.example\/v1\/passes\/)");
+        AppendUuid(user_id, list, index, out);
+        out.append("\"").append(comma).append(R"("qr")").append(colon).append("null}");
         break;
-      case 8:
-        fmt::format_to(
-            it,
-            R"("instructions"{}"Show this pass to the driver.\nValid on all lines.\tThank you!")",
-            colon);
+      case kInstructions:
+        out.append(fields[kInstructions][0]);
         break;
-      case 9:
-        fmt::format_to(
-            it,
-            R"("riders"{0}[{{"type"{0}"adult"{1}"count"{0}1}}{1}{{"type"{0}"child"{1}"count"{0}0{1}"ages"{0}[4{1}11]}}])",
-            colon, comma);
+      case kRiders:
+        out.append(fields[kRiders][0]);
         break;
-      case 10:
-        fmt::format_to(
-            it,
-            R"("attributes"{0}{{"zones"{0}["A"{1}"B"]{1}"flags"{0}{{}}{1}"tags"{0}[]{1}"transferable"{0}{2}{1}"seat"{0}null}})",
-            colon, comma, (h >> 28) % 2 == 0 ? "true" : "false");
+      case kAttributes:
+        out.append(fields[kAttributes][(h >> 28) % 2]);
         break;
-      case 11:
-        fmt::format_to(it, R"("use_count"{}{})", colon, version);
+      case kUseCount: {
+        AppendKey("use_count", colon, out);
+        char digits[24];
+        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, version);
+        out.append(digits, static_cast<size_t>(end - digits));
         break;
-      case 12:
-        if (list == PassList::kExpired) {
-          fmt::format_to(it, R"("expired_at"{}"{}")", colon, Iso8601Utc(created + 30 * 24 * kHour));
-        } else {
-          fmt::format_to(it, R"("valid_until"{}"{}")", colon,
-                         Iso8601Utc(created + 30 * 24 * kHour));
-        }
+      }
+      case kValidity:
+        AppendKey(list == PassList::kExpired ? "expired_at" : "valid_until", colon, out);
+        out.push_back('"');
+        AppendIso8601(created + 30 * 24 * kHour, out);
+        out.push_back('"');
         break;
-      case 13:
-        if ((h >> 32) % 2 == 0) {
-          fmt::format_to(it, R"("activation"{}null)", colon);
-        } else {
-          fmt::format_to(it, R"("activation"{0}{{"activated"{0}false{1}"limit"{0}1E3}})", colon,
-                         comma);
-        }
+      case kActivation:
+        out.append(fields[kActivation][(h >> 32) % 2]);
         break;
       default:
-        fmt::format_to(it, R"("price_display"{}{})", colon,
-                       kPriceDisplays[(h >> 36) % kPriceDisplays.size()]);
+        out.append(fields[kPriceDisplay][(h >> 36) % kPriceDisplays.size()]);
         break;
     }
   };
@@ -178,7 +285,7 @@ void AppendPassJson(int64_t user_id, PassList list, int64_t index, int64_t versi
   out.push_back('{');
   for (int i = 0; i < kFieldCount; ++i) {
     if (i > 0) out.append(comma);
-    field(order[i]);
+    field(order[static_cast<size_t>(i)]);
   }
   out.push_back('}');
 }
