@@ -5,7 +5,8 @@
 # TICKETCACHE_TEST_MYSQL_DIR). Tests call it through TICKETCACHE_TEST_MYSQL_ADMIN to take the
 # server away and bring it back. Every command is synchronous: `start` returns once the server
 # answers, `stop` once the process is gone. Layout of $TICKETCACHE_TEST_MYSQL_DIR:
-#   data/ (datadir)  mysqld.sock  mysqld.pid  mysqld.log  port
+#   data/ (datadir)  mysqld.sock  mysqld.pid  mysqld.log  port  tls/ (optional: ca.pem,
+#   server.pem, server-key.pem — TLS is offered when present)
 set -euo pipefail
 
 dir=${TICKETCACHE_TEST_MYSQL_DIR:?run under scripts/with-mariadb.sh}
@@ -24,10 +25,12 @@ answers() {
 }
 
 start() {
-  local user_opt=()
+  local user_opt=() tls_opt=()
   ((EUID == 0)) && user_opt=(--user=root)
+  [[ -f $dir/tls/server.pem ]] &&
+    tls_opt=(--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" --ssl-key="$dir/tls/server-key.pem")
   # setsid + redirects: the server must not hold the caller's terminal or pipes open.
-  setsid mariadbd --no-defaults "${user_opt[@]}" \
+  setsid mariadbd --no-defaults "${user_opt[@]}" "${tls_opt[@]}" \
     --datadir="$dir/data" --socket="$sock" --pid-file="$pidfile" \
     --port="$(cat "$dir/port")" --bind-address=127.0.0.1 --skip-name-resolve \
     --log-error="$dir/mysqld.log" --innodb-buffer-pool-size=64M \

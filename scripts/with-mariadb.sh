@@ -10,6 +10,7 @@
 #   TICKETCACHE_TEST_MYSQL_SOCKET    the server's unix socket (root may connect over it)
 #   TICKETCACHE_TEST_MYSQL_DIR       the temp dir (see scripts/mariadb-ctl.sh for its layout)
 #   TICKETCACHE_TEST_MYSQL_ADMIN     command taking start|stop|restart (synchronous)
+#   TICKETCACHE_TEST_MYSQL_TLS_CA    CA certificate of the server's TLS certificate (for 127.0.0.1)
 # TICKETCACHE_TEST_MYSQL_EXTRA_OPTS, when set, is appended to mariadbd's command line.
 set -euo pipefail
 
@@ -56,6 +57,23 @@ if [[ ! -d $template ]]; then
   rm -rf "$staging"
 fi
 cp -a "$template" "$dir/data"
+
+# A throwaway CA and a server certificate for 127.0.0.1, so tests can check verified TLS.
+tls=$dir/tls
+mkdir "$tls"
+if ! {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=ticketcache-test-ca -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+      -keyout "$tls/server-key.pem" -out "$tls/server.csr" &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/san.ext" &&
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+      -CAcreateserial -days 2 -extfile "$tls/san.ext" -out "$tls/server.pem"
+} >"$tls/openssl.log" 2>&1; then
+  echo "with-mariadb: cannot make test TLS certificates:" >&2
+  cat "$tls/openssl.log" >&2
+  exit 1
+fi
 "$TICKETCACHE_TEST_MYSQL_ADMIN" start
 
 password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
@@ -70,6 +88,7 @@ SQL
 export TICKETCACHE_TEST_MYSQL_URL=mysql://tc@127.0.0.1:$port/ticketcache_test
 export TICKETCACHE_TEST_MYSQL_PASSWORD=$password
 export TICKETCACHE_TEST_MYSQL_SOCKET=$dir/mysqld.sock
+export TICKETCACHE_TEST_MYSQL_TLS_CA=$tls/ca.pem
 
 status=0
 "$@" || status=$?
