@@ -5,12 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "error/error.h"
 #include "json/js_json.h"
 
-#include "error/error.h"
-
 namespace tc {
-
 
 enum class PassListKind { kActive, kExpired };  // "passes" (GET /passes), "passes4" (v4 EXPIRED)
 
@@ -44,9 +42,17 @@ struct AuditEntry {
 
 const char* PassListName(PassListKind list);  // "passes" | "passes4"
 
-// Document <-> JSON in the seed's field order: user_id, timestamp, passes, passes4.
+// Document <-> JSON in the seed's field order: user_id, timestamp, passes, passes4; entries as
+// pass_uuid, timestamp, status, free_ticket_status, payload, payload_hash.
 Json DocumentToJson(const CacheDocument& document);
-Result<CacheDocument> DocumentFromJson(const Json& json);  // kMalformed naming the bad field
+
+// Reads what the seed or another writer stored. Tolerates extra fields (Mongo's _id, __v, ...),
+// whole numbers stored as doubles, fractional timestamps (truncated), a missing or null list
+// (empty), a missing or null entry status (""), free_ticket_status as true/false. Anything else
+// out of shape is kMalformed naming the field, e.g. "passes4[1].payload_hash".
+Result<CacheDocument> DocumentFromJson(const Json& json);
+
+// {user_id, pass_uuid, list, action: "create"|"update", status, payload, payload_hash, timestamp}
 Json AuditEntryToJson(const AuditEntry& entry);
 
 }  // namespace tc

@@ -3,10 +3,9 @@
 // reproduces JavaScript's number formatting and property order. See docs/data-compatibility.md.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "error/error.h"
 
@@ -16,8 +15,11 @@ namespace tc {
 using Json = nlohmann::ordered_json;
 
 // JSON.parse semantics: a duplicate key keeps its first position and takes the last value;
-// numbers become the double JavaScript would hold (integers beyond 2^53 round as in JS).
-// kMalformed (with position, never the text itself) on invalid input.
+// numbers become the double JavaScript would hold (integers within ±2^53 are kept as int64,
+// others as the rounded double). kMalformed (with a byte position, never the text itself) on
+// invalid input. Refused on purpose although JSON.parse accepts them: lone surrogate escapes
+// ("\ud800"), numbers beyond the double range (1e400), nesting deeper than 1000. A leading
+// UTF-8 BOM is skipped (as Node's HTTP clients strip it). See docs/data-compatibility.md.
 Result<Json> ParseJsJson(std::string_view text);
 
 // Byte-identical to JavaScript's JSON.stringify(value) (no indentation): integer-like keys first

@@ -125,6 +125,10 @@ TEST(ParseJsJsonTest, RejectsNumbersBeyondTheDoubleRange) {
   EXPECT_FALSE(ParseJsJson("-1e309").ok());
 }
 
+TEST(ParseJsJsonTest, SkipsALeadingByteOrderMark) {
+  EXPECT_EQ(RoundTrip("\xEF\xBB\xBF{\"a\":1}"), R"({"a":1})");
+}
+
 TEST(ParseJsJsonTest, NestingLimit) {
   EXPECT_TRUE(ParseJsJson(std::string(1000, '[') + std::string(1000, ']')).ok());
   Result<Json> deep = ParseJsJson(std::string(1001, '[') + std::string(1001, ']'));

@@ -10,11 +10,13 @@
 namespace tc {
 
 std::string Md5Hex(std::string_view text) {
+  // Fetched once: EVP_md5() makes OpenSSL 3 look the algorithm up again on every digest.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
   unsigned int size = 0;
   // EVP_Digest only fails on allocation failure or a broken provider; an empty hash then makes
   // every pass look changed (audited again), never silently equal.
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_md5(), nullptr) != 1) {
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, md5, nullptr) != 1) {
     return std::string();
   }
   static constexpr char kHex[] = "0123456789abcdef";
