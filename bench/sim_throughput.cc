@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,8 +19,10 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// A concrete executor (not any_io_executor): the client shares the cores with the simulator, so
+// it must be cheap per request.
+using ClientStream = beast::basic_stream<tcp, asio::io_context::executor_type>;
 
 struct SimProcess {
   pid_t pid = -1;
@@ -142,7 +148,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      });
   }
 
-  beast::tcp_stream stream_;
+  ClientStream stream_;
   tcp::endpoint endpoint_;
   int id_;
   int users_;
@@ -169,6 +175,28 @@ std::string FetchCounters(tcp::endpoint endpoint) {
   http::response<http::string_body> response;
   if (!ec) http::read(stream, buffer, response, ec);
   return ec ? "{}" : response.body();
+}
+
+// CPU seconds (user + system) the process `pid` has used so far, from /proc/PID/stat.
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](timeval t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
@@ -210,6 +238,8 @@ int main(int argc, char** argv) {
   }
   tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), sim.port);
 
+  const double sim_cpu_start = ProcessCpuSeconds(sim.pid);
+  const double client_cpu_start = OwnCpuSeconds();
   asio::io_context io(1);
   Totals totals;
   totals.latency_us.reserve(1 << 20);
@@ -222,6 +252,8 @@ int main(int argc, char** argv) {
   io.run();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
+  const double sim_cpu = ProcessCpuSeconds(sim.pid) - sim_cpu_start;
+  const double client_cpu = OwnCpuSeconds() - client_cpu_start;
   std::string counters = FetchCounters(endpoint);
   kill(sim.pid, SIGTERM);
   int wait_status = 0;
@@ -239,6 +271,18 @@ int main(int argc, char** argv) {
              totals.errors);
   fmt::print("latency us: p50 {}  p99 {}  max {}\n", Percentile(totals.latency_us, 0.50),
              Percentile(totals.latency_us, 0.99), Percentile(totals.latency_us, 1.0));
+  // On a busy machine the wall-clock rate measures the share of CPU we got; the CPU cost per
+  // request does not depend on that, so also print what 2 otherwise idle cores would sustain.
+  if (answered > 0) {
+    const double sim_us = sim_cpu / static_cast<double>(answered) * 1e6;
+    const double client_us = client_cpu / static_cast<double>(answered) * 1e6;
+    fmt::print(
+        "cpu per request: sim {:.1f} us, client {:.1f} us  (sim used {:.2f} CPU-s, client "
+        "{:.2f} CPU-s)\n",
+        sim_us, client_us, sim_cpu, client_cpu);
+    fmt::print("projected requests/s on 2 idle cores shared by sim and client: {:.0f}\n",
+               2e6 / (sim_us + client_us));
+  }
   fmt::print("response MB/s: {:.1f}\n", static_cast<double>(totals.bytes) / elapsed / 1e6);
   if (!counters_json.is_discarded()) {
     fmt::print("sim counters: requests_total {}  peak_concurrency {}  max_per_second {}\n",

@@ -44,29 +44,36 @@ uint64_t PassHash(int64_t user_id, PassList list, int64_t index) {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-void AppendHex(uint64_t value, int digits, std::string& out) {
+// Writes `digits` lowercase hex digits of `value` at `out`.
+char* WriteHex(uint64_t value, int digits, char* out) {
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
-    out.push_back(kHexDigits[(value >> shift) & 0xf]);
+    *out++ = kHexDigits[(value >> shift) & 0xf];
   }
+  return out;
 }
 
-void AppendTwoDigits(unsigned value, std::string& out) {
-  out.push_back(static_cast<char>('0' + value / 10 % 10));
-  out.push_back(static_cast<char>('0' + value % 10));
+char* WriteTwoDigits(unsigned value, char* out) {
+  *out++ = static_cast<char>('0' + value / 10 % 10);
+  *out++ = static_cast<char>('0' + value % 10);
+  return out;
 }
 
+// The digit helpers fill a stack buffer appended once: per-character push_back was a hot spot.
 void AppendUuid(int64_t user_id, PassList list, int64_t index, std::string& out) {
   const uint64_t a = PassHash(user_id, list, index);
   const uint64_t b = Mix64(a);
-  AppendHex(a >> 32, 8, out);
-  out.push_back('-');
-  AppendHex((a >> 16) & 0xffff, 4, out);
-  out.append("-4");
-  AppendHex(a & 0xfff, 3, out);
-  out.push_back('-');
-  AppendHex(0x8000 | ((b >> 48) & 0x3fff), 4, out);
-  out.push_back('-');
-  AppendHex(b & 0xffffffffffffULL, 12, out);
+  char text[36];
+  char* p = WriteHex(a >> 32, 8, text);
+  *p++ = '-';
+  p = WriteHex((a >> 16) & 0xffff, 4, p);
+  *p++ = '-';
+  *p++ = '4';
+  p = WriteHex(a & 0xfff, 3, p);
+  *p++ = '-';
+  p = WriteHex(0x8000 | ((b >> 48) & 0x3fff), 4, p);
+  *p++ = '-';
+  p = WriteHex(b & 0xffffffffffffULL, 12, p);
+  out.append(text, static_cast<size_t>(p - text));
 }
 
 void AppendIso8601(int64_t unix_seconds, std::string& out) {
@@ -76,19 +83,21 @@ void AppendIso8601(int64_t unix_seconds, std::string& out) {
   const year_month_day ymd(day);
   const int64_t in_day = (t - day).count();
   const int year = static_cast<int>(ymd.year());
-  AppendTwoDigits(static_cast<unsigned>(year / 100), out);
-  AppendTwoDigits(static_cast<unsigned>(year % 100), out);
-  out.push_back('-');
-  AppendTwoDigits(static_cast<unsigned>(ymd.month()), out);
-  out.push_back('-');
-  AppendTwoDigits(static_cast<unsigned>(ymd.day()), out);
-  out.push_back('T');
-  AppendTwoDigits(static_cast<unsigned>(in_day / 3600), out);
-  out.push_back(':');
-  AppendTwoDigits(static_cast<unsigned>(in_day / 60 % 60), out);
-  out.push_back(':');
-  AppendTwoDigits(static_cast<unsigned>(in_day % 60), out);
-  out.push_back('Z');
+  char text[20];
+  char* p = WriteTwoDigits(static_cast<unsigned>(year / 100), text);
+  p = WriteTwoDigits(static_cast<unsigned>(year % 100), p);
+  *p++ = '-';
+  p = WriteTwoDigits(static_cast<unsigned>(ymd.month()), p);
+  *p++ = '-';
+  p = WriteTwoDigits(static_cast<unsigned>(ymd.day()), p);
+  *p++ = 'T';
+  p = WriteTwoDigits(static_cast<unsigned>(in_day / 3600), p);
+  *p++ = ':';
+  p = WriteTwoDigits(static_cast<unsigned>(in_day / 60 % 60), p);
+  *p++ = ':';
+  p = WriteTwoDigits(static_cast<unsigned>(in_day % 60), p);
+  *p++ = 'Z';
+  out.append(text, static_cast<size_t>(p - text));
 }
 
 // Fields whose text depends only on the spacing and a small choice are formatted once:

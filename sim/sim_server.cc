@@ -18,6 +18,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// Concrete executor types instead of asio's type-erased any_io_executor: the erasure showed up
+// in profiles at tens of thousands of requests per second.
+using ConnectionExecutor = asio::strand<asio::io_context::executor_type>;
+using ConnectionStream = beast::basic_stream<tcp, ConnectionExecutor>;
+using ConnectionTimer =
+    asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>, ConnectionExecutor>;
+
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr uint64_t kRequestBodyLimit = 1 << 20;
@@ -26,7 +34,7 @@ constexpr uint64_t kRequestBodyLimit = 1 << 20;
 // write, repeat.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, SimService& service)
+  HttpSession(ConnectionStream::socket_type&& socket, SimService& service)
       : stream_(std::move(socket)), timer_(stream_.get_executor()), service_(service) {}
 
   void Start() {
@@ -106,8 +114,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Read();
   }
 
-  beast::tcp_stream stream_;
-  asio::steady_timer timer_;
+  ConnectionStream stream_;
+  ConnectionTimer timer_;
   beast::flat_buffer buffer_;
   SimService& service_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -161,7 +169,7 @@ void SimServer::Stop() {
 
 void SimServer::Accept() {
   acceptor_.async_accept(asio::make_strand(io_context_),
-                         [this](beast::error_code ec, tcp::socket socket) {
+                         [this](beast::error_code ec, ConnectionStream::socket_type socket) {
                            if (ec) {
                              if (ec == asio::error::operation_aborted) return;
                            } else {
