@@ -297,6 +297,21 @@ bool NearIrregularTransition(const date::time_zone& zone, sys_seconds from, sys_
   }
 }
 
+// cron-parser applies its DST rules only when its search steps over the change, so its answers
+// depend on where it starts: started inside the hour after a spring-forward (Berlin 03:15 CEST
+// on 2026-03-29) it misses the gap's shifted times (`13-30/4 */2 * * *`: 03:17 ... 03:29), and
+// started inside the second copy of a repeated hour it fires a fixed time again (New York
+// 01:15 EST on 2025-11-02 after 01:15 EDT ran). A daemon computes each fire time from the last
+// one, so this code gives the same times wherever it starts. Such a mismatch is not counted when
+// the start and the first differing time both lie in [change, change + its size).
+bool StartsInsideDstWindow(const date::time_zone& zone, sys_seconds after, sys_seconds differing) {
+  const date::sys_info info = zone.get_info(after);
+  const seconds size =
+      std::chrono::abs(info.offset - zone.get_info(info.begin - seconds{1}).offset);
+  const auto inside = [&](sys_seconds t) { return t >= info.begin && t < info.begin + size; };
+  return inside(after) && inside(differing);
+}
+
 std::string Describe(const date::time_zone& zone, const std::vector<int64_t>& times) {
   std::string text;
   for (const auto t : times) text += FormatZonedTime(zone, sys_seconds{seconds{t}}) + " ";
@@ -312,7 +327,10 @@ TEST(CronDifferentialTest, MatchesCronParser) {
   if (!std::filesystem::exists(node_dir / "node_modules/cron-parser/package.json")) {
     GTEST_SKIP() << "cron-parser is not installed; run `npm ci --prefix tests/node`";
   }
-  const std::vector<Case> cases = GenerateCases(20261128);
+  // Fixed seed; TICKETCACHE_CRON_SEED explores other cases by hand.
+  const char* seed = std::getenv("TICKETCACHE_CRON_SEED");
+  const std::vector<Case> cases =
+      GenerateCases(seed != nullptr ? static_cast<uint32_t>(std::stoul(seed)) : 20261128);
 
   nlohmann::json input;
   input["cases"] = nlohmann::json::array();
@@ -347,6 +365,7 @@ TEST(CronDifferentialTest, MatchesCronParser) {
   int overlapping_lists = 0;
   int tz_data_differs = 0;
   int irregular_transition = 0;
+  int starts_inside_dst_window = 0;
   int mismatches = 0;
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
@@ -413,6 +432,11 @@ TEST(CronDifferentialTest, MatchesCronParser) {
       ++irregular_transition;
       continue;
     }
+    if (from <= to && StartsInsideDstWindow(zone, c.after, sys_seconds{seconds{from}})) {
+      --compared;
+      ++starts_inside_dst_window;
+      continue;
+    }
     if (++mismatches > 20) continue;
     ADD_FAILURE() << "'" << c.expression << "' in " << c.zone << " after "
                   << FormatZonedTime(zone, c.after) << "\n  ours:   " << our_error
@@ -427,7 +451,8 @@ TEST(CronDifferentialTest, MatchesCronParser) {
             << " fire times); not compared: " << rejected_by_both << " rejected by both, "
             << overlapping_lists << " overlapping lists, " << tz_data_differs
             << " tz data differs, " << irregular_transition
-            << " cron-parser errs at an irregular DST change\n";
+            << " cron-parser errs at an irregular DST change, " << starts_inside_dst_window
+            << " cron-parser started inside a DST change\n";
   EXPECT_EQ(mismatches, 0);
   EXPECT_GE(compared, 3000);
 }
