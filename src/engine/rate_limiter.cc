@@ -44,8 +44,9 @@ Duration RateLimiter::DelayForNext(SteadyTime now) {
     RecordStart(earliest);
     return CeilToMillis(earliest - now);
   }
+  // Rounded up: the limiter may lose a nanosecond per slot, never grant one too many.
   const auto interval =
-      std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(1.0 / effective_rate_));
+      std::chrono::ceil<Nanos>(std::chrono::duration<double>(1.0 / effective_rate_));
   const auto tolerance = interval * (BurstFor(effective_rate_) - 1);
   const SteadyTime arrival = std::max(theoretical_arrival_, earliest);
   const SteadyTime allowed = std::max(earliest, arrival - tolerance);
