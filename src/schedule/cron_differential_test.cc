@@ -332,15 +332,40 @@ TEST(CronDifferentialTest, MatchesCronParser) {
   const std::vector<Case> cases =
       GenerateCases(seed != nullptr ? static_cast<uint32_t>(std::stoul(seed)) : 20261128);
 
+  struct Answer {
+    std::vector<int64_t> times;
+    std::string error;
+  };
+  const auto ours_start = std::chrono::steady_clock::now();
+  std::vector<Answer> our_answers;
+  for (const auto& c : cases) {
+    Answer& answer = our_answers.emplace_back();
+    if (auto expression = CronExpression::Parse(c.expression); !expression.ok()) {
+      answer.error = expression.error().message;
+    } else if (auto times =
+                   NextFireTimes(*expression, *date::locate_zone(c.zone), c.after, kTimesPerCase);
+               !times.ok()) {
+      answer.error = times.error().message;
+    } else {
+      for (const auto t : *times) answer.times.push_back(t.time_since_epoch().count());
+    }
+  }
+  const auto ours_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ours_start).count();
+
   nlohmann::json input;
   input["cases"] = nlohmann::json::array();
-  for (const auto& c : cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
     // cron-parser lacks Vixie's @midnight; it is @daily.
     const std::string expression = c.expression == "@midnight" ? "@daily" : c.expression;
+    std::vector<int64_t> probes = our_answers[i].times;
+    probes.push_back(c.after.time_since_epoch().count());
     input["cases"].push_back({{"expr", expression},
                               {"tz", c.zone},
                               {"after", c.after.time_since_epoch().count()},
-                              {"count", kTimesPerCase}});
+                              {"count", kTimesPerCase},
+                              {"probes", probes}});
   }
   const std::filesystem::path work =
       std::filesystem::temp_directory_path() / fmt::format("cron_oracle_{}", ::getpid());
@@ -356,7 +381,6 @@ TEST(CronDifferentialTest, MatchesCronParser) {
   ASSERT_TRUE(oracle_ran);
   const auto oracle_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - oracle_start).count();
-  const auto ours_start = std::chrono::steady_clock::now();
   const auto& results = output.at("results");
   ASSERT_EQ(results.size(), cases.size());
 
@@ -371,18 +395,12 @@ TEST(CronDifferentialTest, MatchesCronParser) {
     const Case& c = cases[i];
     const auto& theirs = results[i];
     const date::time_zone& zone = *date::locate_zone(c.zone);
-    std::vector<int64_t> ours;
-    std::string our_error;
-    if (auto expression = CronExpression::Parse(c.expression); !expression.ok()) {
-      our_error = expression.error().message;
-    } else if (auto times = NextFireTimes(*expression, zone, c.after, kTimesPerCase); !times.ok()) {
-      our_error = times.error().message;
-    } else {
-      for (const auto t : *times) ours.push_back(t.time_since_epoch().count());
-    }
+    const std::vector<int64_t>& ours = our_answers[i].times;
+    const std::string& our_error = our_answers[i].error;
     const std::string their_error = theirs.value("error", "");
     const auto their_times = theirs.value("times", std::vector<int64_t>{});
     const auto their_offsets = theirs.value("offsets", std::vector<int>{});
+    const auto probe_offsets = theirs.value("probe_offsets", std::vector<int>{});
 
     if (!our_error.empty() && !theirs.contains("times")) {
       ++rejected_by_both;
@@ -394,11 +412,17 @@ TEST(CronDifferentialTest, MatchesCronParser) {
       ++overlapping_lists;
       continue;
     }
+    // Node's offsets at its own fire times, at ours and at the start must equal Debian's.
     bool same_tz_data = true;
-    for (size_t k = 0; k < their_times.size(); ++k) {
-      const auto offset = zone.get_info(sys_seconds{seconds{their_times[k]}}).offset;
-      same_tz_data = same_tz_data && offset == std::chrono::minutes{their_offsets.at(k)};
-    }
+    const auto check_offset = [&](int64_t t, int node_offset_minutes) {
+      const auto offset = zone.get_info(sys_seconds{seconds{t}}).offset;
+      same_tz_data = same_tz_data && offset == std::chrono::minutes{node_offset_minutes};
+    };
+    for (size_t k = 0; k < their_times.size(); ++k)
+      check_offset(their_times[k], their_offsets.at(k));
+    std::vector<int64_t> probes = ours;
+    probes.push_back(c.after.time_since_epoch().count());
+    for (size_t k = 0; k < probes.size(); ++k) check_offset(probes[k], probe_offsets.at(k));
     if (!same_tz_data) {
       // node's ICU carries its own tz database; where it disagrees with Debian's tzdata (e.g.
       // Cuba's 2026 rules) the schedules legitimately differ.
@@ -443,9 +467,7 @@ TEST(CronDifferentialTest, MatchesCronParser) {
                   << Describe(zone, ours) << "\n  theirs: " << their_error << " "
                   << Describe(zone, their_times);
   }
-  const auto ours_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - ours_start).count();
-  std::cout << fmt::format("cron-parser took {:.1f} s, this code and the comparison {:.1f} s\n",
+  std::cout << fmt::format("cron-parser took {:.1f} s, this code {:.1f} s\n",
                            oracle_seconds, ours_seconds);
   std::cout << "compared " << compared << " cases (" << compared * kTimesPerCase
             << " fire times); not compared: " << rejected_by_both << " rejected by both, "

@@ -47,20 +47,19 @@ Error FieldError(const FieldSpec& spec, const std::string& what) {
   return MakeError(ErrorClass::kConfig, fmt::format("cron field '{}': {}", spec.name, what));
 }
 
-std::string Upper(std::string_view text) {
-  std::string upper(text);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return upper;
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 // A number or (for months and days of week) a name, checked against the field's range.
 Result<int> ParseValue(const FieldSpec& spec, std::string_view token) {
   if (token.empty()) return FieldError(spec, "missing value");
   if (std::isalpha(static_cast<unsigned char>(token.front()))) {
-    const std::string upper = Upper(token);
     for (size_t i = 0; i < spec.names.size(); ++i) {
-      if (spec.names[i] == upper) return spec.min + static_cast<int>(i);
+      if (EqualsIgnoringCase(spec.names[i], token)) return spec.min + static_cast<int>(i);
     }
     if (spec.names.empty()) {
       return FieldError(spec, fmt::format("'{}' is not a number", token));
@@ -93,8 +92,9 @@ Status AddItem(const FieldSpec& spec, std::string_view item, std::vector<bool>& 
     if (step_text.empty() || end != step_text.data() + step_text.size() || ec != std::errc()) {
       return FieldError(spec, fmt::format("step '{}' is not a number", step_text));
     }
-    if (step_value < 1)
+    if (step_value < 1) {
       return FieldError(spec, fmt::format("step {} must be at least 1", step_value));
+    }
     step = step_value;
   }
   int first = spec.min;
@@ -115,7 +115,11 @@ Status AddItem(const FieldSpec& spec, std::string_view item, std::vector<bool>& 
       last = first;  // a single value; `N/S` means N through the maximum, every S
     }
   }
-  for (int value = first; value <= last; value += step.value_or(1)) selected[value] = true;
+  // Written so that a huge step cannot overflow.
+  for (int value = first;; value += step.value_or(1)) {
+    selected[value] = true;
+    if (last - value < step.value_or(1)) break;
+  }
   return Status::Ok();
 }
 
@@ -159,14 +163,9 @@ Result<CronExpression> CronExpression::Parse(std::string_view text) {
   expression.text_ = std::string(text);
   std::vector<std::string_view> fields = SplitWhitespace(text);
   if (fields.size() == 1 && fields[0].starts_with('@')) {
-    const std::string lower = [&] {
-      std::string s(fields[0]);
-      std::transform(s.begin(), s.end(), s.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return s;
-    }();
-    const auto macro = std::find_if(kMacros.begin(), kMacros.end(),
-                                    [&](const auto& entry) { return entry.first == lower; });
+    const auto macro = std::find_if(kMacros.begin(), kMacros.end(), [&](const auto& entry) {
+      return EqualsIgnoringCase(entry.first, fields[0]);
+    });
     if (macro == kMacros.end()) {
       return MakeError(ErrorClass::kConfig,
                        fmt::format("cron expression: unknown macro '{}' (expected one of @yearly "

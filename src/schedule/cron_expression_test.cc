@@ -53,6 +53,9 @@ TEST(CronExpressionTest, ListsRangesAndSteps) {
   for (int minute = 0; minute < 60; ++minute) {
     EXPECT_EQ(stepped_range.MatchesMinute(minute), minute <= 30 && minute % 5 == 1) << minute;
   }
+  const CronExpression huge_step = MustParse("7/2147483647 * * * *");
+  for (int minute = 0; minute < 60; ++minute)
+    EXPECT_EQ(huge_step.MatchesMinute(minute), minute == 7);
   // `N/S` runs from N to the field's maximum.
   const CronExpression from_five = MustParse("5/10 * * * *");
   for (int minute = 0; minute < 60; ++minute) {
