@@ -40,6 +40,13 @@ const std::string& StringMember(const Json& pass, const char* name) {
   return pass.find(name)->get_ref<const std::string&>();
 }
 
+// Hashes come from OpenSSL: if it cannot compute MD5, every hash would read as "changed" and
+// be stored empty, so the refresh fails instead.
+Status CheckMd5Available() {
+  if (!Md5Hex("").empty()) return Status::Ok();
+  return MakeError(ErrorClass::kInternal, "OpenSSL cannot compute MD5 for payload_hash");
+}
+
 Status ValidatePasses(const std::vector<Json>& passes, PassListKind list) {
   for (std::size_t i = 0; i < passes.size(); ++i) {
     const Json& pass = passes[i];
@@ -56,6 +63,12 @@ Status ValidatePasses(const std::vector<Json>& passes, PassListKind list) {
     if (status == pass.end() || !status->is_string()) return problem("status is not a string");
   }
   return Status::Ok();
+}
+
+Status ValidateInputs(const std::vector<Json>& active, const std::vector<Json>& expired) {
+  if (Status valid = ValidatePasses(active, PassListKind::kActive); !valid.ok()) return valid;
+  if (Status valid = ValidatePasses(expired, PassListKind::kExpired); !valid.ok()) return valid;
+  return CheckMd5Available();
 }
 
 // Indexes of `passes` in API order, a uuid repeated within the list counted once (first wins).
@@ -200,12 +213,7 @@ void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<J
 Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& active,
                                      const std::vector<Json>& expired, int64_t now,
                                      const std::vector<std::string>& /*free_product_uuids*/) {
-  if (Status valid = ValidatePasses(active, PassListKind::kActive); !valid.ok()) {
-    return valid.error();
-  }
-  if (Status valid = ValidatePasses(expired, PassListKind::kExpired); !valid.ok()) {
-    return valid.error();
-  }
+  if (Status valid = ValidateInputs(active, expired); !valid.ok()) return valid.error();
   RefreshOutcome outcome;
   outcome.document.user_id = user_id;
   outcome.document.timestamp = now;
@@ -217,12 +225,7 @@ Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& a
 Result<RefreshOutcome> MergeDocument(const CacheDocument& existing, const std::vector<Json>& active,
                                      const std::vector<Json>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids) {
-  if (Status valid = ValidatePasses(active, PassListKind::kActive); !valid.ok()) {
-    return valid.error();
-  }
-  if (Status valid = ValidatePasses(expired, PassListKind::kExpired); !valid.ok()) {
-    return valid.error();
-  }
+  if (Status valid = ValidateInputs(active, expired); !valid.ok()) return valid.error();
   RefreshOutcome outcome;
   outcome.document.user_id = existing.user_id;
   outcome.document.timestamp = now;

@@ -27,7 +27,7 @@ Result<Json> ParseJsJson(std::string_view text);
 // strings escaped as JavaScript escapes them.
 std::string JsStringify(const Json& value);
 
-// Lowercase hex MD5 of the UTF-8 bytes of text.
+// Lowercase hex MD5 of the UTF-8 bytes of text; "" only if OpenSSL cannot compute MD5 at all.
 std::string Md5Hex(std::string_view text);
 
 // payload_hash of SPEC §2: Md5Hex(JsStringify(payload)).

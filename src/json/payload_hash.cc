@@ -14,14 +14,14 @@ std::string Md5Hex(std::string_view text) {
   static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
   unsigned int size = 0;
-  // EVP_Digest only fails on allocation failure or a broken provider; an empty hash then makes
-  // every pass look changed (audited again), never silently equal.
+  // EVP_Digest fails only when no provider offers MD5 (e.g. a FIPS-only OpenSSL) or memory runs
+  // out: the empty result is never a valid hash, and BuildDocument/MergeDocument refuse it.
   if (EVP_Digest(text.data(), text.size(), digest.data(), &size, md5, nullptr) != 1) {
     return std::string();
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(static_cast<std::size_t>(size) * 2, '0');
-  for (unsigned int i = 0; i < size; ++i) {
+  for (std::size_t i = 0; i < size; ++i) {
     hex[2 * i] = kHex[digest[i] >> 4];
     hex[2 * i + 1] = kHex[digest[i] & 0xF];
   }
