@@ -36,6 +36,7 @@ std::vector<StoreFactory> CacheStoreFactories() {
   return {
       SqliteStoreFactory(),
       MysqlStoreFactory(),
+      MongoStoreFactory(),
   };
 }
 

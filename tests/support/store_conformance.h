@@ -41,6 +41,10 @@ StoreFactory SqliteStoreFactory();
 // The MySQL store on fresh tables in the server of scripts/with-mariadb.sh (mysql_store_factory.cc).
 StoreFactory MysqlStoreFactory();
 
+// The MongoDB store on fresh collections of TICKETCACHE_TEST_MONGODB_URI's server
+// (mongo_store_factory.cc); skipped when it is unset.
+StoreFactory MongoStoreFactory();
+
 // Every backend the suite runs against. A new store adds its factory here: one line.
 std::vector<StoreFactory> CacheStoreFactories();
 
