@@ -13,7 +13,14 @@ int main(int argc, char** argv) {
   tc::SimLaunch launch;
   CLI::App app{"ticketcache-sim"};
   tc::AddSimOptions(app, launch);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);  // prints the help, exit 0
+  } catch (const CLI::ParseError& error) {
+    fmt::print(stderr, "ticketcache-sim: {}\n", error.what());
+    return 2;  // usage error (SPEC §5)
+  }
   if (tc::Status status = tc::FinishSimLaunch(launch); !status.ok()) {
     fmt::print(stderr, "ticketcache-sim: {}\n", status.error().message);
     return 2;
