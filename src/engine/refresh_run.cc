@@ -81,6 +81,11 @@ class BlockingQueue {
     not_full_.notify_all();
     return out;
   }
+  // Blocks until an item is there, the queue is closed, or `timeout` (real time) passes.
+  void WaitForItem(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+  }
   void Close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -426,7 +431,13 @@ void Run::NetworkLoop() {
         LogWarn("could not renew run lock", {{"lock", lock_name_}});
       }
     }
-    pipeline_->Step(kLoopTick);
+    if (fetching_.empty()) {
+      // Nothing on the wire or waiting for a retry: sleep until enumeration hands over a user
+      // (no polling of the transport, and no time passes for a test's fake clock).
+      stale_users_.WaitForItem(kLoopTick);
+    } else {
+      pipeline_->Step(kLoopTick);
+    }
   }
   std::lock_guard lock(summary_mutex_);
   summary_.api_requests = pipeline_->attempts();
