@@ -467,8 +467,8 @@ TEST(CronDifferentialTest, MatchesCronParser) {
                   << Describe(zone, ours) << "\n  theirs: " << their_error << " "
                   << Describe(zone, their_times);
   }
-  std::cout << fmt::format("cron-parser took {:.1f} s, this code {:.1f} s\n",
-                           oracle_seconds, ours_seconds);
+  std::cout << fmt::format("cron-parser took {:.1f} s, this code {:.1f} s\n", oracle_seconds,
+                           ours_seconds);
   std::cout << "compared " << compared << " cases (" << compared * kTimesPerCase
             << " fire times); not compared: " << rejected_by_both << " rejected by both, "
             << overlapping_lists << " overlapping lists, " << tz_data_differs
