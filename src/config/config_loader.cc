@@ -506,7 +506,8 @@ Status ApplyFile(const std::string& path, Config& config) {
                      fmt::format("{} line {}: invalid TOML: {}", path, error.source().begin.line,
                                  error.description()));
   }
-  // Sections first in file order is not observable; toml++ tables are sorted, which is fine.
+  // toml++ tables iterate in key order, not file order: of several mistakes, the alphabetically
+  // first is reported.
   for (const auto& [section_key, section_node] : root) {
     std::string_view section = section_key.str();
     if (!section_node.is_table()) {
