@@ -221,6 +221,7 @@ TEST_F(MysqlFullRunTest, ServerRestartedInTheMiddleOfARun) {
   ASSERT_TRUE(restarted.load());
   EXPECT_NE(run.exit_code, -1) << "killed by signal " << run.signal;
   EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
+  std::printf("run across the restart: exit %d, %s\n", run.exit_code, run.out.c_str());
   if (run.exit_code == 0) {
     EXPECT_EQ(during["built"].get<int64_t>() + during["failed"].get<int64_t>(), kUsers);
   }
