@@ -1,13 +1,12 @@
 // kill -9 at several points of a run over 2,000 users: every document still parses and is
 // either the old or the new one (never a mix), the database is intact, and the next run
 // completes (SPEC: "a crash or kill mid-run leaves every document either old or new").
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "support/job_fixture.h"
 
@@ -42,9 +41,10 @@ std::string IntegrityCheck(const std::string& path) {
 
 TEST(CrashSafetyTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
   constexpr int64_t kUsers = 2000;
-  JobFixture job({.users = kUsers,
-                  .sim_args = {"--latency-ms", "4"},
-                  .refresh_section = "concurrency = 8\nretries = 1\nlock_ttl = \"1s\"\n"});
+  JobFixture job(JobFixtureOptions()
+                     .WithUsers(kUsers)
+                     .WithSim(std::vector<std::string>{"--latency-ms", "4"})
+                     .WithRefresh("concurrency = 8\nretries = 1\nlock_ttl = \"1s\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
   Json first;
   ASSERT_EQ(job.Run({}, &first).exit_code, 0);
@@ -58,8 +58,8 @@ TEST(CrashSafetyTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
   std::vector<std::map<int64_t, std::string>> snapshots;
   int64_t killed_mid_run = 0;
   for (int delay_ms : {150, 500, 1000, 1800}) {
-    BackgroundChild child({TICKETCACHE_BINARY, "run", "--force", "--config", job.config_path()},
-                          {}, job.dir());
+    BackgroundChild child({TICKETCACHE_BINARY, "run", "--force", "--config", job.config_path()}, {},
+                          job.dir());
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     const bool was_running = child.Running();
     child.Signal(SIGKILL);

@@ -1,11 +1,10 @@
 // The job end to end on the embedded default: the ticketcache binary, SQLite stores, the
 // simulator (SPEC §1, §2, §5; issue 3).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "support/job_fixture.h"
 
@@ -28,14 +27,15 @@ int64_t CountRows(const std::string& db_path, const std::string& sql) {
 
 int64_t Outcomes(const Json& summary) {
   int64_t total = 0;
-  for (const char* key : {"fresh", "built", "updated", "unchanged", "failed", "skipped_backoff", "abandoned"}) {
+  for (const char* key :
+       {"fresh", "built", "updated", "unchanged", "failed", "skipped_backoff", "abandoned"}) {
     total += summary[key].get<int64_t>();
   }
   return total;
 }
 
 TEST(RunJobTest, BuildsEveryUserThenSkipsFreshOnes) {
-  JobFixture job({.users = 200});
+  JobFixture job(JobFixtureOptions().WithUsers(200));
   ASSERT_TRUE(job.error().empty()) << job.error();
 
   Json first;
@@ -91,7 +91,8 @@ TEST(RunJobTest, BuildsEveryUserThenSkipsFreshOnes) {
 }
 
 TEST(RunJobTest, AFailingUserKeepsItsDocumentByteForByteWhileOthersRefresh) {
-  JobFixture job({.users = 60, .sim_args = {"--timeout-delay-ms", "4000"}});
+  JobFixture job(JobFixtureOptions().WithUsers(60).WithSim(
+      std::vector<std::string>{"--timeout-delay-ms", "4000"}));
   ASSERT_TRUE(job.error().empty()) << job.error();
   Json first;
   ASSERT_EQ(job.Run({}, &first).exit_code, 0);
@@ -101,8 +102,8 @@ TEST(RunJobTest, AFailingUserKeepsItsDocumentByteForByteWhileOthersRefresh) {
 
   ASSERT_TRUE(job.sim().Post("/_sim/mutate", R"({"every":1})").ok());
   const std::map<int64_t, std::string> faults = {
-      {5, "500"}, {6, "401"}, {7, "malformed"}, {8, "timeout"}, {9, "html"}, {10, "reset"},
-      {11, "wrong_shape"}, {12, "empty"}};
+      {5, "500"},  {6, "401"},    {7, "malformed"},    {8, "timeout"},
+      {9, "html"}, {10, "reset"}, {11, "wrong_shape"}, {12, "empty"}};
   for (const auto& [user, kind] : faults) ASSERT_TRUE(job.sim().SetUserFault(user, kind).ok());
 
   Json summary;
@@ -135,7 +136,7 @@ TEST(RunJobTest, AFailingUserKeepsItsDocumentByteForByteWhileOthersRefresh) {
 }
 
 TEST(RunJobTest, ChangedPassesAreMergedAndAudited) {
-  JobFixture job({.users = 30});
+  JobFixture job(JobFixtureOptions().WithUsers(30));
   ASSERT_TRUE(job.error().empty()) << job.error();
   ASSERT_EQ(job.Run().exit_code, 0);
   const int64_t audit_before =
@@ -158,7 +159,7 @@ TEST(RunJobTest, ChangedPassesAreMergedAndAudited) {
 }
 
 TEST(RunJobTest, DryRunListsWhoWouldBeRefreshedAndTouchesNothing) {
-  JobFixture job({.users = 25});
+  JobFixture job(JobFixtureOptions().WithUsers(25));
   ASSERT_TRUE(job.error().empty()) << job.error();
   Json summary;
   ChildResult run = job.Run({"--dry-run"}, &summary);
@@ -174,7 +175,7 @@ TEST(RunJobTest, DryRunListsWhoWouldBeRefreshedAndTouchesNothing) {
 }
 
 TEST(RunJobTest, NamedUsersOnly) {
-  JobFixture job({.users = 25});
+  JobFixture job(JobFixtureOptions().WithUsers(25));
   ASSERT_TRUE(job.error().empty()) << job.error();
   Json summary;
   ASSERT_EQ(job.Run({"--user", "3", "--user", "17"}, &summary).exit_code, 0);

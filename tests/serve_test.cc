@@ -1,12 +1,11 @@
 // `serve` on an every-2-seconds cron: runs happen, ticks during a run are skipped and counted,
 // /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0 (SPEC §8).
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "bytemark/curl_transport.h"
 #include "support/job_fixture.h"
@@ -40,14 +39,16 @@ double Sample(const std::string& metrics, const std::string& series) {
 
 TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   // 150 users × 2 requests × 40 ms / 2 in flight ≈ 6 s per run: ticks every 2 s overlap.
-  JobFixture job({.users = 150,
-                  .sim_args = {"--latency-ms", "40"},
-                  .extra_config = "[schedule]\ncron = \"*/2 * * * * *\"\n\n"
-                                  "[server]\nlisten = \"127.0.0.1:0\"\n",
-                  .refresh_section = "concurrency = 2\nretries = 1\ngrace_period = \"2s\"\n"
-                                     "lock_ttl = \"3s\"\n"});
+  JobFixture job(JobFixtureOptions()
+                     .WithUsers(150)
+                     .WithSim(std::vector<std::string>{"--latency-ms", "40"})
+                     .WithConfig("[schedule]\ncron = \"*/2 * * * * *\"\n\n"
+                                 "[server]\nlisten = \"127.0.0.1:0\"\n")
+                     .WithRefresh("concurrency = 2\nretries = 1\ngrace_period = \"2s\"\n"
+                                  "lock_ttl = \"3s\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {}, job.dir());
+  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
+                        job.dir());
 
   int port = 0;
   for (int i = 0; i < 100 && port == 0; ++i) {
@@ -82,7 +83,8 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   EXPECT_GE(Sample(metrics, "ticketcache_runs_total{status=\"ok\"}"), 1) << metrics;
   EXPECT_GE(Sample(metrics, "ticketcache_schedule_ticks_skipped_total"), 1) << metrics;
   EXPECT_GT(Sample(metrics, "ticketcache_last_success_timestamp_seconds"), 0);
-  EXPECT_NE(metrics.find("# TYPE ticketcache_api_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(metrics.find("# TYPE ticketcache_api_request_duration_seconds histogram"),
+            std::string::npos);
   EXPECT_NE(serve.StderrSoFar().find("tick skipped"), std::string::npos);
 
   auto page = Get(transport, port, "/");

@@ -12,10 +12,10 @@
 namespace tc {
 
 struct ChildResult {
-  int exit_code = -1;    // -1 when killed by a signal
-  int signal = 0;        // the signal that ended it, if any
-  std::string out;       // stdout
-  std::string err;       // stderr
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;      // the signal that ended it, if any
+  std::string out;     // stdout
+  std::string err;     // stderr
 };
 
 // Runs `argv` to completion (argv[0] is the program path) with the current environment plus
@@ -30,8 +30,8 @@ ChildResult RunTicketcache(const std::vector<std::string>& args,
 // A child running in the background; output goes to files in `output_dir`.
 class BackgroundChild {
  public:
-  BackgroundChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                  const std::string& output_dir);
+  BackgroundChild(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env, const std::string& output_dir);
   ~BackgroundChild();  // SIGKILLs and reaps a child still running
   BackgroundChild(const BackgroundChild&) = delete;
   BackgroundChild& operator=(const BackgroundChild&) = delete;

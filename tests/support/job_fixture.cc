@@ -1,11 +1,10 @@
 #include "support/job_fixture.h"
 
+#include <fmt/format.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <fmt/format.h>
-#include <sqlite3.h>
 
 namespace tc {
 
@@ -22,11 +21,12 @@ JobFixture::JobFixture(JobFixtureOptions options) {
   sim_ = std::move(*sim);
   config_path_ = dir_ + "/ticketcache.toml";
   WriteFile(config_path_,
-            fmt::format("[tokens]\nurl = \"sqlite:{0}/portal.db\"\n\n"
-                        "[store]\nurl = \"sqlite:{0}/cache.db\"\n\n"
-                        "[bytemark]\ncustomer_api = \"{1}\"\ntimeout = \"3s\"\nconnect_timeout = \"1s\"\n\n"
-                        "[refresh]\n{2}\n[log]\nlevel = \"info\"\nformat = \"json\"\n\n{3}",
-                        dir_, sim_->base_url(), options.refresh_section, options.extra_config));
+            fmt::format(
+                "[tokens]\nurl = \"sqlite:{0}/portal.db\"\n\n"
+                "[store]\nurl = \"sqlite:{0}/cache.db\"\n\n"
+                "[bytemark]\ncustomer_api = \"{1}\"\ntimeout = \"3s\"\nconnect_timeout = \"1s\"\n\n"
+                "[refresh]\n{2}\n[log]\nlevel = \"info\"\nformat = \"json\"\n\n{3}",
+                dir_, sim_->base_url(), options.refresh_section, options.extra_config));
   ChildResult init = Ticketcache({"init", "--demo-users", std::to_string(options.users)});
   if (init.exit_code != 0) error_ = "init failed: " + init.err;
 }
@@ -66,7 +66,8 @@ std::optional<std::string> JobFixture::Show(int64_t user) {
 std::map<int64_t, std::string> JobFixture::AllDocuments() {
   std::map<int64_t, std::string> documents;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2((dir_ + "/cache.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2((dir_ + "/cache.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
     sqlite3_close(db);
     return documents;
   }

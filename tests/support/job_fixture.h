@@ -21,6 +21,23 @@ struct JobFixtureOptions {
   std::string refresh_section =       // the [refresh] section
       "concurrency = 16\nretries = 1\nretry_base_delay = \"10ms\"\nretry_max_delay = \"50ms\"\n"
       "lock_ttl = \"3s\"\n";
+
+  JobFixtureOptions& WithUsers(int64_t count) {
+    users = count;
+    return *this;
+  }
+  JobFixtureOptions& WithSim(std::vector<std::string> args) {
+    sim_args = std::move(args);
+    return *this;
+  }
+  JobFixtureOptions& WithConfig(std::string toml) {
+    extra_config = std::move(toml);
+    return *this;
+  }
+  JobFixtureOptions& WithRefresh(std::string toml) {
+    refresh_section = std::move(toml);
+    return *this;
+  }
 };
 
 class JobFixture {
