@@ -539,9 +539,9 @@ void Run::WriteDocument(StoreJob& job) {
     if (written.ok()) {
       {
         std::lock_guard lock(summary_mutex_);
-        const bool changed = outcome->created + outcome->changed > 0;
         int64_t RunSummary::*field =
-            !existing ? &RunSummary::built : (changed ? &RunSummary::updated : &RunSummary::unchanged);
+            !existing ? &RunSummary::built
+                      : (IsUpdated(*outcome) ? &RunSummary::updated : &RunSummary::unchanged);
         summary_.*field += 1;
         summary_.passes_created += outcome->created;
         summary_.passes_changed += outcome->changed;
