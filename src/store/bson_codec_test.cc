@@ -92,7 +92,8 @@ TEST(BsonCodecTest, OtherValuesMapToTheirBsonTypesWithKeyOrderKept) {
 
 TEST(BsonCodecTest, StringsKeepEveryByteIncludingNul) {
   Json object = Json::object();
-  object["s"] = std::string("a\0b\xc3\xa9\xf0\x9f\x98\x80\n\"\\/", 15);
+  constexpr char kBytes[] = "a\0b\xc3\xa9\xf0\x9f\x98\x80\n\"\\/";
+  object["s"] = std::string(kBytes, sizeof kBytes - 1);
   EXPECT_EQ(RoundTrip(object)["s"], object["s"]);
 }
 
