@@ -4,13 +4,29 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 namespace tc {
 namespace {
 
 using nlohmann::ordered_json;
+
+// True when `text` has the shape of `form`: 'x' a lowercase hex digit, 'd' a decimal digit, any
+// other character itself. (std::regex trips a GCC 12 -Wmaybe-uninitialized false positive under
+// the sanitizer build.)
+bool HasForm(std::string_view text, std::string_view form) {
+  if (text.size() != form.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool digit = c >= '0' && c <= '9';
+    if (form[i] == 'x'   ? !(digit || (c >= 'a' && c <= 'f'))
+        : form[i] == 'd' ? !digit
+                         : c != form[i]) {
+      return false;
+    }
+  }
+  return true;
+}
 
 TEST(PassTextTest, IsDeterministic) {
   EXPECT_EQ(PassJson(42, PassList::kActive, 3, 0), PassJson(42, PassList::kActive, 3, 0));
@@ -20,8 +36,6 @@ TEST(PassTextTest, IsDeterministic) {
 }
 
 TEST(PassTextTest, EveryPassIsValidJsonWithTheRequiredFields) {
-  const std::regex uuid_form("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-  const std::regex iso_form(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)");
   std::set<std::string> uuids;
   for (int64_t user = 1; user <= 40; ++user) {
     for (PassList list : {PassList::kActive, PassList::kExpired}) {
@@ -31,9 +45,9 @@ TEST(PassTextTest, EveryPassIsValidJsonWithTheRequiredFields) {
           ordered_json pass = ordered_json::parse(text);  // throws on invalid JSON
           ASSERT_TRUE(pass.is_object()) << text;
           std::string uuid = pass.at("uuid").get<std::string>();
-          EXPECT_TRUE(std::regex_match(uuid, uuid_form)) << uuid;
+          EXPECT_TRUE(HasForm(uuid, "xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx")) << uuid;
           EXPECT_EQ(uuid, SimPassUuid(user, list, index));
-          EXPECT_TRUE(std::regex_match(pass.at("time_created").get<std::string>(), iso_form));
+          EXPECT_TRUE(HasForm(pass.at("time_created").get<std::string>(), "dddd-dd-ddTdd:dd:ddZ"));
           EXPECT_NE(std::find(kSimProductUuids.begin(), kSimProductUuids.end(),
                               pass.at("product_uuid").get<std::string>()),
                     kSimProductUuids.end());

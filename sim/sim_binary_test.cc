@@ -8,7 +8,6 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -57,11 +56,12 @@ int Wait(Child& child) {
 
 TEST(SimBinaryTest, PrintsOneLineServesAndExitsZeroOnSigterm) {
   Child child = Spawn({"--listen", "127.0.0.1:0", "--users", "3"});
-  std::smatch match;
-  ASSERT_TRUE(
-      std::regex_match(child.stdout_text, match, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")))
-      << child.stdout_text;
-  const auto port = static_cast<unsigned short>(std::stoi(match[1]));
+  constexpr std::string_view kPrefix = "listening on 127.0.0.1:";
+  ASSERT_TRUE(child.stdout_text.starts_with(kPrefix)) << child.stdout_text;
+  const std::string port_text = child.stdout_text.substr(kPrefix.size());
+  ASSERT_FALSE(port_text.empty());
+  ASSERT_EQ(port_text.find_first_not_of("0123456789"), std::string::npos) << port_text;
+  const auto port = static_cast<unsigned short>(std::stoi(port_text));
 
   asio::io_context io;
   beast::tcp_stream stream(io);
