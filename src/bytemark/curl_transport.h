@@ -36,6 +36,8 @@ class CurlTransport final : public HttpTransport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   void Start(HttpRequest request, HttpCallback done) override;
+  // Returns as soon as some callbacks ran; otherwise waits up to max_wait (also with nothing in
+  // flight) for network activity or Wakeup().
   size_t Drive(Duration max_wait) override;
   void Wakeup() override;
 
