@@ -1,10 +1,3 @@
-// GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> when building with
-// sanitizers (GCC bug 105562). It points into the library headers, so it is silenced for this
-// file only, before any header is read.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include "log/secret_redactor.h"
 
 #include <algorithm>
