@@ -137,6 +137,8 @@ class Run {
         store_jobs_(std::numeric_limits<size_t>::max()) {}
 
   void Execute();
+  // True once the run holds its lock: only then is it recorded in the run history.
+  bool started() const { return started_; }
 
  private:
   // --- enumeration thread ---
@@ -176,6 +178,7 @@ class Run {
   std::atomic<bool> stopping_{false};       // no new users (SIGTERM, breaker, abort)
   std::atomic<bool> enumeration_done_{false};
   std::atomic<int64_t> store_jobs_pending_{0};
+  bool started_ = false;
 
   BlockingQueue<StaleUser> stale_users_;  // enumeration → network loop (bounded)
   BlockingQueue<StoreJob> store_jobs_;    // network loop → store workers (bounded by admission)
@@ -209,6 +212,7 @@ void Run::Execute() {
       summary_.abort_reason = "lock '" + lock_name_ + "' is held by another run";
       return;
     }
+    started_ = true;
     RunRecord record{summary_.run_id, summary_.started_at_ms, 0, "running", summary_.shard, ""};
     if (Status saved = env_.store.SaveRun(record); !saved.ok()) {
       LogWarn("could not record run start", {{"run_id", summary_.run_id},
@@ -607,7 +611,7 @@ RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
   run.Execute();
 
   summary.finished_at_ms = env.clock.NowUnixMillis();
-  if (!request.dry_run && !summary.abort_reason.starts_with("lock '")) {
+  if (run.started()) {
     RunRecord record{summary.run_id, summary.started_at_ms, summary.finished_at_ms,
                      RunStatusName(summary.status), summary.shard, summary.ToJson().dump()};
     if (Status saved = env.store.SaveRun(record); !saved.ok()) {
