@@ -56,10 +56,16 @@ TEST(RunJobTest, BuildsEveryUserThenSkipsFreshOnes) {
             first["passes_created"].get<int64_t>());
 
   Json second;
-  run = job.Run({}, &second);
+  const std::string metrics_file = job.dir() + "/ticketcache.prom";
+  run = job.Run({"--metrics-file", metrics_file}, &second);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(second["fresh"], 200);
   EXPECT_EQ(second["api_requests"], 0);
+  // node_exporter's textfile collector reads what the run wrote (atomically: no temp file left).
+  const std::string metrics = ReadFile(metrics_file);
+  EXPECT_NE(metrics.find("ticketcache_runs_total{status=\"ok\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ticketcache_users_total{outcome=\"fresh\"} 200"), std::string::npos);
+  EXPECT_TRUE(ReadFile(metrics_file + ".tmp").empty());
 
   // The document: seed shape, JS-exact hashes, build order by time_created.
   auto shown = job.Show(42);
