@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bytemark/curl_transport.h"
 #include "config/config.h"
 #include "error/error.h"
 #include "store/cache_store.h"
@@ -27,6 +28,10 @@ struct CommonOptions {
 
 // Loads the configuration and sets up logging. On error prints the message to stderr.
 Result<Config> LoadJobConfig(const CommonOptions& options);
+
+// The API transport a run uses: the configured CA bundle and enough idle connections to keep
+// every request slot on a reused connection.
+CurlTransportOptions TransportOptionsFor(const Config& config);
 
 // Prints "ticketcache: <what>: <error>" to stderr; returns the exit code for the error class.
 int ReportStartupError(const std::string& what, const Error& error);

@@ -38,10 +38,7 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   auto store = OpenCacheStore(config->store);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
 
-  CurlTransportOptions transport_options;
-  transport_options.ca_path = config->bytemark.ca_path;
-  transport_options.max_connections = std::max(8, config->refresh.concurrency * 2);
-  CurlTransport transport(transport_options);
+  CurlTransport transport(TransportOptionsFor(*config));
   SystemClock clock;
   JobMetrics metrics;
 

@@ -160,10 +160,7 @@ int ServeCommand(const CommonOptions& common) {
     if (run_thread.joinable()) run_thread.join();
     run_active = true;
     run_thread = std::thread([&] {
-      CurlTransportOptions transport_options;
-      transport_options.ca_path = cfg.bytemark.ca_path;
-      transport_options.max_connections = std::max(8, cfg.refresh.concurrency * 2);
-      CurlTransport transport(transport_options);
+      CurlTransport transport(TransportOptionsFor(cfg));
       RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
       RunRequest request;
       {
