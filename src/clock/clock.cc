@@ -1,5 +1,7 @@
 #include "clock/clock.h"
 
+#include <thread>
+
 namespace tc {
 
 int64_t SystemClock::NowUnixSeconds() const {
@@ -16,6 +18,18 @@ int64_t SystemClock::NowUnixMillis() const {
 
 SteadyTime SystemClock::SteadyNow() const { return std::chrono::steady_clock::now(); }
 
+void SystemClock::SleepFor(Duration duration) const {
+  if (duration > Duration(0)) std::this_thread::sleep_for(duration);
+}
+
+void Clock::WaitUntil(SteadyTime deadline) const {
+  const SteadyTime now = SteadyNow();
+  if (deadline > now) {
+    // Round up: a deadline a fraction of a millisecond away still has to pass.
+    SleepFor(std::chrono::ceil<Duration>(deadline - now));
+  }
+}
+
 int64_t FakeClock::NowUnixSeconds() const {
   std::lock_guard lock(mutex_);
   return unix_millis_ / 1000;
@@ -31,10 +45,22 @@ SteadyTime FakeClock::SteadyNow() const {
   return SteadyTime{} + steady_offset_;
 }
 
-void FakeClock::Advance(Duration by) {
+void FakeClock::SleepFor(Duration duration) const {
+  if (duration <= Duration(0)) return;
+  Advance(duration);
+  std::lock_guard lock(mutex_);
+  slept_ += duration;
+}
+
+void FakeClock::Advance(Duration by) const {
   std::lock_guard lock(mutex_);
   unix_millis_ += by.count();
   steady_offset_ += by;
+}
+
+Duration FakeClock::slept() const {
+  std::lock_guard lock(mutex_);
+  return slept_;
 }
 
 void FakeClock::SetUnixSeconds(int64_t seconds) {

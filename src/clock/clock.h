@@ -1,5 +1,6 @@
-// The clock seam: wall time (document timestamps, staleness) and monotonic time (timeouts, rate
-// limiting, backoff) come from a Clock so tests can drive time by hand.
+// The clock seam: wall time (document timestamps, staleness), monotonic time (timeouts, rate
+// limiting, backoff) and every wait come from a Clock, so tests drive time by hand and no
+// backoff or timeout needs real seconds to test.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,10 @@ class Clock {
   virtual int64_t NowUnixMillis() const = 0;
   // Monotonic time, for deadlines, rate limiting and backoff.
   virtual SteadyTime SteadyNow() const = 0;
+  // Blocks the calling thread for `duration` (nothing for zero or less). Thread-safe.
+  virtual void SleepFor(Duration duration) const = 0;
+  // Blocks until SteadyNow() >= deadline; returns at once when it already is.
+  void WaitUntil(SteadyTime deadline) const;
 };
 
 class SystemClock final : public Clock {
@@ -27,22 +32,28 @@ class SystemClock final : public Clock {
   int64_t NowUnixSeconds() const override;
   int64_t NowUnixMillis() const override;
   SteadyTime SteadyNow() const override;
+  void SleepFor(Duration duration) const override;
 };
 
-// A clock that moves only when told to. Thread-safe.
+// A clock that moves only when told to. Thread-safe. SleepFor does not block: it advances the
+// clock by the duration (a sleeping caller is the only one that moves time), so code that waits
+// runs instantly and deterministically in tests; slept() says how long it waited in total.
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t unix_millis = 1'700'000'000'000) : unix_millis_(unix_millis) {}
   int64_t NowUnixSeconds() const override;
   int64_t NowUnixMillis() const override;
   SteadyTime SteadyNow() const override;
-  void Advance(Duration by);
+  void SleepFor(Duration duration) const override;
+  void Advance(Duration by) const;
   void SetUnixSeconds(int64_t seconds);
+  Duration slept() const;
 
  private:
   mutable std::mutex mutex_;
-  int64_t unix_millis_;
-  Duration steady_offset_{0};
+  mutable int64_t unix_millis_;
+  mutable Duration steady_offset_{0};
+  mutable Duration slept_{0};
 };
 
 }  // namespace tc

@@ -39,29 +39,47 @@ struct BytemarkConfig {
   std::string ca_path;                        // CA bundle; empty = system default
 };
 
+// Retries of one API request (transient classes only): full-jitter exponential backoff.
+// TOML: refresh.retries, refresh.retry_base_delay, refresh.retry_max_delay.
+struct RetryPolicy {
+  int retries = 3;
+  std::chrono::milliseconds base_delay{200};
+  std::chrono::milliseconds max_delay{10'000};
+};
+
+// Circuit breaker over recent API calls. TOML: refresh.breaker_*.
+struct BreakerPolicy {
+  double failure_ratio = 0.5;  // opens when failures / calls in the window reach this
+  int window = 50;             // calls considered
+  int min_calls = 20;          // no decision on fewer calls
+  std::chrono::milliseconds open_for{10'000};       // then half-open: one probe
+  std::chrono::milliseconds give_up_after{60'000};  // not closed this long: run degraded
+};
+
+// Per-user failure memory: from the 2nd consecutive failure a user waits
+// min(base * 2^(failures-2), max) before the next attempt. TOML: refresh.user_backoff_*.
+struct UserBackoffPolicy {
+  std::chrono::milliseconds base{60 * 60'000};
+  std::chrono::milliseconds max{24 * 60 * 60'000};
+};
+
+// A run holds its lock this long and renews it while it runs (a killed run frees it by expiry).
+// TOML: refresh.lock_ttl.
+struct LockPolicy {
+  std::chrono::milliseconds ttl{10 * 60'000};
+};
+
 struct RefreshConfig {
   std::chrono::milliseconds ttl{60 * 60'000};
   std::chrono::milliseconds refresh_ahead{5 * 60'000};
   int concurrency = 32;
   double rate_limit = 0;                      // requests/s across the run; 0 = unlimited
-  int retries = 3;
   std::vector<std::string> free_product_uuids;
   std::chrono::milliseconds grace_period{30'000};  // on SIGTERM, let in-flight users finish
-  // Retries of one API request (transient classes only): full-jitter exponential backoff.
-  std::chrono::milliseconds retry_base_delay{200};
-  std::chrono::milliseconds retry_max_delay{10'000};
-  // Circuit breaker over recent API calls.
-  double breaker_failure_ratio = 0.5;  // opens when failures / calls in the window reach this
-  int breaker_window = 50;             // calls considered
-  int breaker_min_calls = 20;          // no decision on fewer calls
-  std::chrono::milliseconds breaker_open_for{10'000};       // then half-open: one probe
-  std::chrono::milliseconds breaker_give_up_after{60'000};  // not closed this long: run degraded
-  // Per-user failure memory: from the 2nd consecutive failure a user waits
-  // min(user_backoff_base * 2^(failures-2), user_backoff_max) before the next attempt.
-  std::chrono::milliseconds user_backoff_base{60 * 60'000};
-  std::chrono::milliseconds user_backoff_max{24 * 60 * 60'000};
-  // A run holds its lock this long and renews it while it runs (a killed run frees it by expiry).
-  std::chrono::milliseconds lock_ttl{10 * 60'000};
+  RetryPolicy retry;
+  BreakerPolicy breaker;
+  UserBackoffPolicy user_backoff;
+  LockPolicy lock;
 };
 
 struct ScheduleConfig {

@@ -89,30 +89,30 @@ const KeySpec kKeys[] = {
      Rule::kPositive},
     {"refresh.rate_limit", [](Config& c) -> Slot { return &c.refresh.rate_limit; },
      Rule::kNonNegative},
-    {"refresh.retries", [](Config& c) -> Slot { return &c.refresh.retries; }, Rule::kNonNegative},
+    {"refresh.retries", [](Config& c) -> Slot { return &c.refresh.retry.retries; }, Rule::kNonNegative},
     {"refresh.free_product_uuids", [](Config& c) -> Slot { return &c.refresh.free_product_uuids; },
      Rule::kAny},
     {"refresh.grace_period", [](Config& c) -> Slot { return &c.refresh.grace_period; },
      Rule::kNonNegative},
-    {"refresh.retry_base_delay", [](Config& c) -> Slot { return &c.refresh.retry_base_delay; },
+    {"refresh.retry_base_delay", [](Config& c) -> Slot { return &c.refresh.retry.base_delay; },
      Rule::kPositive},
-    {"refresh.retry_max_delay", [](Config& c) -> Slot { return &c.refresh.retry_max_delay; },
+    {"refresh.retry_max_delay", [](Config& c) -> Slot { return &c.refresh.retry.max_delay; },
      Rule::kPositive},
     {"refresh.breaker_failure_ratio",
-     [](Config& c) -> Slot { return &c.refresh.breaker_failure_ratio; }, Rule::kRatio},
-    {"refresh.breaker_window", [](Config& c) -> Slot { return &c.refresh.breaker_window; },
+     [](Config& c) -> Slot { return &c.refresh.breaker.failure_ratio; }, Rule::kRatio},
+    {"refresh.breaker_window", [](Config& c) -> Slot { return &c.refresh.breaker.window; },
      Rule::kPositive},
-    {"refresh.breaker_min_calls", [](Config& c) -> Slot { return &c.refresh.breaker_min_calls; },
+    {"refresh.breaker_min_calls", [](Config& c) -> Slot { return &c.refresh.breaker.min_calls; },
      Rule::kPositive},
-    {"refresh.breaker_open_for", [](Config& c) -> Slot { return &c.refresh.breaker_open_for; },
+    {"refresh.breaker_open_for", [](Config& c) -> Slot { return &c.refresh.breaker.open_for; },
      Rule::kPositive},
     {"refresh.breaker_give_up_after",
-     [](Config& c) -> Slot { return &c.refresh.breaker_give_up_after; }, Rule::kPositive},
-    {"refresh.user_backoff_base", [](Config& c) -> Slot { return &c.refresh.user_backoff_base; },
+     [](Config& c) -> Slot { return &c.refresh.breaker.give_up_after; }, Rule::kPositive},
+    {"refresh.user_backoff_base", [](Config& c) -> Slot { return &c.refresh.user_backoff.base; },
      Rule::kPositive},
-    {"refresh.user_backoff_max", [](Config& c) -> Slot { return &c.refresh.user_backoff_max; },
+    {"refresh.user_backoff_max", [](Config& c) -> Slot { return &c.refresh.user_backoff.max; },
      Rule::kPositive},
-    {"refresh.lock_ttl", [](Config& c) -> Slot { return &c.refresh.lock_ttl; }, Rule::kPositive},
+    {"refresh.lock_ttl", [](Config& c) -> Slot { return &c.refresh.lock.ttl; }, Rule::kPositive},
     {"schedule.cron", [](Config& c) -> Slot { return &c.schedule.cron; }, Rule::kNonEmpty},
     {"schedule.timezone", [](Config& c) -> Slot { return &c.schedule.timezone; }, Rule::kNonEmpty},
     {"server.listen", [](Config& c) -> Slot { return &c.server.listen; }, Rule::kListen},
@@ -619,20 +619,20 @@ Status CheckCrossKeyRules(const Config& config) {
     return error(fmt::format("refresh.refresh_ahead ({}) must be shorter than refresh.ttl ({})",
                              FormatDuration(refresh.refresh_ahead), FormatDuration(refresh.ttl)));
   }
-  if (refresh.retry_max_delay < refresh.retry_base_delay) {
+  if (refresh.retry.max_delay < refresh.retry.base_delay) {
     return error(fmt::format(
         "refresh.retry_max_delay ({}) must not be shorter than refresh.retry_base_delay ({})",
-        FormatDuration(refresh.retry_max_delay), FormatDuration(refresh.retry_base_delay)));
+        FormatDuration(refresh.retry.max_delay), FormatDuration(refresh.retry.base_delay)));
   }
-  if (refresh.breaker_min_calls > refresh.breaker_window) {
+  if (refresh.breaker.min_calls > refresh.breaker.window) {
     return error(
         fmt::format("refresh.breaker_min_calls ({}) must not exceed refresh.breaker_window ({})",
-                    refresh.breaker_min_calls, refresh.breaker_window));
+                    refresh.breaker.min_calls, refresh.breaker.window));
   }
-  if (refresh.user_backoff_max < refresh.user_backoff_base) {
+  if (refresh.user_backoff.max < refresh.user_backoff.base) {
     return error(fmt::format(
         "refresh.user_backoff_max ({}) must not be shorter than refresh.user_backoff_base ({})",
-        FormatDuration(refresh.user_backoff_max), FormatDuration(refresh.user_backoff_base)));
+        FormatDuration(refresh.user_backoff.max), FormatDuration(refresh.user_backoff.base)));
   }
   if (config.bytemark.connect_timeout > config.bytemark.timeout) {
     return error(fmt::format(

@@ -11,7 +11,7 @@ namespace tc {
 namespace {
 
 // 429s are the API asking us to slow down, not a failure of the request: they get more tries
-// than `refresh.retries` (the limiter has already slowed the whole run down).
+// than `refresh.retry.retries` (the limiter has already slowed the whole run down).
 constexpr int kMaxRateLimitedTries = 10;
 
 bool IsServerError(long status) { return status >= 500 && status <= 599; }
@@ -24,12 +24,12 @@ std::string ResultLabel(const Result<HttpResponse>& result) {
 }  // namespace
 
 ApiRequestPipeline::ApiRequestPipeline(HttpTransport& transport, const Clock& clock,
-                                       const RefreshConfig& config, RateLimiter& limiter,
+                                       const RetryPolicy& retry, RateLimiter& limiter,
                                        CircuitBreaker& breaker, JobMetrics* metrics,
                                        int max_in_flight, uint64_t seed)
     : transport_(transport),
       clock_(clock),
-      config_(config),
+      retry_(retry),
       limiter_(limiter),
       breaker_(breaker),
       metrics_(metrics),
@@ -140,9 +140,9 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
   breaker_.RecordFailure(now, *failure);
   const Error error =
       result.ok() ? MakeError(*failure, "HTTP " + std::to_string(result->status)) : result.error();
-  if (ShouldRetry(error, attempt.attempt, config_.retries)) {
+  if (ShouldRetry(error, attempt.attempt, retry_.retries)) {
     const Duration delay =
-        FullJitterBackoff(attempt.attempt, config_.retry_base_delay, config_.retry_max_delay, rng_);
+        FullJitterBackoff(attempt.attempt, retry_.base_delay, retry_.max_delay, rng_);
     ++attempt.attempt;
     RetryLater(std::move(attempt), delay);
     return;

@@ -23,7 +23,7 @@ namespace tc {
 class ApiRequestPipeline {
  public:
   // REQUIRES: all arguments outlive the pipeline; every call from one thread.
-  ApiRequestPipeline(HttpTransport& transport, const Clock& clock, const RefreshConfig& config,
+  ApiRequestPipeline(HttpTransport& transport, const Clock& clock, const RetryPolicy& retry,
                      RateLimiter& limiter, CircuitBreaker& breaker, JobMetrics* metrics,
                      int max_in_flight, uint64_t seed);
   ~ApiRequestPipeline();
@@ -63,7 +63,7 @@ class ApiRequestPipeline {
 
   HttpTransport& transport_;
   const Clock& clock_;
-  const RefreshConfig& config_;
+  const RetryPolicy& retry_;
   RateLimiter& limiter_;
   CircuitBreaker& breaker_;
   JobMetrics* metrics_;

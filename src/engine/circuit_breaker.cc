@@ -4,11 +4,11 @@
 
 namespace tc {
 
-CircuitBreaker::CircuitBreaker(const RefreshConfig& config)
-    : failure_ratio_(config.breaker_failure_ratio),
-      min_calls_(std::max(1, config.breaker_min_calls)),
-      open_for_(config.breaker_open_for),
-      window_(static_cast<size_t>(std::max(1, config.breaker_window)), false) {}
+CircuitBreaker::CircuitBreaker(const BreakerPolicy& policy)
+    : failure_ratio_(policy.failure_ratio),
+      min_calls_(std::max(1, policy.min_calls)),
+      open_for_(policy.open_for),
+      window_(static_cast<size_t>(std::max(1, policy.window)), false) {}
 
 bool CircuitBreaker::CountsAsFailure(ErrorClass error_class) {
   switch (error_class) {

@@ -1,10 +1,10 @@
 // Stops calling an API that is down (issue 5). Thread-safe.
 //
-// closed: every call allowed. Opens when, over the last `breaker_window` recorded calls (and at
-//   least `breaker_min_calls` of them), failures / calls >= `breaker_failure_ratio`.
-// open: no call allowed for `breaker_open_for`; then half-open.
+// closed: every call allowed. Opens when, over the last `window` recorded calls (and at
+//   least `min_calls` of them), failures / calls >= `failure_ratio`.
+// open: no call allowed for `open_for`; then half-open.
 // half-open: ONE probe call allowed. Its success closes the breaker (window cleared), its failure
-//   opens it again. A probe never recorded within `breaker_open_for` is taken as lost and another
+//   opens it again. A probe never recorded within `open_for` is taken as lost and another
 //   is allowed.
 //
 // Failures are the classes that say the API (or the way to it) is unhealthy: transient (5xx,
@@ -29,8 +29,7 @@ enum class BreakerState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
 
 class CircuitBreaker {
  public:
-  // Reads breaker_failure_ratio, breaker_window, breaker_min_calls, breaker_open_for.
-  explicit CircuitBreaker(const RefreshConfig& config);
+  explicit CircuitBreaker(const BreakerPolicy& policy);
 
   // May a call start now? In half-open, true once (the probe) until that probe is recorded.
   bool Allow(SteadyTime now);
@@ -44,7 +43,7 @@ class CircuitBreaker {
   // How many times the breaker went to open (from closed or from a failed probe).
   int times_opened() const;
   // When the breaker last left closed; nullopt while closed. The engine gives up (run
-  // degraded) once this is breaker_give_up_after in the past.
+  // degraded) once this is give_up_after in the past.
   std::optional<SteadyTime> NotClosedSince() const;
 
   // True for the classes that count as failures in the window.

@@ -10,12 +10,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-RefreshConfig BreakerConfig() {
-  RefreshConfig config;
-  config.breaker_failure_ratio = 0.5;
-  config.breaker_window = 10;
-  config.breaker_min_calls = 4;
-  config.breaker_open_for = 10s;
+BreakerPolicy BreakerConfig() {
+  BreakerPolicy config;
+  config.failure_ratio = 0.5;
+  config.window = 10;
+  config.min_calls = 4;
+  config.open_for = 10s;
   return config;
 }
 
@@ -162,9 +162,9 @@ TEST_F(CircuitBreakerTest, OutcomesRecordedWhileOpenAreIgnored) {
 
 TEST(CircuitBreakerConcurrencyTest, ConcurrentRecordsAndAllows) {
   FakeClock clock;
-  RefreshConfig config = BreakerConfig();
-  config.breaker_window = 20;
-  config.breaker_min_calls = 20;
+  BreakerPolicy config = BreakerConfig();
+  config.window = 20;
+  config.min_calls = 20;
   CircuitBreaker breaker(config);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -201,7 +201,7 @@ void Run::Execute() {
   const int64_t now_ms = env_.clock.NowUnixMillis();
   if (!request_.dry_run) {
     auto locked = env_.store.TryLock(lock_name_, summary_.run_id, now_ms,
-                                     now_ms + config_.refresh.lock_ttl.count());
+                                     now_ms + config_.refresh.lock.ttl.count());
     if (!locked.ok()) {
       summary_.status = RunStatus::kAborted;
       summary_.abort_reason = "store unreachable: " + locked.error().ToString();
@@ -375,16 +375,16 @@ bool Run::ProcessPage(std::vector<UserToken> page) {
 
 void Run::NetworkLoop() {
   limiter_ = std::make_unique<RateLimiter>(config_.refresh.rate_limit, env_.clock.SteadyNow());
-  breaker_ = std::make_unique<CircuitBreaker>(config_.refresh);
+  breaker_ = std::make_unique<CircuitBreaker>(config_.refresh.breaker);
   pipeline_ = std::make_unique<ApiRequestPipeline>(
-      env_.transport, env_.clock, config_.refresh, *limiter_, *breaker_, env_.metrics,
+      env_.transport, env_.clock, config_.refresh.retry, *limiter_, *breaker_, env_.metrics,
       concurrency_, static_cast<uint64_t>(env_.clock.NowUnixMillis()));
 
   // Users in the API stage plus users in the store stage: enough to keep every request slot
   // busy while store work catches up, bounded so memory stays O(concurrency).
   const int64_t max_active = static_cast<int64_t>(concurrency_) * 2;
   std::optional<SteadyTime> grace_deadline;
-  SteadyTime next_lock_renewal = env_.clock.SteadyNow() + config_.refresh.lock_ttl / 3;
+  SteadyTime next_lock_renewal = env_.clock.SteadyNow() + config_.refresh.lock.ttl / 3;
   int last_breaker_opened = 0;
 
   while (true) {
@@ -397,7 +397,7 @@ void Run::NetworkLoop() {
                {"grace_ms", config_.refresh.grace_period.count()}});
     }
     if (const auto since = breaker_->NotClosedSince();
-        since && now - *since >= config_.refresh.breaker_give_up_after && !fetching_.empty()) {
+        since && now - *since >= config_.refresh.breaker.give_up_after && !fetching_.empty()) {
       StopTakingUsers(RunStatus::kDegraded, "circuit breaker stayed open: Bytemark API failing");
       AbandonFetchingUsers(MakeError(ErrorClass::kCircuitOpen, "circuit breaker open"));
     }
@@ -427,10 +427,10 @@ void Run::NetworkLoop() {
       break;
     }
     if (now >= next_lock_renewal) {
-      next_lock_renewal = now + config_.refresh.lock_ttl / 3;
+      next_lock_renewal = now + config_.refresh.lock.ttl / 3;
       const int64_t now_ms = env_.clock.NowUnixMillis();
       auto renewed = env_.store.TryLock(lock_name_, summary_.run_id, now_ms,
-                                        now_ms + config_.refresh.lock_ttl.count());
+                                        now_ms + config_.refresh.lock.ttl.count());
       if (!renewed.ok() || !*renewed) {
         LogWarn("could not renew run lock", {{"lock", lock_name_}});
       }
@@ -581,7 +581,7 @@ void Run::RecordFailure(const StaleUser& user, const Error& error, const char* s
   UserState previous = user.previous.value_or(UserState{});
   previous.user_id = user.user_id;
   const UserState next = AfterFailure(previous, error, env_.clock.NowUnixSeconds(),
-                                      user.token_fingerprint, config_.refresh);
+                                      user.token_fingerprint, config_.refresh.user_backoff);
   if (Status saved = env_.store.SaveUserStates({&next, 1}); !saved.ok()) {
     LogWarn("could not save user state", {{"user_id", user.user_id},
                                           {"error", saved.error().ToString()}});

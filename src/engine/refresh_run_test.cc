@@ -1,6 +1,7 @@
 // The run under fault mixes, deterministic: a fake transport answers from a table (no network),
 // a fake clock moves only when the run waits, the store is a real SQLite file.
 #include "engine/refresh_run.h"
+#include "store/cache_store_wrapper.h"
 
 #include <filesystem>
 #include <functional>
@@ -118,7 +119,7 @@ class RefreshRunTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     config_.store.url = "sqlite:" + (dir_ / "cache.db").string();
     config_.refresh.concurrency = 8;
-    config_.refresh.retries = 3;
+    config_.refresh.retry.retries = 3;
     config_.tokens.page_size = 7;  // several pages
     auto store = OpenCacheStore(config_.store);
     ASSERT_TRUE(store.ok()) << store.error().ToString();
@@ -178,7 +179,7 @@ Result<HttpResponse> FaultMix(const HttpRequest& request, int attempt) {
 TEST_F(RefreshRunTest, EveryUserLandsInExactlyOneOutcomeUnderAFaultMix) {
   // Retries of the always-500 users can cluster in the breaker's window; whether they do
   // depends on thread timing. The breaker has its own test below; here it stays out.
-  config_.refresh.breaker_min_calls = 1'000'000;
+  config_.refresh.breaker.min_calls = 1'000'000;
   FakeTransport transport(clock_, FaultMix);
   const RunSummary summary = RunOnce(transport, 100);
 
@@ -199,7 +200,7 @@ TEST_F(RefreshRunTest, EveryUserLandsInExactlyOneOutcomeUnderAFaultMix) {
     // No user refreshed twice, no retry where none is due: exact request counts per user.
     int expected_requests = 2;
     switch (user % 10) {
-      case 1: expected_requests = 2 * (1 + config_.refresh.retries); break;  // retried, then given up
+      case 1: expected_requests = 2 * (1 + config_.refresh.retry.retries); break;  // retried, then given up
       case 4: expected_requests = 2 * 3; break;                              // 2 timeouts + success
       case 5: case 6: expected_requests = 2 * 2; break;
       default: break;  // 401 and malformed are never retried
@@ -213,7 +214,7 @@ TEST_F(RefreshRunTest, FailedUsersKeepTheirOldDocumentByteForByte) {
     return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
   });
   ASSERT_EQ(RunOnce(healthy, 40).built, 40);
-  config_.refresh.breaker_min_calls = 1'000'000;  // as above
+  config_.refresh.breaker.min_calls = 1'000'000;  // as above
   std::map<int64_t, std::string> before;
   for (int64_t user = 1; user <= 40; ++user) before[user] = *StoredText(user);
 
@@ -240,7 +241,7 @@ TEST_F(RefreshRunTest, FailedUsersKeepTheirOldDocumentByteForByte) {
 
 TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {
   // Only failing users are stale after the first run: keep the breaker out of this test.
-  config_.refresh.breaker_min_calls = 1'000'000;
+  config_.refresh.breaker.min_calls = 1'000'000;
   FakeTransport transport(clock_, FaultMix);
   RunOnce(transport, 50);
   const int requests_after_first = transport.total_requests();
@@ -268,7 +269,7 @@ TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {
       EXPECT_EQ(calls, 2 * 2) << "user " << user << " must not be called in the third run";
     }
   }
-  EXPECT_EQ(transport.total_requests() - before_third, 5 * 2 * (1 + config_.refresh.retries));
+  EXPECT_EQ(transport.total_requests() - before_third, 5 * 2 * (1 + config_.refresh.retry.retries));
   auto failing = store_->FailingUsers(100);
   ASSERT_TRUE(failing.ok());
   EXPECT_EQ(failing->size(), 15u);
@@ -316,7 +317,7 @@ TEST_F(RefreshRunTest, DryRunCallsNothingAndWritesNothing) {
 }
 
 TEST_F(RefreshRunTest, DeadApiTripsTheBreakerAndTheRunEndsDegraded) {
-  config_.refresh.breaker_give_up_after = std::chrono::seconds(5);
+  config_.refresh.breaker.give_up_after = std::chrono::seconds(5);
   FakeTransport transport(clock_, [](const HttpRequest&, int) { return Result<HttpResponse>(Reply(503)); });
   const RunSummary summary = RunOnce(transport, 500);
   EXPECT_EQ(summary.status, RunStatus::kDegraded);
@@ -358,15 +359,10 @@ TEST_F(RefreshRunTest, HeldLockAbortsTheRunWithoutTouchingAnything) {
 }
 
 // A store that lets "the app" write a user's document between our read and our write, once.
-class InterferingStore final : public CacheStore {
+class InterferingStore final : public CacheStoreWrapper {
  public:
-  InterferingStore(CacheStore& inner, int64_t victim) : inner_(inner), victim_(victim) {}
-  Status Init() override { return inner_.Init(); }
-  Status Ping() override { return inner_.Ping(); }
-  Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> ids) override {
-    return inner_.CacheTimestamps(ids);
-  }
-  Result<std::optional<StoredDocument>> Load(int64_t user_id) override { return inner_.Load(user_id); }
+  InterferingStore(CacheStore& inner, int64_t victim)
+      : CacheStoreWrapper(inner), inner_(inner), victim_(victim) {}
   Status Replace(const CacheDocument& document, std::optional<int64_t> expected,
                  std::span<const AuditEntry> audit) override {
     if (document.user_id == victim_ && !interfered_) {
@@ -378,20 +374,6 @@ class InterferingStore final : public CacheStore {
       EXPECT_TRUE(inner_.Replace(theirs, (*current)->version, {}).ok());
     }
     return inner_.Replace(document, expected, audit);
-  }
-  Result<std::vector<UserState>> LoadUserStates(std::span<const int64_t> ids) override {
-    return inner_.LoadUserStates(ids);
-  }
-  Status SaveUserStates(std::span<const UserState> states) override { return inner_.SaveUserStates(states); }
-  Result<std::vector<UserState>> FailingUsers(int limit) override { return inner_.FailingUsers(limit); }
-  Status SaveRun(const RunRecord& run) override { return inner_.SaveRun(run); }
-  Result<std::vector<RunRecord>> RecentRuns(int limit) override { return inner_.RecentRuns(limit); }
-  Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
-                       int64_t expires_at_ms) override {
-    return inner_.TryLock(name, owner, now_ms, expires_at_ms);
-  }
-  Status Unlock(const std::string& name, const std::string& owner) override {
-    return inner_.Unlock(name, owner);
   }
 
  private:

@@ -39,7 +39,7 @@ std::string TokenFingerprint(std::string_view token) {
 }
 
 UserState AfterFailure(const UserState& previous, const Error& error, int64_t now_unix_seconds,
-                       const std::string& token_fingerprint, const RefreshConfig& config) {
+                       const std::string& token_fingerprint, const UserBackoffPolicy& policy) {
   if (WasNotAnAttempt(error.error_class)) return previous;
   UserState next = previous;
   if (previous.token_fingerprint != token_fingerprint) {
@@ -54,8 +54,8 @@ UserState AfterFailure(const UserState& previous, const Error& error, int64_t no
   next.next_attempt_at = 0;
   if (IsUsersOwnFault(error.error_class) && next.consecutive_failures >= 2) {
     const int64_t delay_ms =
-        CappedDoublingMillis(config.user_backoff_base.count(), next.consecutive_failures - 2,
-                             config.user_backoff_max.count());
+        CappedDoublingMillis(policy.base.count(), next.consecutive_failures - 2,
+                             policy.max.count());
     next.next_attempt_at = now_unix_seconds + (delay_ms + 999) / 1000;
   }
   return next;

@@ -3,7 +3,7 @@
 // (store/cache_store.h); times are unix seconds.
 //
 // Rule: from the 2nd consecutive failure, next_attempt_at = now +
-// min(user_backoff_base * 2^(failures-2), user_backoff_max). A changed token (fingerprint)
+// min(base * 2^(failures-2), max). A changed token (fingerprint)
 // starts the count afresh and lifts any backoff.
 //
 // Only failures that are the user's own schedule a backoff: a rejected token (401/403) or a
@@ -29,9 +29,9 @@ namespace tc {
 std::string TokenFingerprint(std::string_view token);
 
 // The state after a failed attempt at `now_unix_seconds` with the token of `token_fingerprint`.
-// Reads refresh.user_backoff_base and refresh.user_backoff_max.
+// Reads refresh.user_backoff.base and refresh.user_backoff.max.
 UserState AfterFailure(const UserState& previous, const Error& error, int64_t now_unix_seconds,
-                       const std::string& token_fingerprint, const RefreshConfig& config);
+                       const std::string& token_fingerprint, const UserBackoffPolicy& policy);
 
 // The state after a successful refresh: no failures, no backoff.
 UserState AfterSuccess(const UserState& previous, int64_t now_unix_seconds,

@@ -9,10 +9,10 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kHour = 3600;
 
-RefreshConfig BackoffConfig() {
-  RefreshConfig config;
-  config.user_backoff_base = 1h;
-  config.user_backoff_max = 24h;
+UserBackoffPolicy BackoffConfig() {
+  UserBackoffPolicy config;
+  config.base = 1h;
+  config.max = 24h;
   return config;
 }
 
@@ -27,7 +27,7 @@ TEST(TokenFingerprintTest, ShortStableOneWay) {
 }
 
 TEST(UserBackoffTest, ScheduleDoublesFromTheSecondFailureUpToTheMax) {
-  const RefreshConfig config = BackoffConfig();
+  const UserBackoffPolicy config = BackoffConfig();
   const std::string fp = TokenFingerprint("dead-token");
   const Error rejected = MakeError(ErrorClass::kRejectedToken, "HTTP 401");
   UserState state;
@@ -59,7 +59,7 @@ TEST(UserBackoffTest, InBackoffUntilNextAttempt) {
 }
 
 TEST(UserBackoffTest, ChangedTokenResetsTheBackoff) {
-  const RefreshConfig config = BackoffConfig();
+  const UserBackoffPolicy config = BackoffConfig();
   const Error rejected = MakeError(ErrorClass::kRejectedToken, "HTTP 401");
   const std::string old_fp = TokenFingerprint("old");
   const std::string new_fp = TokenFingerprint("new");
@@ -75,7 +75,7 @@ TEST(UserBackoffTest, ChangedTokenResetsTheBackoff) {
 }
 
 TEST(UserBackoffTest, SuccessClearsEverything) {
-  const RefreshConfig config = BackoffConfig();
+  const UserBackoffPolicy config = BackoffConfig();
   const std::string fp = TokenFingerprint("t");
   UserState state;
   state.user_id = 3;
@@ -93,7 +93,7 @@ TEST(UserBackoffTest, SuccessClearsEverything) {
 }
 
 TEST(UserBackoffTest, ApiFailuresAreRememberedButNeverDelayTheUser) {
-  const RefreshConfig config = BackoffConfig();
+  const UserBackoffPolicy config = BackoffConfig();
   const std::string fp = TokenFingerprint("t");
   UserState state;
   for (ErrorClass error_class :
@@ -110,7 +110,7 @@ TEST(UserBackoffTest, ApiFailuresAreRememberedButNeverDelayTheUser) {
 }
 
 TEST(UserBackoffTest, InterruptedOrCircuitOpenIsNotAnAttempt) {
-  const RefreshConfig config = BackoffConfig();
+  const UserBackoffPolicy config = BackoffConfig();
   UserState state;
   state.user_id = 9;
   state.consecutive_failures = 2;
@@ -131,9 +131,9 @@ TEST(UserBackoffTest, LongMessagesAreTruncated) {
 }
 
 TEST(UserBackoffTest, SubSecondBaseRoundsUp) {
-  RefreshConfig config = BackoffConfig();
-  config.user_backoff_base = 1500ms;
-  config.user_backoff_max = 1h;
+  UserBackoffPolicy config = BackoffConfig();
+  config.base = 1500ms;
+  config.max = 1h;
   const std::string fp = TokenFingerprint("t");
   UserState state;
   const Error rejected = MakeError(ErrorClass::kRejectedToken, "401");

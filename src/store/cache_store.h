@@ -36,6 +36,12 @@ struct UserState {
   std::string token_fingerprint;  // short one-way digest of the token; a change resets the backoff
 };
 
+// Who holds a run lock and until when.
+struct LockLease {
+  std::string owner;
+  int64_t expires_at_ms = 0;
+};
+
 struct RunRecord {
   std::string run_id;
   int64_t started_at_ms = 0;
@@ -83,6 +89,9 @@ class CacheStore {
   virtual Result<bool> TryLock(const std::string& name, const std::string& owner,
                                int64_t now_ms, int64_t expires_at_ms) = 0;
   virtual Status Unlock(const std::string& name, const std::string& owner) = 0;
+  // The current lease of lock `name` (expired or not); nullopt when nobody holds it. `status`
+  // uses it to tell a run still going from one whose process died (its lease ran out).
+  virtual Result<std::optional<LockLease>> ReadLock(const std::string& name) = 0;
 };
 
 // Opens the store named by config.url (sqlite:PATH, mysql://…, mongodb://…).

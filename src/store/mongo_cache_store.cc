@@ -501,6 +501,18 @@ Status MongoCacheStore::Unlock(const std::string& name, const std::string& owner
   return Status::Ok();
 }
 
+Result<std::optional<LockLease>> MongoCacheStore::ReadLock(const std::string& name) {
+  PooledClient client(pool_);
+  CollectionHandle collection(
+      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.locks.c_str()));
+  BsonDocument filter = LockNameFilter(name);
+  auto leases = ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock",
+                                   secrets_);
+  if (!leases.ok()) return leases.error();
+  if (leases->empty()) return std::optional<LockLease>();
+  return std::optional<LockLease>(std::move(leases->front()));
+}
+
 Result<std::vector<AuditEntry>> MongoCacheStore::AuditLog(int64_t user_id) {
   PooledClient client(pool_);
   CollectionHandle collection(

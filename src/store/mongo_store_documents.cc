@@ -325,6 +325,26 @@ BsonDocument LockOwnerFilter(const std::string& name, const std::string& owner) 
   return filter;
 }
 
+BsonDocument LockNameFilter(const std::string& name) {
+  BsonDocument filter;
+  AppendUtf8(filter.get(), "_id", name);
+  return filter;
+}
+
+Result<LockLease> LockLeaseFromBson(const bson_t& document) {
+  LockLease lease;
+  bson_iter_t iter;
+  if (bson_iter_init_find(&iter, &document, "owner") && BSON_ITER_HOLDS_UTF8(&iter)) {
+    uint32_t length = 0;
+    const char* owner = bson_iter_utf8(&iter, &length);
+    lease.owner.assign(owner, length);
+  }
+  if (bson_iter_init_find(&iter, &document, "expires_at_ms") && BSON_ITER_HOLDS_NUMBER(&iter)) {
+    lease.expires_at_ms = bson_iter_as_int64(&iter);
+  }
+  return lease;
+}
+
 std::string BsonToRelaxedJson(const bson_t& document) {
   size_t length = 0;
   char* text = bson_as_relaxed_extended_json(&document, &length);

@@ -85,6 +85,8 @@ Result<RunRecord> RunFromBson(const bson_t& stored);
 BsonDocument LockFilter(const std::string& name, const std::string& owner, int64_t now_ms);
 BsonDocument LockUpdate(const std::string& owner, int64_t now_ms, int64_t expires_at_ms);
 BsonDocument LockOwnerFilter(const std::string& name, const std::string& owner);
+BsonDocument LockNameFilter(const std::string& name);
+Result<LockLease> LockLeaseFromBson(const bson_t& document);
 
 // Relaxed extended JSON of a BSON document, for tests and diagnostics (never holds secrets:
 // no document above carries one).

@@ -392,4 +392,17 @@ Status MysqlCacheStore::Unlock(const std::string& name, const std::string& owner
   return Execute("DELETE FROM " + tables_.locks + " WHERE name = ? AND owner = ?", params);
 }
 
+Result<std::optional<LockLease>> MysqlCacheStore::ReadLock(const std::string& name) {
+  return pool_.Run<std::optional<LockLease>>(
+      [&](MysqlConnection& connection) -> Result<std::optional<LockLease>> {
+        const SqlParam params[] = {std::string_view(name)};
+        auto rows = connection.Query(
+            "SELECT owner, expires_at_ms FROM " + tables_.locks + " WHERE name = ?", params);
+        if (!rows.ok()) return rows.error();
+        if (rows->empty()) return std::optional<LockLease>();
+        return std::optional<LockLease>(
+            LockLease{rows->front().Text(0), rows->front().Int(1).value_or(0)});
+      });
+}
+
 }  // namespace tc

@@ -611,4 +611,19 @@ Status SqliteCacheStore::Unlock(const std::string& name, const std::string& owne
   return Status::Ok();
 }
 
+Result<std::optional<LockLease>> SqliteCacheStore::ReadLock(const std::string& name) {
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.error();
+  SqliteConnection& connection = lease->connection();
+  auto statement = connection.Prepare(
+      "SELECT owner, expires_at_ms FROM ticketcache_locks WHERE name = ?1");
+  if (!statement.ok()) return statement.error();
+  Query query(*statement);
+  query.Bind(1, name);
+  const int rc = query.Step();
+  if (rc == SQLITE_DONE) return std::optional<LockLease>();
+  if (rc != SQLITE_ROW) return connection.Fail("cannot read lock " + name);
+  return std::optional<LockLease>(LockLease{query.Text(0), query.Int(1)});
+}
+
 }  // namespace tc

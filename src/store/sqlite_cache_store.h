@@ -45,6 +45,7 @@ class SqliteCacheStore final : public CacheStore {
   Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
                        int64_t expires_at_ms) override;
   Status Unlock(const std::string& name, const std::string& owner) override;
+  Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
 
   // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
   Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);

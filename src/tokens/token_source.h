@@ -26,6 +26,10 @@ class TokenSource {
   virtual Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) = 0;
   // The tokens of exactly these users (for `run --user`), same rules, ascending.
   virtual Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) = 0;
+  // Rows with a non-blank token that NextPage never returns because their user_id is not an
+  // integer in int64 range (SQLite columns hold any type). The run counts them in its summary.
+  // 0 where the column's type rules such rows out.
+  virtual Result<int64_t> CountUnusableRows() { return int64_t{0}; }
 };
 
 // Opens the source named by config.url (sqlite:PATH or mysql://…). kConfig for an unknown scheme.
