@@ -5,7 +5,7 @@
 #include "bytemark/curl_transport.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
-#include "engine/refresh_run.h"
+#include "run/refresh_run.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
 

@@ -10,7 +10,7 @@
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
 #include "commands/http_endpoint.h"
-#include "engine/refresh_run.h"
+#include "run/refresh_run.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"

@@ -1,10 +1,10 @@
-#include "engine/api_request_pipeline.h"
+#include "api/api_request_pipeline.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "bytemark/bytemark_api.h"
-#include "engine/retry_backoff.h"
+#include "api/retry_backoff.h"
 
 namespace tc {
 

@@ -1,6 +1,6 @@
 // The run under fault mixes, deterministic: a fake transport answers from a table (no network),
 // a fake clock moves only when the run waits, the store is a real SQLite file.
-#include "engine/refresh_run.h"
+#include "run/refresh_run.h"
 #include "store/cache_store_wrapper.h"
 
 #include <filesystem>

@@ -16,7 +16,7 @@
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
-#include "engine/shard.h"
+#include "selection/shard.h"
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
 #include "store/cache_store.h"

@@ -1,4 +1,4 @@
-#include "engine/refresh_run.h"
+#include "run/refresh_run.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -16,11 +16,11 @@
 
 #include "bytemark/pass_list_fetch.h"
 #include "document/document_merge.h"
-#include "engine/api_request_pipeline.h"
-#include "engine/circuit_breaker.h"
-#include "engine/freshness.h"
-#include "engine/rate_limiter.h"
-#include "engine/user_backoff.h"
+#include "api/api_request_pipeline.h"
+#include "api/circuit_breaker.h"
+#include "selection/freshness.h"
+#include "api/rate_limiter.h"
+#include "selection/user_backoff.h"
 #include "log/logger.h"
 
 namespace tc {
