@@ -20,10 +20,14 @@ namespace {
 class VectorTokenSource final : public TokenSource {
  public:
   explicit VectorTokenSource(std::vector<UserToken> users) : users_(std::move(users)) {}
-  Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) override {
+  Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id,
+                                          int limit) override {
     std::vector<UserToken> page;
     for (const auto& user : users_) {
-      if (user.user_id > after_user_id && static_cast<int>(page.size()) < limit) page.push_back(user);
+      if ((!after_user_id || user.user_id > *after_user_id) &&
+          static_cast<int>(page.size()) < limit) {
+        page.push_back(user);
+      }
     }
     return page;
   }
