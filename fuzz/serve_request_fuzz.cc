@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (full.state == tc::HeadScan::State::kComplete) Check(full.head_bytes <= size);
 
   const tc::HeadScan prefix = tc::ScanRequestHead(bytes.substr(0, size / 2), limits);
-  if (prefix.state == tc::HeadScan::State::kReject) Check(full.state == tc::HeadScan::State::kReject);
+  if (prefix.state == tc::HeadScan::State::kReject)
+    Check(full.state == tc::HeadScan::State::kReject);
   if (prefix.state == tc::HeadScan::State::kComplete) {
     Check(full.state == tc::HeadScan::State::kComplete && full.head_bytes == prefix.head_bytes);
   }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock/clock.h"
+#include "store/cache_store.h"
 #include "support/job_fixture.h"
 
 extern char** environ;
@@ -53,7 +54,8 @@ TEST(ShowTest, ReaderClosingThePipeEarlyIsACleanExit) {
   ASSERT_EQ(job.Run().exit_code, 0);
   const int status =
       RunIntoClosedPipe({TICKETCACHE_BINARY, "show", "42", "--config", job.config_path()});
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal "
+                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   // And what a shell does: under pipefail the pipeline now succeeds.
   const ChildResult piped = RunChild(
@@ -107,7 +109,8 @@ TEST(StatusTest, RunLeftRunningByADeadProcessIsLostOnceItsLeaseIsGone) {
     const auto at = text.out.find(line_start);
     ASSERT_NE(at, std::string::npos) << text.out;
     const std::string line = text.out.substr(at, text.out.find('\n', at) - at);
-    EXPECT_NE(line.find(line_start == dead.run_id ? " lost " : " running "), std::string::npos) << line;
+    EXPECT_NE(line.find(line_start == dead.run_id ? " lost " : " running "), std::string::npos)
+        << line;
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 
@@ -30,7 +29,7 @@ namespace {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(HttpEndpoint::Impl* impl, tcp::socket socket)
-        : impl_(impl), stream_(std::move(socket)) {
+      : impl_(impl), stream_(std::move(socket)) {
     ++impl_->open_connections;
   }
   ~Connection() { --impl_->open_connections; }
@@ -119,10 +118,12 @@ HttpEndpoint::~HttpEndpoint() { Stop(); }
 Status HttpEndpoint::Start(const std::string& listen, HttpHandler handler) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    return MakeError(ErrorClass::kConfig, "server.listen: expected HOST:PORT, got \"" + listen + "\"");
+    return MakeError(ErrorClass::kConfig,
+                     "server.listen: expected HOST:PORT, got \"" + listen + "\"");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   try {
     port = std::stoi(listen.substr(colon + 1));
@@ -141,7 +142,8 @@ Status HttpEndpoint::Start(const std::string& listen, HttpHandler handler) {
   if (!error) impl_->acceptor.bind(endpoint, error);
   if (!error) impl_->acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    return MakeError(ErrorClass::kNetwork, "server.listen: cannot listen on " + listen + ": " + error.message());
+    return MakeError(ErrorClass::kNetwork,
+                     "server.listen: cannot listen on " + listen + ": " + error.message());
   }
   port_ = impl_->acceptor.local_endpoint().port();
   Accept(impl_.get());

@@ -1,8 +1,9 @@
 #include "commands/http_request.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 namespace tc {
 
@@ -61,7 +62,8 @@ HttpAnswer AnswerRequestHead(std::string_view head, const HttpHandler& handler,
   try {
     return handler(std::string(request.method_string()), std::string(request.target()));
   } catch (const std::exception& e) {
-    return HttpAnswer{500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n"};
+    return HttpAnswer{500, "text/plain; charset=utf-8",
+                      std::string("internal error: ") + e.what() + "\n"};
   }
 }
 
@@ -90,7 +92,8 @@ std::string RespondToBytes(std::string_view bytes, const HttpRequestLimits& limi
       break;
   }
   bool head_only = false;
-  const HttpAnswer answer = AnswerRequestHead(bytes.substr(0, scan.head_bytes), handler, &head_only);
+  const HttpAnswer answer =
+      AnswerRequestHead(bytes.substr(0, scan.head_bytes), handler, &head_only);
   return SerializeAnswer(answer, head_only);
 }
 

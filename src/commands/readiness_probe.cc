@@ -39,8 +39,10 @@ Readiness ReadinessProbe::Check() {
     result.detail = "ready\n";
   } else {
     result.detail = "not ready\n";
-    if (!store_ok.ok()) result.detail += "store: " + RedactSecrets(store_ok.error().ToString()) + "\n";
-    if (!tokens_ok.ok()) result.detail += "tokens: " + RedactSecrets(tokens_ok.error().ToString()) + "\n";
+    if (!store_ok.ok())
+      result.detail += "store: " + RedactSecrets(store_ok.error().ToString()) + "\n";
+    if (!tokens_ok.ok())
+      result.detail += "tokens: " + RedactSecrets(tokens_ok.error().ToString()) + "\n";
   }
   last_ = result;
   last_at_ = now;

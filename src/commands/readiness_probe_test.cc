@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 namespace tc {
 namespace {
 
@@ -74,7 +73,7 @@ TEST_F(ReadinessProbeTest, AFailedPingIsNotReadyAndReopensNextTime) {
 
 TEST_F(ReadinessProbeTest, AnUnopenableTokenSourceIsNotReady) {
   FakeClock clock;
-  ReadinessProbe probe(clock, *store_, [] () -> Result<std::unique_ptr<TokenSource>> {
+  ReadinessProbe probe(clock, *store_, []() -> Result<std::unique_ptr<TokenSource>> {
     return MakeError(ErrorClass::kStore, "cannot connect");
   });
   const Readiness down = probe.Check();

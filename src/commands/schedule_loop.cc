@@ -18,8 +18,8 @@ ScheduleLoop::ScheduleLoop(const Clock& clock, const CronExpression& cron,
 
 ScheduleLoop::FireTime ScheduleLoop::Now() const {
   // Whole seconds, rounded down: fire times are whole seconds and "strictly after" the now.
-  return std::chrono::floor<std::chrono::seconds>(
-      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(clock_.NowUnixMillis())));
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::sys_time<std::chrono::milliseconds>(
+      std::chrono::milliseconds(clock_.NowUnixMillis())));
 }
 
 bool ScheduleLoop::WaitUntilWallTime(FireTime when) {
@@ -46,8 +46,10 @@ Status ScheduleLoop::Run() {
     // Every fire time that came while the run was going is a skipped tick.
     const int64_t now_ms = clock_.NowUnixMillis();
     next = NextFireTime(cron_, zone_, tick);
-    while (next.ok() && std::chrono::duration_cast<std::chrono::milliseconds>(
-                            next->time_since_epoch()).count() <= now_ms) {
+    while (
+        next.ok() &&
+        std::chrono::duration_cast<std::chrono::milliseconds>(next->time_since_epoch()).count() <=
+            now_ms) {
       ++skipped_ticks_;
       if (callbacks_.on_skip) callbacks_.on_skip(*next);
       next = NextFireTime(cron_, zone_, *next);

@@ -14,8 +14,12 @@ using FireTime = ScheduleLoop::FireTime;
 
 // 2023-11-14T22:13:20Z, FakeClock's default start.
 constexpr int64_t kStartMillis = 1'700'000'000'000;
-FireTime At(int64_t seconds_after_start) { return FireTime(seconds(kStartMillis / 1000 + seconds_after_start)); }
-int64_t MillisOf(FireTime time) { return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count(); }
+FireTime At(int64_t seconds_after_start) {
+  return FireTime(seconds(kStartMillis / 1000 + seconds_after_start));
+}
+int64_t MillisOf(FireTime time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
 
 class ScheduleLoopTest : public ::testing::Test {
  protected:
@@ -92,7 +96,8 @@ TEST_F(ScheduleLoopTest, RunEndingExactlyOnATickSkipsIt) {
 // A clock whose n-th sleep is when the stop request (a SIGTERM) arrives.
 class StopDuringSleepClock final : public Clock {
  public:
-  StopDuringSleepClock(std::atomic<bool>& stop, int stop_on_sleep) : stop_(stop), stop_on_(stop_on_sleep) {}
+  StopDuringSleepClock(std::atomic<bool>& stop, int stop_on_sleep)
+      : stop_(stop), stop_on_(stop_on_sleep) {}
   int64_t NowUnixSeconds() const override { return inner_.NowUnixSeconds(); }
   int64_t NowUnixMillis() const override { return inner_.NowUnixMillis(); }
   SteadyTime SteadyNow() const override { return inner_.SteadyNow(); }

@@ -39,8 +39,8 @@ int ServeCommand(const CommonOptions& common) {
   if (!config.ok()) return ReportStartupError("configuration", config.error());
   auto cron = CronExpression::Parse(config->schedule.cron);
   if (!cron.ok()) {
-    return ReportStartupError("configuration",
-                              MakeError(ErrorClass::kConfig, "schedule.cron: " + cron.error().message));
+    return ReportStartupError(
+        "configuration", MakeError(ErrorClass::kConfig, "schedule.cron: " + cron.error().message));
   }
   auto zone = LocateTimeZone(config->schedule.timezone);
   if (!zone.ok()) return ReportStartupError("configuration", zone.error());
@@ -59,29 +59,29 @@ int ServeCommand(const CommonOptions& common) {
   ReadinessProbe readiness(clock, cache_store, [&cfg] { return OpenTokenSource(cfg.tokens); });
 
   HttpEndpoint http;
-  Status listening = http.Start(cfg.server.listen, [&](const std::string& /*method*/,
-                                                       const std::string& target) {
-    const std::string path = target.substr(0, target.find('?'));
-    if (path == "/metrics") {
-      return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
-    }
-    if (path == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
-    if (path == "/readyz") {
-      const Readiness ready = readiness.Check();
-      return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
-    }
-    if (path == "/") {
-      ScheduleState schedule;
-      {
-        std::lock_guard lock(state.mutex);
-        schedule = state.schedule;
-      }
-      const auto report = GatherStatus(cache_store, kStatusPageRuns, kStatusPageFailingUsers,
-                                       clock.NowUnixMillis());
-      return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(schedule, report)};
-    }
-    return HttpAnswer{404, "text/plain", "not found\n"};
-  });
+  Status listening =
+      http.Start(cfg.server.listen, [&](const std::string& /*method*/, const std::string& target) {
+        const std::string path = target.substr(0, target.find('?'));
+        if (path == "/metrics") {
+          return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+        }
+        if (path == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
+        if (path == "/readyz") {
+          const Readiness ready = readiness.Check();
+          return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
+        }
+        if (path == "/") {
+          ScheduleState schedule;
+          {
+            std::lock_guard lock(state.mutex);
+            schedule = state.schedule;
+          }
+          const auto report = GatherStatus(cache_store, kStatusPageRuns, kStatusPageFailingUsers,
+                                           clock.NowUnixMillis());
+          return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(schedule, report)};
+        }
+        return HttpAnswer{404, "text/plain", "not found\n"};
+      });
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;

@@ -1,10 +1,11 @@
 #include "commands/standard_output.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands/job_setup.h"
 

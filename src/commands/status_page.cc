@@ -12,12 +12,23 @@ std::string HtmlEscape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -35,7 +46,8 @@ std::string RunsTable(const StatusReport& report) {
         HtmlEscape(run.run_id), FormatIsoUtcMillis(run.started_at_ms), HtmlEscape(run.status),
         HtmlEscape(run.status),
         run.finished_at_ms
-            ? fmt::format("{:.1f}s", static_cast<double>(run.finished_at_ms - run.started_at_ms) / 1000.0)
+            ? fmt::format("{:.1f}s",
+                          static_cast<double>(run.finished_at_ms - run.started_at_ms) / 1000.0)
             : "-");
   }
   return out + "</table>";
@@ -46,10 +58,10 @@ std::string FailingUsersTable(const StatusReport& report) {
       "<h2>Users failing persistently</h2><table><tr><th>user</th><th>failures</th>"
       "<th>last class</th><th>next attempt</th></tr>";
   for (const auto& user : report.failing_users) {
-    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", user.user_id,
-                       user.consecutive_failures, HtmlEscape(user.last_error_class),
-                       user.next_attempt_at ? FormatIsoUtcMillis(user.next_attempt_at * 1000)
-                                            : "next run");
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", user.user_id,
+        user.consecutive_failures, HtmlEscape(user.last_error_class),
+        user.next_attempt_at ? FormatIsoUtcMillis(user.next_attempt_at * 1000) : "next run");
   }
   return out + "</table>";
 }
@@ -81,8 +93,9 @@ std::string RenderStatusPage(const ScheduleState& schedule, const Result<StatusR
     page += "<p class=\"lost\">store unavailable: " +
             HtmlEscape(RedactSecrets(report.error().ToString())) + "</p>";
   }
-  page += "<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a>"
-          " &middot; <a href=\"/readyz\">/readyz</a></p></body></html>";
+  page +=
+      "<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a>"
+      " &middot; <a href=\"/readyz\">/readyz</a></p></body></html>";
   return page;
 }
 

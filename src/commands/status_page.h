@@ -13,8 +13,8 @@ namespace tc {
 struct ScheduleState {
   std::string cron;
   std::string timezone;
-  std::string next_fire;          // zoned ISO time, empty before the first wait
-  bool running = false;           // a run of this daemon is going
+  std::string next_fire;  // zoned ISO time, empty before the first wait
+  bool running = false;   // a run of this daemon is going
   int64_t skipped_ticks = 0;
   std::string last_summary_json;  // the last run's summary, empty before the first
 };

@@ -1,9 +1,9 @@
 #include "commands/status_report.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "engine/shard.h"
 #include "report/run_summary.h"
@@ -89,16 +89,17 @@ Json StatusReportToJson(const StatusReport& report) {
 }
 
 std::string RenderStatusText(const StatusReport& report) {
-  std::string out = fmt::format("{:<28} {:<24} {:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>10}\n",
-                                "RUN", "STARTED", "STATUS", "DURATION", "SEEN", "REFRESH",
-                                "FAILED", "BACKOFF", "API CALLS");
+  std::string out =
+      fmt::format("{:<28} {:<24} {:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>10}\n", "RUN", "STARTED",
+                  "STATUS", "DURATION", "SEEN", "REFRESH", "FAILED", "BACKOFF", "API CALLS");
   for (const auto& run : report.runs) {
     const Json summary = RunToJson(run)["summary"];
     const int64_t refreshed = SummaryField(summary, "built") + SummaryField(summary, "updated") +
                               SummaryField(summary, "unchanged");
     const std::string duration =
         run.finished_at_ms
-            ? fmt::format("{:.1f}s", static_cast<double>(run.finished_at_ms - run.started_at_ms) / 1000.0)
+            ? fmt::format("{:.1f}s",
+                          static_cast<double>(run.finished_at_ms - run.started_at_ms) / 1000.0)
             : "-";
     out += fmt::format("{:<28} {:<24} {:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>10}\n", run.run_id,
                        FormatIsoUtcMillis(run.started_at_ms), run.status, duration,
@@ -110,11 +111,11 @@ std::string RenderStatusText(const StatusReport& report) {
   out += fmt::format("{:>12} {:>9} {:<16} {:<24} {}\n", "USER", "FAILURES", "LAST CLASS",
                      "NEXT ATTEMPT", "LAST ERROR");
   for (const auto& user : report.failing_users) {
-    out += fmt::format("{:>12} {:>9} {:<16} {:<24} {}\n", user.user_id, user.consecutive_failures,
-                       user.last_error_class,
-                       user.next_attempt_at ? FormatIsoUtcMillis(user.next_attempt_at * 1000)
-                                            : "next run",
-                       user.last_error_message);
+    out += fmt::format(
+        "{:>12} {:>9} {:<16} {:<24} {}\n", user.user_id, user.consecutive_failures,
+        user.last_error_class,
+        user.next_attempt_at ? FormatIsoUtcMillis(user.next_attempt_at * 1000) : "next run",
+        user.last_error_message);
   }
   return out;
 }
