@@ -46,7 +46,7 @@ int64_t SummaryField(const Json& summary, const char* key) {
 int StatusCommand(const CommonOptions& common, bool json, int runs) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto store = OpenCacheStore(config->store);
+  auto store = OpenCacheStore(config->store, StoreAccess::kReadOnly);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
   auto recent = (*store)->RecentRuns(runs);
   if (!recent.ok()) return ReportStartupError("run history", recent.error());

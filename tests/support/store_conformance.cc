@@ -17,7 +17,7 @@ StoreFactory SqliteStoreFactory() {
                         const std::string path = dir + "/cache.db";
                         StoreConfig config;
                         config.url = "sqlite:" + path;
-                        auto store = SqliteCacheStore::Open(path, config);
+                        auto store = SqliteCacheStore::Open(path, config, StoreAccess::kCreate);
                         if (!store.ok())
                           return "cannot open " + path + ": " + store.error().ToString();
                         SqliteCacheStore* sqlite = store->get();
