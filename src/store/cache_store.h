@@ -1,5 +1,5 @@
 // The cache store seam: documents, audit log, run history, per-user state and run locks
-// (SPEC §2, §4). SQLite, MySQL and MongoDB implement it; one conformance suite tests them all.
+// (docs/stores.md). SQLite, MySQL and MongoDB implement it; one conformance suite tests them all.
 #pragma once
 
 #include <cstdint>

@@ -51,9 +51,6 @@ class SqliteCacheStore final : public CacheStore {
   Status Unlock(const std::string& name, const std::string& owner) override;
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
 
-  // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
-  Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
-
  private:
   // A borrowed connection, returned to the pool when the lease ends.
   class Lease {
