@@ -65,89 +65,120 @@ KeySpec UrlKey(std::string_view name, Slot<std::string> slot, Check<std::string>
 std::vector<KeySpec> BuildKeys() {
   using S = std::string;
   return {
-      UrlKey("tokens.url", [](Config& c) -> S& { return c.tokens.url; }, TokensUrl),
-      Key<S>("tokens.table", [](Config& c) -> S& { return c.tokens.table; }, PlainName),
-      Key<int>("tokens.page_size", [](Config& c) -> int& { return c.tokens.page_size; },
-               Positive<int>),
-      PasswordKey("tokens.password", [](Config& c) -> S& { return c.tokens.password; },
-                  KeyKind::kSecret),
-      PasswordKey("tokens.password_file", [](Config& c) -> S& { return c.tokens.password; },
-                  KeyKind::kPasswordFile),
+      UrlKey(
+          "tokens.url", [](Config& c) -> S& { return c.tokens.url; }, TokensUrl),
+      Key<S>(
+          "tokens.table", [](Config& c) -> S& { return c.tokens.table; }, PlainName),
+      Key<int>(
+          "tokens.page_size", [](Config& c) -> int& { return c.tokens.page_size; }, Positive<int>),
+      PasswordKey(
+          "tokens.password", [](Config& c) -> S& { return c.tokens.password; }, KeyKind::kSecret),
+      PasswordKey(
+          "tokens.password_file", [](Config& c) -> S& { return c.tokens.password; },
+          KeyKind::kPasswordFile),
       Key<S>("tokens.tls_ca", [](Config& c) -> S& { return c.tokens.tls_ca; }),
-      UrlKey("store.url", [](Config& c) -> S& { return c.store.url; }, StoreUrl),
-      Key<S>("store.cache_collection", [](Config& c) -> S& { return c.store.cache_collection; },
-             PlainName),
-      Key<S>("store.log_collection", [](Config& c) -> S& { return c.store.log_collection; },
-             PlainName),
-      PasswordKey("store.password", [](Config& c) -> S& { return c.store.password; },
-                  KeyKind::kSecret),
-      PasswordKey("store.password_file", [](Config& c) -> S& { return c.store.password; },
-                  KeyKind::kPasswordFile),
+      UrlKey(
+          "store.url", [](Config& c) -> S& { return c.store.url; }, StoreUrl),
+      Key<S>(
+          "store.cache_collection", [](Config& c) -> S& { return c.store.cache_collection; },
+          PlainName),
+      Key<S>(
+          "store.log_collection", [](Config& c) -> S& { return c.store.log_collection; },
+          PlainName),
+      PasswordKey(
+          "store.password", [](Config& c) -> S& { return c.store.password; }, KeyKind::kSecret),
+      PasswordKey(
+          "store.password_file", [](Config& c) -> S& { return c.store.password; },
+          KeyKind::kPasswordFile),
       Key<S>("store.tls_ca", [](Config& c) -> S& { return c.store.tls_ca; }),
-      UrlKey("bytemark.customer_api", [](Config& c) -> S& { return c.bytemark.customer_api; },
-             HttpUrl),
-      Key<int>("bytemark.page_size", [](Config& c) -> int& { return c.bytemark.page_size; },
-               Positive<int>),
-      Key<Milliseconds>("bytemark.timeout",
-                        [](Config& c) -> Milliseconds& { return c.bytemark.timeout; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("bytemark.connect_timeout",
-                        [](Config& c) -> Milliseconds& { return c.bytemark.connect_timeout; },
-                        Positive<Milliseconds>),
-      Key<int>("bytemark.max_pages", [](Config& c) -> int& { return c.bytemark.max_pages; },
-               Positive<int>),
-      Key<int64_t>("bytemark.max_response_bytes",
-                   [](Config& c) -> int64_t& { return c.bytemark.max_response_bytes; },
-                   Positive<int64_t>),
+      UrlKey(
+          "bytemark.customer_api", [](Config& c) -> S& { return c.bytemark.customer_api; },
+          HttpUrl),
+      Key<int>(
+          "bytemark.page_size", [](Config& c) -> int& { return c.bytemark.page_size; },
+          Positive<int>),
+      Key<Milliseconds>(
+          "bytemark.timeout", [](Config& c) -> Milliseconds& { return c.bytemark.timeout; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "bytemark.connect_timeout",
+          [](Config& c) -> Milliseconds& { return c.bytemark.connect_timeout; },
+          Positive<Milliseconds>),
+      Key<int>(
+          "bytemark.max_pages", [](Config& c) -> int& { return c.bytemark.max_pages; },
+          Positive<int>),
+      Key<int64_t>(
+          "bytemark.max_response_bytes",
+          [](Config& c) -> int64_t& { return c.bytemark.max_response_bytes; }, Positive<int64_t>),
       Key<S>("bytemark.ca_path", [](Config& c) -> S& { return c.bytemark.ca_path; }),
-      Key<Milliseconds>("refresh.ttl", [](Config& c) -> Milliseconds& { return c.refresh.ttl; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.refresh_ahead",
-                        [](Config& c) -> Milliseconds& { return c.refresh.refresh_ahead; },
-                        NonNegative<Milliseconds>),
-      Key<int>("refresh.concurrency", [](Config& c) -> int& { return c.refresh.concurrency; },
-               Between<1, kMaxConcurrency>),
-      Key<double>("refresh.rate_limit", [](Config& c) -> double& { return c.refresh.rate_limit; },
-                  NonNegative<double>),
-      Key<int>("refresh.retries", [](Config& c) -> int& { return c.refresh.retry.retries; },
-               NonNegative<int>),
-      Key<std::vector<S>>("refresh.free_product_uuids",
-                          [](Config& c) -> std::vector<S>& { return c.refresh.free_product_uuids; }),
-      Key<Milliseconds>("refresh.grace_period",
-                        [](Config& c) -> Milliseconds& { return c.refresh.grace_period; },
-                        NonNegative<Milliseconds>),
-      Key<Milliseconds>("refresh.retry_base_delay",
-                        [](Config& c) -> Milliseconds& { return c.refresh.retry.base_delay; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.retry_max_delay",
-                        [](Config& c) -> Milliseconds& { return c.refresh.retry.max_delay; },
-                        Positive<Milliseconds>),
-      Key<double>("refresh.breaker_failure_ratio",
-                  [](Config& c) -> double& { return c.refresh.breaker.failure_ratio; }, Ratio),
-      Key<int>("refresh.breaker_window",
-               [](Config& c) -> int& { return c.refresh.breaker.window; }, Positive<int>),
-      Key<int>("refresh.breaker_min_calls",
-               [](Config& c) -> int& { return c.refresh.breaker.min_calls; }, Positive<int>),
-      Key<Milliseconds>("refresh.breaker_open_for",
-                        [](Config& c) -> Milliseconds& { return c.refresh.breaker.open_for; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.breaker_give_up_after",
-                        [](Config& c) -> Milliseconds& { return c.refresh.breaker.give_up_after; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.user_backoff_base",
-                        [](Config& c) -> Milliseconds& { return c.refresh.user_backoff.base; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.user_backoff_max",
-                        [](Config& c) -> Milliseconds& { return c.refresh.user_backoff.max; },
-                        Positive<Milliseconds>),
-      Key<Milliseconds>("refresh.lock_ttl",
-                        [](Config& c) -> Milliseconds& { return c.refresh.lock.ttl; },
-                        Positive<Milliseconds>),
-      Key<S>("schedule.cron", [](Config& c) -> S& { return c.schedule.cron; }, NonEmpty),
-      Key<S>("schedule.timezone", [](Config& c) -> S& { return c.schedule.timezone; }, NonEmpty),
-      Key<S>("server.listen", [](Config& c) -> S& { return c.server.listen; }, ListenAddress),
-      Key<S>("log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
-      Key<S>("log.format", [](Config& c) -> S& { return c.log.format; }, LogFormat),
+      Key<Milliseconds>(
+          "refresh.ttl", [](Config& c) -> Milliseconds& { return c.refresh.ttl; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.refresh_ahead",
+          [](Config& c) -> Milliseconds& { return c.refresh.refresh_ahead; },
+          NonNegative<Milliseconds>),
+      Key<int>(
+          "refresh.concurrency", [](Config& c) -> int& { return c.refresh.concurrency; },
+          Between<1, kMaxConcurrency>),
+      Key<double>(
+          "refresh.rate_limit", [](Config& c) -> double& { return c.refresh.rate_limit; },
+          NonNegative<double>),
+      Key<int>(
+          "refresh.retries", [](Config& c) -> int& { return c.refresh.retry.retries; },
+          NonNegative<int>),
+      Key<std::vector<S>>(
+          "refresh.free_product_uuids",
+          [](Config& c) -> std::vector<S>& { return c.refresh.free_product_uuids; }),
+      Key<Milliseconds>(
+          "refresh.grace_period", [](Config& c) -> Milliseconds& { return c.refresh.grace_period; },
+          NonNegative<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.retry_base_delay",
+          [](Config& c) -> Milliseconds& { return c.refresh.retry.base_delay; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.retry_max_delay",
+          [](Config& c) -> Milliseconds& { return c.refresh.retry.max_delay; },
+          Positive<Milliseconds>),
+      Key<double>(
+          "refresh.breaker_failure_ratio",
+          [](Config& c) -> double& { return c.refresh.breaker.failure_ratio; }, Ratio),
+      Key<int>(
+          "refresh.breaker_window", [](Config& c) -> int& { return c.refresh.breaker.window; },
+          Positive<int>),
+      Key<int>(
+          "refresh.breaker_min_calls",
+          [](Config& c) -> int& { return c.refresh.breaker.min_calls; }, Positive<int>),
+      Key<Milliseconds>(
+          "refresh.breaker_open_for",
+          [](Config& c) -> Milliseconds& { return c.refresh.breaker.open_for; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.breaker_give_up_after",
+          [](Config& c) -> Milliseconds& { return c.refresh.breaker.give_up_after; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.user_backoff_base",
+          [](Config& c) -> Milliseconds& { return c.refresh.user_backoff.base; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.user_backoff_max",
+          [](Config& c) -> Milliseconds& { return c.refresh.user_backoff.max; },
+          Positive<Milliseconds>),
+      Key<Milliseconds>(
+          "refresh.lock_ttl", [](Config& c) -> Milliseconds& { return c.refresh.lock.ttl; },
+          Positive<Milliseconds>),
+      Key<S>(
+          "schedule.cron", [](Config& c) -> S& { return c.schedule.cron; }, NonEmpty),
+      Key<S>(
+          "schedule.timezone", [](Config& c) -> S& { return c.schedule.timezone; }, NonEmpty),
+      Key<S>(
+          "server.listen", [](Config& c) -> S& { return c.server.listen; }, ListenAddress),
+      Key<S>(
+          "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
+      Key<S>(
+          "log.format", [](Config& c) -> S& { return c.log.format; }, LogFormat),
   };
 }
 

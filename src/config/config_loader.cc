@@ -129,8 +129,8 @@ Status ApplyFile(const std::string& path, Config& config) {
     const std::string where = FileOrigin(path, section_node).where;
     if (!section_node.is_table()) {
       if (IsSection(section)) {
-        return MakeError(ErrorClass::kConfig, fmt::format("{} ({}): expected a [{}] section",
-                                                          section, where, section));
+        return MakeError(ErrorClass::kConfig,
+                         fmt::format("{} ({}): expected a [{}] section", section, where, section));
       }
       return MakeError(ErrorClass::kConfig, UnknownKeyMessage(section, where));
     }

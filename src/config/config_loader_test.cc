@@ -330,8 +330,8 @@ TEST_F(ConfigLoaderTest, UrlPasswordIsRefusedInEveryLayer) {
   EXPECT_THAT(LoadError("", {}, {{"bytemark.customer_api", "https://u:pw-in-url@api/"}}),
               HasSubstr("bytemark.customer_api (command line): a password in a URL"));
   // A user without a password is fine everywhere.
-  Result<Config> user_only = Load("[tokens]\nurl = \"mysql://u@h/db\"\n", {},
-                                  {{"store.url", "mysql://u@h/db"}});
+  Result<Config> user_only =
+      Load("[tokens]\nurl = \"mysql://u@h/db\"\n", {}, {{"store.url", "mysql://u@h/db"}});
   EXPECT_TRUE(user_only.ok());
 }
 

@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <toml++/toml.h>
 
 #include "config/config_loader.h"
@@ -31,7 +30,8 @@ TEST(ConfigRendererTest, RedactsEverySecret) {
 
 TEST(ConfigRendererTest, UnsetPasswordIsAComment) {
   const std::string text = RenderRedactedConfig(Config{});
-  EXPECT_THAT(text, HasSubstr("# password is not set (TICKETCACHE_TOKENS_PASSWORD or password_file)"));
+  EXPECT_THAT(text,
+              HasSubstr("# password is not set (TICKETCACHE_TOKENS_PASSWORD or password_file)"));
 }
 
 TEST(ConfigRendererTest, ReadsBackToTheSameConfig) {

@@ -36,11 +36,16 @@ std::optional<std::pair<int64_t, size_t>> Unit(std::string_view rest) {
   if (rest.starts_with("ms")) return std::pair<int64_t, size_t>{1, 2};
   if (rest.empty()) return std::nullopt;
   switch (rest[0]) {
-    case 's': return std::pair<int64_t, size_t>{1'000, 1};
-    case 'm': return std::pair<int64_t, size_t>{60'000, 1};
-    case 'h': return std::pair<int64_t, size_t>{3'600'000, 1};
-    case 'd': return std::pair<int64_t, size_t>{86'400'000, 1};
-    default: return std::nullopt;
+    case 's':
+      return std::pair<int64_t, size_t>{1'000, 1};
+    case 'm':
+      return std::pair<int64_t, size_t>{60'000, 1};
+    case 'h':
+      return std::pair<int64_t, size_t>{3'600'000, 1};
+    case 'd':
+      return std::pair<int64_t, size_t>{86'400'000, 1};
+    default:
+      return std::nullopt;
   }
 }
 

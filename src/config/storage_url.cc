@@ -43,7 +43,8 @@ std::string StorageUrlProblem(std::string_view url, StorageRole role) {
 Result<StorageUrl> ParseStorageUrl(std::string_view url, StorageRole role,
                                    std::string_view setting) {
   const std::string problem = StorageUrlProblem(url, role);
-  if (!problem.empty()) return MakeError(ErrorClass::kConfig, std::string(setting) + ": " + problem);
+  if (!problem.empty())
+    return MakeError(ErrorClass::kConfig, std::string(setting) + ": " + problem);
   if (UrlHasPassword(url)) {
     return MakeError(ErrorClass::kConfig, std::string(setting) + ": " + UrlPasswordAdvice(setting));
   }

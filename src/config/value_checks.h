@@ -42,14 +42,14 @@ Problem Between(const int& value) {
   return std::nullopt;
 }
 
-Problem Ratio(const double& value);                 // 0 < x <= 1
+Problem Ratio(const double& value);  // 0 < x <= 1
 Problem NonEmpty(const std::string& value);
-Problem PlainName(const std::string& value);        // config/plain_identifier.h
-Problem TokensUrl(const std::string& value);        // config/storage_url.h, role tokens
-Problem StoreUrl(const std::string& value);         // config/storage_url.h, role store
-Problem HttpUrl(const std::string& value);          // http(s)://host…
+Problem PlainName(const std::string& value);  // config/plain_identifier.h
+Problem TokensUrl(const std::string& value);  // config/storage_url.h, role tokens
+Problem StoreUrl(const std::string& value);   // config/storage_url.h, role store
+Problem HttpUrl(const std::string& value);    // http(s)://host…
 Problem LogLevel(const std::string& value);
 Problem LogFormat(const std::string& value);
-Problem ListenAddress(const std::string& value);    // host:port
+Problem ListenAddress(const std::string& value);  // host:port
 
 }  // namespace tc

@@ -70,13 +70,20 @@ Problem IntegerFromToml(const toml::node& node, Int& out) {
 
 std::string_view TomlTypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -134,14 +141,14 @@ Problem ValueCodec<double>::FromToml(const toml::node& node, double& out) {
 std::string ValueCodec<double>::Render(double value) { return TomlValueText(value); }
 
 Problem ValueCodec<std::chrono::milliseconds>::FromText(std::string_view text,
-                                                       std::chrono::milliseconds& out) {
+                                                        std::chrono::milliseconds& out) {
   Result<std::chrono::milliseconds> parsed = ParseDuration(text);
   if (!parsed.ok()) return parsed.error().message;
   out = *parsed;
   return std::nullopt;
 }
 Problem ValueCodec<std::chrono::milliseconds>::FromToml(const toml::node& node,
-                                                       std::chrono::milliseconds& out) {
+                                                        std::chrono::milliseconds& out) {
   if (!node.is_string()) return WrongType("a duration string such as \"90s\"", node);
   return FromText(**node.as_string(), out);
 }
@@ -150,7 +157,7 @@ std::string ValueCodec<std::chrono::milliseconds>::Render(std::chrono::milliseco
 }
 
 Problem ValueCodec<std::vector<std::string>>::FromText(std::string_view text,
-                                                      std::vector<std::string>& out) {
+                                                       std::vector<std::string>& out) {
   out.clear();
   std::string_view rest = text;
   while (!rest.empty()) {
@@ -162,7 +169,7 @@ Problem ValueCodec<std::vector<std::string>>::FromText(std::string_view text,
   return std::nullopt;
 }
 Problem ValueCodec<std::vector<std::string>>::FromToml(const toml::node& node,
-                                                      std::vector<std::string>& out) {
+                                                       std::vector<std::string>& out) {
   if (!node.is_array()) return WrongType("an array of strings", node);
   std::vector<std::string> items;
   for (const toml::node& item : *node.as_array()) {

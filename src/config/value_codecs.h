@@ -13,7 +13,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace tc {
 
 using Problem = std::optional<std::string>;

@@ -38,10 +38,10 @@ class MysqlPool {
 
   // Runs `op` on a borrowed connection. If the connection is (or turns out to be) lost, it is
   // discarded and `op` runs again on a new one, up to retry.attempts tries with backoff between
-  // them (the backoff waits on the pool's clock, blocking the calling thread). So `op` must be safe to repeat: a read, or a
-  // transaction that either committed before the loss or was rolled back by the server, and whose
-  // writes are conditioned on what they read. A failure that is not a lost connection (SQL error,
-  // wrong password, unknown database) is returned at once.
+  // them (the backoff waits on the pool's clock, blocking the calling thread). So `op` must be safe
+  // to repeat: a read, or a transaction that either committed before the loss or was rolled back by
+  // the server, and whose writes are conditioned on what they read. A failure that is not a lost
+  // connection (SQL error, wrong password, unknown database) is returned at once.
   Status Run(const std::function<Status(MysqlConnection&)>& op);
 
   template <typename T>

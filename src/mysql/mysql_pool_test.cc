@@ -18,8 +18,8 @@ TEST(MysqlPoolTest, BackoffWaitsOnTheGivenClock) {
   options.endpoint.database = "none";
   options.connect_timeout = std::chrono::seconds(1);
   FakeClock clock;
-  MysqlPool pool(options, 1, MysqlRetryPolicy{.attempts = 4, .base_delay = 200ms, .max_delay = 500ms},
-                 clock);
+  MysqlPool pool(options, 1,
+                 MysqlRetryPolicy{.attempts = 4, .base_delay = 200ms, .max_delay = 500ms}, clock);
   Status status = pool.Run([](MysqlConnection&) { return Status::Ok(); });
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().error_class, ErrorClass::kStore);

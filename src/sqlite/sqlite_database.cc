@@ -15,10 +15,17 @@ std::string FileUri(const std::string& path, const std::string& query) {
   std::string uri = "file:";
   for (char c : path) {
     switch (c) {
-      case '%': uri += "%25"; break;
-      case '?': uri += "%3f"; break;
-      case '#': uri += "%23"; break;
-      default: uri += c;
+      case '%':
+        uri += "%25";
+        break;
+      case '?':
+        uri += "%3f";
+        break;
+      case '#':
+        uri += "%23";
+        break;
+      default:
+        uri += c;
     }
   }
   return uri + "?" + query;
@@ -70,7 +77,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
 
   if (mode != SqliteOpenMode::kReadOnly) {
     // Without SQLITE_OPEN_CREATE a file removed since the check above is an error, not a new file.
-    const int flags = SQLITE_OPEN_READWRITE | (mode == SqliteOpenMode::kCreate ? SQLITE_OPEN_CREATE : 0);
+    const int flags =
+        SQLITE_OPEN_READWRITE | (mode == SqliteOpenMode::kCreate ? SQLITE_OPEN_CREATE : 0);
     auto database = open(path, flags);
     if (!database.ok()) return database;
     if (Status wal = (*database)->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -30,8 +30,7 @@ class SqliteDatabase {
   // either), it falls back to reading the file as immutable. A missing file is kStore
   // "sqlite:PATH: no such database file" (except kCreate). Waits up to 10 s for another
   // process's write lock.
-  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
-                                                      SqliteOpenMode mode);
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path, SqliteOpenMode mode);
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;

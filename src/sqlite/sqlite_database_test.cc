@@ -39,8 +39,8 @@ class SqliteDatabaseTest : public ::testing::Test {
   void MakeDatabase() {
     auto db = SqliteDatabase::Open(path_, SqliteOpenMode::kCreate);
     ASSERT_TRUE(db.ok()) << db.error().ToString();
-    ASSERT_TRUE((*db)->ExecScript("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (42);", "seed")
-                    .ok());
+    ASSERT_TRUE(
+        (*db)->ExecScript("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (42);", "seed").ok());
   }
 
   static int64_t ReadValue(SqliteDatabase& db) {

@@ -163,8 +163,8 @@ Result<std::optional<StoredDocument>> SqliteCacheStore::Load(int64_t user_id) {
     auto lease = Acquire();
     if (!lease.ok()) return lease.error();
     SqliteDatabase& connection = lease->connection();
-    auto statement = connection.Prepare("SELECT version, document FROM " + cache_table_ +
-                                        " WHERE user_id = ?1");
+    auto statement =
+        connection.Prepare("SELECT version, document FROM " + cache_table_ + " WHERE user_id = ?1");
     if (!statement.ok()) return statement.error();
     SqliteQuery query(*statement);
     query.Bind(1, user_id);

@@ -30,9 +30,9 @@ class SqliteCacheStore final : public CacheStore {
   // folder if missing; otherwise a missing file is kStore naming the path. kReadOnly never writes
   // (sqlite/sqlite_database.h: works on a read-only file and folder). kConfig when a
   // collection name in `config` is not a plain identifier, kStore when the file cannot be opened.
-  static Result<std::unique_ptr<SqliteCacheStore>> Open(const std::string& path,
-                                                        const StoreConfig& config,
-                                                        StoreAccess access = StoreAccess::kReadWrite);
+  static Result<std::unique_ptr<SqliteCacheStore>> Open(
+      const std::string& path, const StoreConfig& config,
+      StoreAccess access = StoreAccess::kReadWrite);
   ~SqliteCacheStore() override;
 
   Status Init() override;
@@ -76,7 +76,7 @@ class SqliteCacheStore final : public CacheStore {
   Result<std::unique_ptr<SqliteDatabase>> Connect() const;
 
   const std::string path_;
-  const SqliteOpenMode mode_;  // of connections after the first (never kCreate)
+  const SqliteOpenMode mode_;      // of connections after the first (never kCreate)
   const std::string cache_table_;  // quoted identifiers
   const std::string log_table_;
   std::mutex pool_mutex_;

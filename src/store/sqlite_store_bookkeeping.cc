@@ -179,8 +179,8 @@ Result<std::optional<LockLease>> SqliteCacheStore::ReadLock(const std::string& n
   auto lease = Acquire();
   if (!lease.ok()) return lease.error();
   SqliteDatabase& connection = lease->connection();
-  auto statement = connection.Prepare(
-      "SELECT owner, expires_at_ms FROM ticketcache_locks WHERE name = ?1");
+  auto statement =
+      connection.Prepare("SELECT owner, expires_at_ms FROM ticketcache_locks WHERE name = ?1");
   if (!statement.ok()) return statement.error();
   SqliteQuery query(*statement);
   query.Bind(1, name);

@@ -28,14 +28,16 @@ Status SeedDemoPortal(const std::string& sqlite_path, const std::string& table, 
   const std::string schema =
       "CREATE TABLE IF NOT EXISTS " + *quoted +
       " (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, token TEXT, created_at TEXT);"
-      "CREATE INDEX IF NOT EXISTS \"" + table + "_user_id\" ON " + *quoted + " (user_id);";
+      "CREATE INDEX IF NOT EXISTS \"" +
+      table + "_user_id\" ON " + *quoted + " (user_id);";
   if (Status created = db.ExecScript(schema, "cannot create the token table"); !created.ok()) {
     return fail(created.error());
   }
   const std::string insert_sql =
       "INSERT INTO " + *quoted +
       " (user_id, token, created_at) SELECT ?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-      " WHERE NOT EXISTS (SELECT 1 FROM " + *quoted + " WHERE user_id = ?1)";
+      " WHERE NOT EXISTS (SELECT 1 FROM " +
+      *quoted + " WHERE user_id = ?1)";
   auto insert = db.Prepare(insert_sql);
   if (!insert.ok()) return fail(insert.error());
   for (int64_t user_id = 1; user_id <= users; ++user_id) {
