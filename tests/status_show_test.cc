@@ -68,7 +68,7 @@ TEST(ShowTest, ReaderClosingThePipeEarlyIsACleanExit) {
 std::unique_ptr<CacheStore> OpenJobStore(const JobFixture& job) {
   StoreConfig config;
   config.url = "sqlite:" + job.dir() + "/cache.db";
-  auto store = OpenCacheStore(config);
+  auto store = OpenCacheStore(config, StoreAccess::kCreate);
   if (!store.ok() || !(*store)->Init().ok()) return nullptr;
   return std::move(*store);
 }

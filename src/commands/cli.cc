@@ -26,7 +26,7 @@ int RunCli(int argc, char** argv) {
 
   CommonOptions common;
   RunFlags run_flags;
-  int concurrency = 0;
+  std::string concurrency;  // checked by the configuration, with the file's and env's limit
   double rate_limit = -1;
   auto* run = app.add_subcommand("run", "Run the job once: refresh every stale cache");
   AddConfigOption(*run, common);
@@ -34,8 +34,8 @@ int RunCli(int argc, char** argv) {
   run->add_flag("--force", run_flags.force, "Treat every cache as stale");
   run->add_flag("--dry-run", run_flags.dry_run,
                 "List who would be refreshed and why; no API calls, no writes");
-  run->add_option("--concurrency", concurrency, "API requests in flight (refresh.concurrency)")
-      ->check(CLI::Range(1, 4096));
+  auto* concurrency_option =
+      run->add_option("--concurrency", concurrency, "API requests in flight (refresh.concurrency)");
   run->add_option("--rate-limit", rate_limit, "API requests/s across the run, 0 = unlimited")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--shard", run_flags.shard, "Take only the users of shard K of N (K/N)");
@@ -89,7 +89,9 @@ int RunCli(int argc, char** argv) {
   }
 
   if (*run) {
-    if (concurrency > 0) common.overrides.emplace_back("refresh.concurrency", std::to_string(concurrency));
+    if (concurrency_option->count() > 0) {
+      common.overrides.emplace_back("refresh.concurrency", concurrency);
+    }
     if (rate_limit >= 0) common.overrides.emplace_back("refresh.rate_limit", std::to_string(rate_limit));
     return RunCommand(common, run_flags);
   }

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "commands/commands.h"
-#include "config/config_loader.h"
+#include "config/config_renderer.h"
 
 namespace tc {
 

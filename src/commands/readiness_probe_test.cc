@@ -27,7 +27,7 @@ class ReadinessProbeTest : public ::testing::Test {
   void SetUp() override {
     StoreConfig config;
     config.url = "sqlite:" + ::testing::TempDir() + "/readiness_probe.db";
-    auto opened = OpenCacheStore(config);
+    auto opened = OpenCacheStore(config, StoreAccess::kCreate);
     ASSERT_TRUE(opened.ok());
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->Init().ok());

@@ -8,7 +8,7 @@ namespace tc {
 int ShowCommand(const CommonOptions& common, int64_t user_id) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto store = OpenCacheStore(config->store);
+  auto store = OpenCacheStore(config->store, StoreAccess::kReadOnly);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
   auto loaded = (*store)->Load(user_id);
   if (!loaded.ok()) return ReportStartupError("load", loaded.error());

@@ -14,7 +14,7 @@ constexpr int kFailingUsersShown = 20;
 int StatusCommand(const CommonOptions& common, bool json, int runs) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto store = OpenCacheStore(config->store);
+  auto store = OpenCacheStore(config->store, StoreAccess::kReadOnly);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
   SystemClock clock;
   auto report = GatherStatus(**store, runs, kFailingUsersShown, clock.NowUnixMillis());

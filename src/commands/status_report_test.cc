@@ -18,7 +18,7 @@ class StatusReportTest : public ::testing::Test {
     config.url = "sqlite:" + ::testing::TempDir() + "/status_report_" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
     std::remove(config.url.substr(7).c_str());
-    auto opened = OpenCacheStore(config);
+    auto opened = OpenCacheStore(config, StoreAccess::kCreate);
     ASSERT_TRUE(opened.ok()) << opened.error().ToString();
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->Init().ok());

@@ -1,4 +1,4 @@
-// The effective configuration (SPEC §6): TOML file, then TICKETCACHE_<SECTION>_<KEY> environment,
+// The effective configuration: TOML file, then TICKETCACHE_<SECTION>_<KEY> environment,
 // then command-line flags; later wins. See docs/configuration.md.
 #pragma once
 
@@ -77,10 +77,14 @@ struct LockPolicy {
   std::chrono::milliseconds ttl{10 * 60'000};
 };
 
+// The most API requests a run keeps in flight (refresh.concurrency), whatever layer sets it: each
+// takes a connection, and two descriptors per slot are kept open.
+inline constexpr int kMaxConcurrency = 4096;
+
 struct RefreshConfig {
   std::chrono::milliseconds ttl{60 * 60'000};
   std::chrono::milliseconds refresh_ahead{5 * 60'000};
-  int concurrency = 32;
+  int concurrency = 32;                       // 1..kMaxConcurrency
   double rate_limit = 0;                      // requests/s across the run; 0 = unlimited
   std::vector<std::string> free_product_uuids;
   std::chrono::milliseconds grace_period{30'000};  // on SIGTERM, let in-flight users finish

@@ -5,12 +5,12 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
-#include <time.h>
 
 #include <chrono>
 #include <memory>
 #include <mutex>
 
+#include "clock/iso_time.h"
 #include "log/secret_redactor.h"
 
 namespace tc {
@@ -121,15 +121,9 @@ nlohmann::ordered_json RedactValue(const nlohmann::json& value) {
 }
 
 std::string UtcTimestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  time_t seconds = static_cast<time_t>(millis / 1000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     millis % 1000);
+  const auto now = std::chrono::system_clock::now();
+  return FormatIsoUtcMillis(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
 }
 
 // Where JSON would choke or a reader would misparse key=value pairs, quote the value.

@@ -1,5 +1,5 @@
 // Structured logging to stderr (spdlog), as JSON lines or text. Logs never go to stdout: stdout
-// carries the run summary only (SPEC §1.5).
+// carries the run summary only (docs/operations.md).
 //
 //   LogInfo("user refresh failed", {{"user_id", 5}, {"stage", "fetch"}, {"error_class",
 //   "timeout"}});

@@ -7,7 +7,6 @@
 #include <shared_mutex>
 #include <vector>
 
-#include "config/config_loader.h"
 
 namespace tc {
 namespace {
@@ -23,8 +22,6 @@ const std::vector<Pattern>& Patterns() {
       // Authorization first: it may hold a Bearer credential or anything else.
       {std::regex(R"re((authorization\s*[:=]\s*)[^\r\n]*)re", kFlags), "$1<redacted>"},
       {std::regex(R"re((bearer\s+)\S+)re", kFlags), "$1<redacted>"},
-      // Greedy \S* reaches the last '@' of the word, so an unencoded '@' in a password is covered.
-      {std::regex(R"re(([a-z][a-z0-9+.\-]*://[^\s:/@]*:)\S*@)re", kFlags), "$1<redacted>@"},
       {std::regex(
            R"re(((?:password|passwd|pwd|secret)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s&;,]+))re",
            kFlags),
@@ -70,6 +67,7 @@ std::string RedactSecrets(std::string_view text) {
     for (const std::string& secret : RegisteredSecrets()) ReplaceAll(result, secret);
   }
   if (MayHoldPatternSecret(result)) {
+    result = RedactUrlPasswordsInText(result);
     for (const Pattern& pattern : Patterns()) {
       result = std::regex_replace(result, pattern.regex, pattern.replacement);
     }
@@ -92,12 +90,7 @@ void RegisterConfigSecrets(const Config& config) {
   RegisterSecret(config.store.password);
   for (const std::string& url :
        {config.tokens.url, config.store.url, config.bytemark.customer_api}) {
-    // The password is whatever RedactUrlPassword would hide.
-    std::string redacted = RedactUrlPassword(url);
-    if (redacted == url) continue;
-    size_t begin = redacted.find(kRedactedText);
-    size_t tail = redacted.size() - begin - kRedactedText.size();
-    RegisterSecret(url.substr(begin, url.size() - tail - begin));
+    RegisterSecret(UrlPassword(url));
   }
 }
 

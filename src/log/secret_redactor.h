@@ -7,15 +7,15 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "config/url_credentials.h"  // kRedactedText, the one marker
 
 namespace tc {
-
-inline constexpr std::string_view kRedactedText = "<redacted>";
 
 // Returns `text` with these replaced by "<redacted>" (case-insensitive where it makes sense):
 //   - "Bearer <credential>"                      -> "Bearer <redacted>"
 //   - "Authorization: <anything to end of line>" -> "Authorization: <redacted>"
 //   - "scheme://user:password@"                  -> "scheme://user:<redacted>@"
+//     (config/url_credentials.h: the same rule as configuration checks and `ticketcache config`)
 //   - password=…, passwd=…, pwd=…, secret=…, "password":"…"  (value masked)
 //   - ?token=… / &access_token=… and "token":"…"  (value masked)
 //   - every string registered with RegisterSecret, wherever it appears.

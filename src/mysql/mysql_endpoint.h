@@ -1,5 +1,5 @@
 // Where a MySQL/MariaDB server is and how to log in: parsed from `mysql://user@host:port/db`
-// (tokens.url, store.url). The password never comes from the URL (SPEC §4): it is given
+// (tokens.url, store.url). The password never comes from the URL: it is given
 // separately, from the environment or a *_file setting, and never printed.
 #pragma once
 

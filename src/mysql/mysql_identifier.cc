@@ -1,20 +1,8 @@
 #include "mysql/mysql_identifier.h"
 
-#include <algorithm>
-#include <cctype>
+#include "config/plain_identifier.h"
 
 namespace tc {
-namespace {
-
-bool IsPlainIdentifier(std::string_view part) {
-  if (part.empty() || part.size() > 64) return false;
-  if (std::isdigit(static_cast<unsigned char>(part.front()))) return false;
-  return std::all_of(part.begin(), part.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
-}  // namespace
 
 Result<std::string> QuoteMysqlIdentifier(std::string_view name, std::string_view setting) {
   const size_t dot = name.find('.');

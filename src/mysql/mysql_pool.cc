@@ -1,12 +1,17 @@
 #include "mysql/mysql_pool.h"
 
 #include <algorithm>
-#include <thread>
 
 namespace tc {
 
-MysqlPool::MysqlPool(MysqlConnectOptions options, int size, MysqlRetryPolicy retry)
-    : options_(std::move(options)), size_(std::max(size, 1)), retry_(retry) {}
+const Clock& RealClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+MysqlPool::MysqlPool(MysqlConnectOptions options, int size, MysqlRetryPolicy retry,
+                     const Clock& clock)
+    : options_(std::move(options)), size_(std::max(size, 1)), retry_(retry), clock_(clock) {}
 
 MysqlPool::~MysqlPool() = default;
 
@@ -61,7 +66,7 @@ Status MysqlPool::Run(const std::function<Status(MysqlConnection&)>& op) {
   Error last;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (attempt > 1) {
-      std::this_thread::sleep_for(delay);
+      clock_.SleepFor(delay);
       delay = std::min(delay * 2, retry_.max_delay);
     }
     Borrowed borrowed = Borrow();

@@ -11,11 +11,15 @@
 #include <optional>
 #include <vector>
 
+#include "clock/clock.h"
 #include "error/error.h"
 #include "mysql/mysql_connection.h"
 #include "mysql/mysql_endpoint.h"
 
 namespace tc {
+
+// The system clock, one per process, for pools that are not given one.
+const Clock& RealClock();
 
 struct MysqlRetryPolicy {
   int attempts = 5;                           // tries of one operation in all, connecting included
@@ -26,15 +30,18 @@ struct MysqlRetryPolicy {
 // Thread-safe. Connections are opened lazily, up to `size`; a caller waits for a free one.
 class MysqlPool {
  public:
-  MysqlPool(MysqlConnectOptions options, int size, MysqlRetryPolicy retry = {});
+  // Waits between retries go through `clock` (a FakeClock makes them instant in tests); the
+  // default is the process's real clock. `clock` must outlive the pool.
+  MysqlPool(MysqlConnectOptions options, int size, MysqlRetryPolicy retry = {},
+            const Clock& clock = RealClock());
   ~MysqlPool();
 
   // Runs `op` on a borrowed connection. If the connection is (or turns out to be) lost, it is
   // discarded and `op` runs again on a new one, up to retry.attempts tries with backoff between
-  // them (the backoff sleeps the calling thread). So `op` must be safe to repeat: a read, or a
-  // transaction that either committed before the loss or was rolled back by the server, and whose
-  // writes are conditioned on what they read. A failure that is not a lost connection (SQL error,
-  // wrong password, unknown database) is returned at once.
+  // them (the backoff waits on the pool's clock, blocking the calling thread). So `op` must be safe
+  // to repeat: a read, or a transaction that either committed before the loss or was rolled back by
+  // the server, and whose writes are conditioned on what they read. A failure that is not a lost
+  // connection (SQL error, wrong password, unknown database) is returned at once.
   Status Run(const std::function<Status(MysqlConnection&)>& op);
 
   template <typename T>
@@ -68,6 +75,7 @@ class MysqlPool {
   const MysqlConnectOptions options_;
   const int size_;
   const MysqlRetryPolicy retry_;
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<MysqlConnection>> idle_;

@@ -1,7 +1,5 @@
 #include "report/run_summary.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 
 namespace tc {
@@ -14,15 +12,6 @@ const char* RunStatusName(RunStatus status) {
     case RunStatus::kInterrupted: return "interrupted";
   }
   return "aborted";
-}
-
-std::string FormatIsoUtcMillis(int64_t unix_millis) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     unix_millis % 1000);
 }
 
 Json RunSummary::ToJson() const {

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "clock/iso_time.h"  // FormatIsoUtcMillis: how summaries print instants
 #include "json/js_json.h"
 
 namespace tc {
@@ -54,8 +55,5 @@ struct RunSummary {
   // SPEC §5: 0 completed (incl. interrupted), 1 aborted, 3 degraded.
   int ExitCode() const;
 };
-
-// "2026-11-28T18:00:00.123Z"
-std::string FormatIsoUtcMillis(int64_t unix_millis);
 
 }  // namespace tc

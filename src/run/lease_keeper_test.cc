@@ -24,7 +24,7 @@ class LeaseKeeperTest : public ::testing::Test {
     std::filesystem::remove(path_);
     StoreConfig config;
     config.url = "sqlite:" + path_.string();
-    auto store = OpenCacheStore(config);
+    auto store = OpenCacheStore(config, StoreAccess::kCreate);
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Init().ok());

@@ -134,7 +134,7 @@ class RefreshRunTest : public ::testing::Test {
     config_.refresh.concurrency = 8;
     config_.refresh.retry.retries = 3;
     config_.tokens.page_size = 7;  // several pages
-    auto store = OpenCacheStore(config_.store);
+    auto store = OpenCacheStore(config_.store, StoreAccess::kCreate);
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Init().ok());

@@ -1,5 +1,5 @@
 // The cache store seam: documents, audit log, run history, per-user state and run locks
-// (SPEC §2, §4). SQLite, MySQL and MongoDB implement it; one conformance suite tests them all.
+// (docs/stores.md). SQLite, MySQL and MongoDB implement it; one conformance suite tests them all.
 #pragma once
 
 #include <cstdint>
@@ -103,8 +103,16 @@ class CacheStore {
   virtual Result<std::optional<LockLease>> ReadLock(const std::string& name) = 0;
 };
 
-// Opens the store named by config.url (sqlite:PATH, mysql://…, mongodb://…).
-// kConfig for an unknown scheme, kStore when it cannot connect.
-Result<std::unique_ptr<CacheStore>> OpenCacheStore(const StoreConfig& config);
+// How a command uses the store. Only `init` creates an embedded (sqlite:) database: any other
+// command given a misspelt path fails naming it instead of starting an empty cache. Read-only
+// commands (`status`, `show`) never write, so they work on a read-only file. Server stores
+// (MySQL, MongoDB) are opened the same way in every mode.
+enum class StoreAccess { kCreate, kReadWrite, kReadOnly };
+
+// Opens the store named by config.url (sqlite:PATH, mysql://…, mongodb://…; parsed by
+// config/storage_url.h). kConfig for an unknown scheme or a password in the URL, kStore when it
+// cannot connect or (sqlite, unless kCreate) the file does not exist.
+Result<std::unique_ptr<CacheStore>> OpenCacheStore(const StoreConfig& config,
+                                                   StoreAccess access = StoreAccess::kReadWrite);
 
 }  // namespace tc

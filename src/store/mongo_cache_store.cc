@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/url_credentials.h"
 #include "store/bson_codec.h"
 #include "store/mongo_store_documents.h"
 
@@ -27,29 +28,16 @@ void InitMongocOnce() {
   });
 }
 
-// Every occurrence of each non-empty secret in `text` replaced by "***".
+// Every occurrence of each non-empty secret in `text` replaced by the one marker, kRedactedText.
 std::string WithoutSecrets(std::string text, const std::vector<std::string>& secrets) {
   for (const std::string& secret : secrets) {
     if (secret.empty()) continue;
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-      text.replace(at, secret.size(), "***");
+    for (size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + kRedactedText.size())) {
+      text.replace(at, secret.size(), kRedactedText);
     }
   }
-  return text;
-}
-
-// The password part of a URL's userinfo (between "user:" and "@"), found by hand only to scrub
-// it from libmongoc's message about a URL it could not parse (then there is no mongoc_uri_t).
-std::string UrlPasswordForScrubbing(std::string_view url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return "";
-  std::string_view rest = url.substr(scheme_end + 3);
-  const size_t at = rest.rfind('@');
-  if (at == std::string_view::npos) return "";
-  std::string_view userinfo = rest.substr(0, at);
-  const size_t colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return "";
-  return std::string(userinfo.substr(colon + 1));
+  return RedactUrlPasswordsInText(text);
 }
 
 struct CollectionHandle {
@@ -175,7 +163,7 @@ Status PingWith(mongoc_client_t* client, const std::vector<std::string>& secrets
 Result<std::unique_ptr<MongoCacheStore>> MongoCacheStore::Open(const StoreConfig& config,
                                                                const Options& options) {
   InitMongocOnce();
-  std::vector<std::string> secrets = {config.password, UrlPasswordForScrubbing(config.url)};
+  std::vector<std::string> secrets = {config.password, UrlPassword(config.url)};
   bson_error_t error;
   std::unique_ptr<mongoc_uri_t, decltype(&mongoc_uri_destroy)> uri(
       mongoc_uri_new_with_error(config.url.c_str(), &error), &mongoc_uri_destroy);

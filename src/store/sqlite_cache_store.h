@@ -1,5 +1,7 @@
 // The embedded default cache store (`store.url = sqlite:PATH`): documents, audit log, run history,
 // per-user state and run locks in one SQLite file, in WAL mode. Schema: docs/stores.md.
+// sqlite_cache_store.cc: opening, the connection pool, schema and documents;
+// sqlite_store_bookkeeping.cc: user state, run history and run locks.
 #pragma once
 
 #include <cstdint>
@@ -8,14 +10,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "sqlite/sqlite_database.h"
 #include "store/cache_store.h"
 
 namespace tc {
-
-class SqliteConnection;  // one sqlite3 handle and its prepared statements
 
 // Thread-safe: each call borrows a connection from a pool (one per concurrently calling thread,
 // so readers run in parallel under WAL); writers in this process take turns on a mutex, writers in
@@ -24,11 +26,13 @@ class SqliteConnection;  // one sqlite3 handle and its prepared statements
 // the seed's JavaScript would write.
 class SqliteCacheStore final : public CacheStore {
  public:
-  // Opens (creating) the file at `path`, creating its directory if missing; the tables are created
-  // by Init(). kConfig when a collection name in `config` is not a plain identifier, kStore when
-  // the file cannot be opened.
-  static Result<std::unique_ptr<SqliteCacheStore>> Open(const std::string& path,
-                                                        const StoreConfig& config);
+  // Opens the file at `path`; the tables are created by Init(). kCreate creates the file and its
+  // folder if missing; otherwise a missing file is kStore naming the path. kReadOnly never writes
+  // (sqlite/sqlite_database.h: works on a read-only file and folder). kConfig when a
+  // collection name in `config` is not a plain identifier, kStore when the file cannot be opened.
+  static Result<std::unique_ptr<SqliteCacheStore>> Open(
+      const std::string& path, const StoreConfig& config,
+      StoreAccess access = StoreAccess::kReadWrite);
   ~SqliteCacheStore() override;
 
   Status Init() override;
@@ -47,21 +51,36 @@ class SqliteCacheStore final : public CacheStore {
   Status Unlock(const std::string& name, const std::string& owner) override;
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
 
-  // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
-  Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
-
  private:
-  class Lease;
+  // A borrowed connection, returned to the pool when the lease ends.
+  class Lease {
+   public:
+    Lease(SqliteCacheStore* store, std::unique_ptr<SqliteDatabase> connection)
+        : store_(store), connection_(std::move(connection)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (connection_ != nullptr) store_->Release(std::move(connection_));
+    }
+    SqliteDatabase& connection() { return *connection_; }
 
-  SqliteCacheStore(std::string path, std::string cache_table, std::string log_table);
+   private:
+    SqliteCacheStore* store_;
+    std::unique_ptr<SqliteDatabase> connection_;
+  };
+
+  SqliteCacheStore(std::string path, SqliteOpenMode mode, std::string cache_table,
+                   std::string log_table);
   Result<Lease> Acquire();
-  void Release(std::unique_ptr<SqliteConnection> connection);
+  void Release(std::unique_ptr<SqliteDatabase> connection);
+  Result<std::unique_ptr<SqliteDatabase>> Connect() const;
 
   const std::string path_;
+  const SqliteOpenMode mode_;      // of connections after the first (never kCreate)
   const std::string cache_table_;  // quoted identifiers
   const std::string log_table_;
   std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by pool_mutex_
+  std::vector<std::unique_ptr<SqliteDatabase>> idle_;  // guarded by pool_mutex_
   // Held for every write: threads of this process queue here instead of spinning in SQLite's
   // busy handler.
   std::mutex write_mutex_;

@@ -34,7 +34,7 @@ class SqliteCacheStoreTest : public ::testing::Test {
   }
 
   std::unique_ptr<SqliteCacheStore> OpenInitialized() {
-    auto store = SqliteCacheStore::Open(path_, config_);
+    auto store = SqliteCacheStore::Open(path_, config_, StoreAccess::kCreate);
     EXPECT_TRUE(store.ok()) << store.error().ToString();
     if (!store.ok()) return nullptr;
     Status init = (*store)->Init();
@@ -202,7 +202,7 @@ TEST_F(SqliteCacheStoreTest, AnUnreadableDocumentIsAStoreError) {
 }
 
 TEST_F(SqliteCacheStoreTest, UsingTheStoreBeforeInitSaysSo) {
-  auto store = SqliteCacheStore::Open(path_, config_);
+  auto store = SqliteCacheStore::Open(path_, config_, StoreAccess::kCreate);
   ASSERT_TRUE(store.ok());
   auto loaded = (*store)->Load(1);
   ASSERT_FALSE(loaded.ok());
@@ -238,8 +238,45 @@ TEST_F(SqliteCacheStoreTest, RejectsBadNamesAndInMemoryDatabases) {
   EXPECT_EQ(memory.error().error_class, ErrorClass::kConfig);
 }
 
+TEST_F(SqliteCacheStoreTest, OnlyCreateAccessCreatesTheFile) {
+  // A misspelt path used to give `run` a new, empty cache.
+  path_ = dir_ + "/typo/cache.db";
+  config_.url = "sqlite:" + path_;
+  for (StoreAccess access : {StoreAccess::kReadWrite, StoreAccess::kReadOnly}) {
+    auto store = OpenCacheStore(config_, access);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.error().error_class, ErrorClass::kStore);
+    EXPECT_NE(store.error().message.find("store.url: sqlite:" + path_ + ": no such database file"),
+              std::string::npos)
+        << store.error().message;
+    EXPECT_NE(store.error().message.find("ticketcache init"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/typo"));
+  }
+  auto created = OpenCacheStore(config_, StoreAccess::kCreate);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  EXPECT_TRUE(OpenCacheStore(config_).ok());
+}
+
+TEST_F(SqliteCacheStoreTest, ReadOnlyAccessReadsButNeverWrites) {
+  {
+    auto store = OpenInitialized();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Replace(Document(4, 44), std::nullopt, {}).ok());
+  }
+  auto reader = OpenCacheStore(config_, StoreAccess::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.error().ToString();
+  auto loaded = (*reader)->Load(4);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_TRUE((*reader)->RecentRuns(5).ok());
+  EXPECT_TRUE((*reader)->FailingUsers(5).ok());
+  Status write = (*reader)->SaveRun(RunRecord{"r1", 1, 2, "ok", "", "{}"});
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.error().error_class, ErrorClass::kStore);
+}
+
 TEST_F(SqliteCacheStoreTest, OpenCacheStoreDispatchesOnScheme) {
-  auto sqlite = OpenCacheStore(config_);
+  auto sqlite = OpenCacheStore(config_, StoreAccess::kCreate);
   ASSERT_TRUE(sqlite.ok()) << sqlite.error().ToString();
   EXPECT_TRUE((*sqlite)->Init().ok());
 

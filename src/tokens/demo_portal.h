@@ -1,6 +1,6 @@
 // A demo portal database for the README walkthrough, the tests and the benchmarks: a SQLite
-// token table with the simulator's token scheme (SPEC §4: init may create the token table in an
-// embedded demo database; a real portal's table is only ever read).
+// token table with the simulator's token scheme (`init --demo-users` may create the token table in
+// an embedded demo database; a real portal's table is only ever read: docs/stores.md).
 #pragma once
 
 #include <cstdint>
@@ -10,13 +10,11 @@
 
 namespace tc {
 
-// The token the simulator accepts for `user_id` (ticketcache-sim's scheme).
-std::string DemoToken(int64_t user_id);
-
-// Creates `table` in the SQLite file `sqlite_path` if absent (id INTEGER PRIMARY KEY,
-// user_id INTEGER NOT NULL, token TEXT, created_at TEXT, indexed on user_id) and gives users
-// 1..users a DemoToken, in one transaction. Idempotent: users that already have a row are left
-// alone, so re-running never duplicates. kConfig for a table name that is not a plain
+// Creates the SQLite file `sqlite_path` (and its folder) and `table` in it if absent
+// (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, token TEXT, created_at TEXT, indexed on
+// user_id) and gives users 1..users the token the simulator accepts ("tc-sim-token-<user_id>"),
+// in one transaction. Idempotent: users that already have a row are left alone, so re-running
+// never duplicates. kConfig for a table name that is not a plain
 // identifier, kStore on failure.
 Status SeedDemoPortal(const std::string& sqlite_path, const std::string& table, int64_t users);
 

@@ -1,75 +1,69 @@
 #include "tokens/sqlite_token_source.h"
 
-#include <algorithm>
-#include <cctype>
 #include <limits>
+#include <optional>
 #include <utility>
+
+#include "sqlite/sqlite_identifier.h"
+#include "sqlite/sqlite_query.h"
 
 namespace tc {
 namespace {
-
-constexpr int kBusyTimeoutMs = 10'000;
 
 // Rows with a usable token. SQLite's one-argument trim() strips spaces only, so the whitespace
 // set is spelled out.
 constexpr const char* kUsableToken =
     "token IS NOT NULL AND trim(token, ' ' || char(9, 10, 11, 12, 13)) <> ''";
 
-bool IsPlainIdentifier(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  if (std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
+// Rows whose user_id is a user: stored as an integer (column affinity already turned '42' and 42.0
+// into 42 in an INTEGER column).
+constexpr const char* kIntegerUserId = "typeof(user_id) = 'integer'";
 
-std::string ColumnText(sqlite3_stmt* statement, int column) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
-  return text == nullptr ? std::string()
-                         : std::string(text, sqlite3_column_bytes(statement, column));
+// Reads the rows of `query` into `users`, the first row of each user winning (rows of one user are
+// adjacent: ORDER BY user_id, rowid). Returns the number of rows, or -1 on a step error.
+int ReadUsers(SqliteQuery& query, std::vector<UserToken>& users) {
+  int rows = 0;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    ++rows;
+    const int64_t user_id = query.Int(0);
+    if (!users.empty() && users.back().user_id == user_id) continue;
+    users.push_back(UserToken{user_id, query.Text(1)});
+  }
+  return rc == SQLITE_DONE ? rows : -1;
 }
 
 }  // namespace
 
-SqliteTokenSource::SqliteTokenSource(sqlite3* db, std::string path, std::string table)
-    : db_(db), path_(std::move(path)), table_(std::move(table)) {}
-
-SqliteTokenSource::~SqliteTokenSource() {
-  sqlite3_finalize(page_statement_);
-  sqlite3_finalize(lookup_statement_);
-  sqlite3_close(db_);
-}
+SqliteTokenSource::SqliteTokenSource(std::unique_ptr<SqliteDatabase> db, std::string table)
+    : db_(std::move(db)), table_(std::move(table)) {}
 
 Error SqliteTokenSource::StoreError(const std::string& what) const {
-  return MakeError(ErrorClass::kStore, "token table \"" + table_ + "\" in sqlite:" + path_ + ": " +
-                                           what + ": " + sqlite3_errmsg(db_));
+  return MakeError(ErrorClass::kStore,
+                   "token table \"" + table_ + "\" in " + db_->Fail(what).message);
 }
 
 Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::string& path,
                                                                    const std::string& table) {
-  if (!IsPlainIdentifier(table)) {
-    return MakeError(
-        ErrorClass::kConfig,
-        "tokens.table must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*), got \"" + table + "\"");
+  auto quoted = QuoteSqliteIdentifier(table, "tokens.table");
+  if (!quoted.ok()) return quoted.error();
+  auto db = SqliteDatabase::Open(path, SqliteOpenMode::kReadOnly);
+  if (!db.ok()) {
+    return MakeError(db.error().error_class, "tokens.url: " + db.error().message);
   }
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteTokenSource> source(new SqliteTokenSource(db, path, table));
-  if (rc != SQLITE_OK) return source->StoreError("cannot open");
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-
-  const std::string quoted = "\"" + table + "\"";
-  const std::string page_sql = "SELECT user_id, token FROM " + quoted +
-                               " WHERE user_id >= ?1 AND " + kUsableToken +
-                               " ORDER BY user_id, rowid LIMIT ?2";
-  const std::string lookup_sql = "SELECT user_id, token FROM " + quoted +
-                                 " WHERE user_id IN (SELECT value FROM json_each(?1)) AND " +
-                                 kUsableToken + " ORDER BY user_id, rowid";
-  if (sqlite3_prepare_v3(db, page_sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
-                         &source->page_statement_, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v3(db, lookup_sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
-                         &source->lookup_statement_, nullptr) != SQLITE_OK) {
-    return source->StoreError("cannot read user_id and token");
+  std::unique_ptr<SqliteTokenSource> source(new SqliteTokenSource(std::move(db).value(), table));
+  const std::string from = " FROM " + *quoted + " WHERE ";
+  source->page_sql_ = "SELECT user_id, token" + from + kIntegerUserId + " AND user_id >= ?1 AND " +
+                      kUsableToken + " ORDER BY user_id, rowid LIMIT ?2";
+  source->lookup_sql_ = "SELECT user_id, token" + from + kIntegerUserId +
+                        " AND user_id IN (SELECT value FROM json_each(?1)) AND " + kUsableToken +
+                        " ORDER BY user_id, rowid";
+  source->unusable_sql_ =
+      "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kUsableToken;
+  for (const std::string* sql : {&source->page_sql_, &source->lookup_sql_}) {
+    if (!source->db_->Prepare(*sql).ok()) {
+      return source->StoreError("cannot read user_id and token");
+    }
   }
   return source;
 }
@@ -81,6 +75,8 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
 Result<std::vector<UserToken>> SqliteTokenSource::NextPage(std::optional<int64_t> after_user_id,
                                                            int limit) {
   if (limit <= 0) return MakeError(ErrorClass::kInternal, "token page limit must be positive");
+  auto statement = db_->Prepare(page_sql_);
+  if (!statement.ok()) return StoreError("reading a page");
   std::vector<UserToken> users;
   constexpr int64_t kMaxId = std::numeric_limits<int64_t>::max();
   if (after_user_id == kMaxId) return users;
@@ -88,19 +84,10 @@ Result<std::vector<UserToken>> SqliteTokenSource::NextPage(std::optional<int64_t
   int64_t cursor = after_user_id ? *after_user_id + 1 : std::numeric_limits<int64_t>::min();
   while (static_cast<int>(users.size()) < limit) {
     const int wanted = limit - static_cast<int>(users.size());
-    sqlite3_reset(page_statement_);
-    sqlite3_bind_int64(page_statement_, 1, cursor);
-    sqlite3_bind_int(page_statement_, 2, wanted);
-    int rows = 0;
-    int rc;
-    while ((rc = sqlite3_step(page_statement_)) == SQLITE_ROW) {
-      ++rows;
-      const int64_t user_id = sqlite3_column_int64(page_statement_, 0);
-      if (!users.empty() && users.back().user_id == user_id) continue;
-      users.push_back(UserToken{user_id, ColumnText(page_statement_, 1)});
-    }
-    sqlite3_reset(page_statement_);
-    if (rc != SQLITE_DONE) return StoreError("reading a page");
+    SqliteQuery query(*statement);
+    query.Bind(1, cursor).Bind(2, int64_t{wanted});
+    const int rows = ReadUsers(query, users);
+    if (rows < 0) return StoreError("reading a page");
     if (rows < wanted || users.back().user_id == kMaxId) break;  // no more rows
     cursor = users.back().user_id + 1;
   }
@@ -108,25 +95,21 @@ Result<std::vector<UserToken>> SqliteTokenSource::NextPage(std::optional<int64_t
 }
 
 Result<std::vector<UserToken>> SqliteTokenSource::Lookup(const std::vector<int64_t>& user_ids) {
-  std::string id_array = "[";
-  for (size_t i = 0; i < user_ids.size(); ++i) {
-    if (i > 0) id_array += ',';
-    id_array += std::to_string(user_ids[i]);
-  }
-  id_array += ']';
-  sqlite3_reset(lookup_statement_);
-  sqlite3_bind_text(lookup_statement_, 1, id_array.c_str(), static_cast<int>(id_array.size()),
-                    SQLITE_TRANSIENT);
+  auto statement = db_->Prepare(lookup_sql_);
+  if (!statement.ok()) return StoreError("looking up users");
+  SqliteQuery query(*statement);
+  query.Bind(1, SqliteIdArray(user_ids));
   std::vector<UserToken> users;
-  int rc;
-  while ((rc = sqlite3_step(lookup_statement_)) == SQLITE_ROW) {
-    const int64_t user_id = sqlite3_column_int64(lookup_statement_, 0);
-    if (!users.empty() && users.back().user_id == user_id) continue;
-    users.push_back(UserToken{user_id, ColumnText(lookup_statement_, 1)});
-  }
-  sqlite3_reset(lookup_statement_);
-  if (rc != SQLITE_DONE) return StoreError("looking up users");
+  if (ReadUsers(query, users) < 0) return StoreError("looking up users");
   return users;
+}
+
+Result<int64_t> SqliteTokenSource::CountUnusableRows() {
+  auto statement = db_->Prepare(unusable_sql_);
+  if (!statement.ok()) return StoreError("counting rows without an integer user_id");
+  SqliteQuery query(*statement);
+  if (query.Step() != SQLITE_ROW) return StoreError("counting rows without an integer user_id");
+  return query.Int(0);
 }
 
 }  // namespace tc

@@ -1,8 +1,6 @@
 // The token source over a SQLite portal database (`tokens.url = sqlite:PATH`), read-only.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "error/error.h"
+#include "sqlite/sqlite_database.h"
 #include "tokens/token_source.h"
 
 namespace tc {
@@ -18,27 +17,31 @@ namespace tc {
 // one prepared statement, reused, that reads at most one page of rows. Table order is rowid
 // order, so "the first non-blank token in table order" is the row with the smallest rowid.
 // Blank = empty or only ASCII whitespace (space, \t, \n, \v, \f, \r).
+// SQLite columns hold any type: only rows whose user_id is stored as an integer are users
+// (typeof(user_id) = 'integer'); text, real, blob and NULL ids are skipped and counted by
+// CountUnusableRows (a text id would sort after every integer and restart the keyset cursor).
 // REQUIRES: external synchronization (one thread at a time; the engine enumerates from one thread).
 class SqliteTokenSource final : public TokenSource {
  public:
-  // Opens `path` read-only (it must exist) and prepares the page query, so a missing table or
-  // column fails here: kStore naming the table. kConfig when `table` is not a plain identifier.
+  // Opens `path` read-only (it must exist; sqlite/sqlite_database.h) and prepares the page query,
+  // so a missing table or column fails here: kStore naming the table. kConfig when `table` is not
+  // a plain identifier.
   static Result<std::unique_ptr<SqliteTokenSource>> Open(const std::string& path,
                                                          const std::string& table);
-  ~SqliteTokenSource() override;
 
   Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
+  Result<int64_t> CountUnusableRows() override;
 
  private:
-  SqliteTokenSource(sqlite3* db, std::string path, std::string table);
+  SqliteTokenSource(std::unique_ptr<SqliteDatabase> db, std::string table);
   Error StoreError(const std::string& what) const;
 
-  sqlite3* db_;
-  std::string path_;
+  std::unique_ptr<SqliteDatabase> db_;
   std::string table_;
-  sqlite3_stmt* page_statement_ = nullptr;
-  sqlite3_stmt* lookup_statement_ = nullptr;
+  std::string page_sql_;
+  std::string lookup_sql_;
+  std::string unusable_sql_;
 };
 
 }  // namespace tc

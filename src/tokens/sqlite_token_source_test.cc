@@ -202,11 +202,49 @@ TEST_F(SqliteTokenSourceTest, MissingTableIsAStoreErrorNamingTheTable) {
       << source.error().message;
 }
 
+TEST_F(SqliteTokenSourceTest, OnlyIntegerUserIdsAreUsersAndTheRestAreCounted) {
+  // A text id sorts after every integer in SQLite, so it used to come back on every page with
+  // user_id 0 and restart the keyset cursor: the run never ended.
+  Add(1, "t1");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES ('abc', 'text-id')");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES (1e20, 'real-id')");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES (x'0102', 'blob-id')");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES (NULL, 'null-id')");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES ('zzz', '  ')");  // blank: not counted
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES ('7', 't7')");    // affinity: integer 7
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES (9.0, 't9')");    // affinity: integer 9
+  Add(12, "t12");
+  auto source = OpenSource();
+  ASSERT_NE(source, nullptr);
+  for (int page_size : {1, 2, 3, 100}) {
+    EXPECT_EQ(Ids(ReadAll(*source, page_size)), (std::vector<int64_t>{1, 7, 9, 12}))
+        << "page size " << page_size;
+  }
+  auto unusable = source->CountUnusableRows();
+  ASSERT_TRUE(unusable.ok()) << unusable.error().ToString();
+  EXPECT_EQ(*unusable, 4);
+  auto found = source->Lookup({0, 1, 12});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(Ids(*found), (std::vector<int64_t>{1, 12}));
+}
+
+TEST_F(SqliteTokenSourceTest, NoUnusableRowsInACleanTable) {
+  Add(1, "t1");
+  Add(2, nullptr);
+  auto source = OpenSource();
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->CountUnusableRows().value(), 0);
+}
+
 TEST_F(SqliteTokenSourceTest, MissingFileIsAStoreErrorAndIsNotCreated) {
   const std::string missing = dir_ + "/nope.db";
   auto source = SqliteTokenSource::Open(missing, "bytemark_tokens");
   ASSERT_FALSE(source.ok());
   EXPECT_EQ(source.error().error_class, ErrorClass::kStore);
+  EXPECT_NE(
+      source.error().message.find("tokens.url: sqlite:" + missing + ": no such database file"),
+      std::string::npos)
+      << source.error().message;
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
@@ -256,8 +294,9 @@ TEST_F(SqliteTokenSourceTest, DemoPortalIsSeededIdempotently) {
   sqlite3* demo_db = nullptr;
   ASSERT_EQ(sqlite3_open(demo.c_str(), &demo_db), SQLITE_OK);
   sqlite3_stmt* count = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(demo_db, "SELECT count(*) FROM bytemark_tokens", -1, &count, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(demo_db, "SELECT count(*) FROM bytemark_tokens", -1, &count, nullptr),
+      SQLITE_OK);
   ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int64(count, 0), 60);
   sqlite3_finalize(count);

@@ -1,4 +1,4 @@
-// The token source seam: who has a Bytemark token (SPEC §1.1). Implementations stream the portal's
+// The token source seam: who has a Bytemark token. Implementations stream the portal's
 // `bytemark_tokens` table in keyset pages ordered by user_id; they never hold more than one page.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/sqlite_cache_store.h"
+#include "support/sqlite_audit_log.h"
 
 namespace tc::testing {
 
@@ -17,14 +18,13 @@ StoreFactory SqliteStoreFactory() {
                         const std::string path = dir + "/cache.db";
                         StoreConfig config;
                         config.url = "sqlite:" + path;
-                        auto store = SqliteCacheStore::Open(path, config);
+                        auto store = SqliteCacheStore::Open(path, config, StoreAccess::kCreate);
                         if (!store.ok())
                           return "cannot open " + path + ": " + store.error().ToString();
-                        SqliteCacheStore* sqlite = store->get();
                         StoreUnderTest under_test;
                         under_test.store = std::move(store).value();
-                        under_test.audit_log = [sqlite](int64_t user_id) {
-                          return sqlite->AuditLog(user_id);
+                        under_test.audit_log = [path, config](int64_t user_id) {
+                          return ReadSqliteAuditLog(path, config.log_collection, user_id);
                         };
                         under_test.open_another = [config]() { return OpenCacheStore(config); };
                         under_test.drop = [dir]() { std::filesystem::remove_all(dir); };
