@@ -10,9 +10,20 @@
 
 namespace tc::testing {
 
+void FailUnderCi(std::string_view why) {
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string_view(ci) == "true") {
+    ADD_FAILURE() << why << ", and CI=true: a MongoDB test may not skip in CI "
+                  << "(run it under scripts/with-mongo.sh)";
+  }
+}
+
 std::optional<TestMongo> FindTestMongo() {
   const char* uri = std::getenv("TICKETCACHE_TEST_MONGODB_URI");
-  if (uri == nullptr || *uri == '\0') return std::nullopt;
+  if (uri == nullptr || *uri == '\0') {
+    FailUnderCi("TICKETCACHE_TEST_MONGODB_URI is unset");
+    return std::nullopt;
+  }
   static std::atomic<int> counter{0};
   const std::string prefix =
       "tc" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_";

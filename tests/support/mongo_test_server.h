@@ -1,6 +1,7 @@
 // The MongoDB server the tests may be given (TICKETCACHE_TEST_MONGODB_URI, password optionally in
-// TICKETCACHE_TEST_MONGODB_PASSWORD). None can be installed on the CI machine, so tests that need
-// one GTEST_SKIP with kMongoSkipReason when it is absent.
+// TICKETCACHE_TEST_MONGODB_PASSWORD): scripts/with-mongo.sh starts a throwaway FerretDB and sets
+// it. Tests that need one GTEST_SKIP with kMongoSkipReason when it is absent — except under CI
+// (CI=true), where the skip is a failure: FindTestMongo records it.
 #pragma once
 
 #include <mongoc/mongoc.h>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "config/config.h"
@@ -16,10 +18,14 @@
 namespace tc::testing {
 
 inline constexpr const char* kMongoSkipReason =
-    "no MongoDB server (set TICKETCACHE_TEST_MONGODB_URI)";
+    "no MongoDB server (set TICKETCACHE_TEST_MONGODB_URI, or run under scripts/with-mongo.sh)";
+
+// Records a test failure saying `why` when CI=true; nothing otherwise. A test that skips for want
+// of the Mongo server (or of the Node driver) calls it first.
+void FailUnderCi(std::string_view why);
 
 // A store configuration on fresh collections ("tc<pid>_<n>_BytemarkTicketsCache", …) of the
-// test server's database, or nullopt when TICKETCACHE_TEST_MONGODB_URI is unset.
+// test server's database, or nullopt when TICKETCACHE_TEST_MONGODB_URI is unset (a failure under CI).
 struct TestMongo {
   StoreConfig config;
   MongoCacheStore::Options options;
