@@ -8,11 +8,12 @@
 //   seed     {uri, cache, log, sim, users, now}  fetch each user's passes from the simulator with
 //            its token, insertOne the document Node would build, insertMany one "create" audit
 //            entry per pass. Output {written}.
-//   compare  {uri, cache, sim, users}  the documents stored for `users`, read through the driver,
-//            against what Node would write from the simulator's current answers: canonical
-//            Extended JSON (types included), `_id` and `_tc_version` left out, every timestamp's
-//            value (not its type) zeroed. Output {compared, mismatches: [{user_id, expected,
-//            actual}]}.
+//   compare  {uri, cache, sim, users, negative_zero_as_int32}  the documents stored for `users`,
+//            read through the driver, against what Node would write from the simulator's current
+//            answers: canonical Extended JSON (types included), `_id` and `_tc_version` left out,
+//            every timestamp's value (not its type) zeroed. With negative_zero_as_int32, Node's
+//            -0 (a double) is expected as int32 0: a known difference (the caller says why).
+//            Output {compared, mismatches: [{user_id, expected, actual}]}.
 //   dump     {uri, collection, users}  canonical Extended JSON of each stored document of `users`
 //            (all fields). Output {documents: {user_id: text}}.
 //   put      {uri, collection, id, json}  insertOne {_id: id, value: JSON.parse(json)}: how the
@@ -162,7 +163,10 @@ async function main() {
       const stored = await rawDocuments(db, input.cache, input.users);
       const mismatches = [];
       for (const user of input.users) {
-        const expected = comparable(asStored(await nodeDocument(input.sim, user, 0)));
+        let expected = comparable(asStored(await nodeDocument(input.sim, user, 0)));
+        if (input.negative_zero_as_int32) {
+          expected = expected.split('{"$numberDouble":"-0.0"}').join('{"$numberInt":"0"}');
+        }
         const raw = stored.get(user);
         const actual = raw ? comparable(BSON.deserialize(raw, { promoteValues: false })) : '<none>';
         if (expected !== actual) mismatches.push({ user_id: user, expected, actual });

@@ -6,6 +6,8 @@
 
 #include <mongoc/mongoc.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,25 @@ struct TestMongo {
 };
 std::optional<TestMongo> FindTestMongo();
 
+// Like FindTestMongo, but in a database of its own ("tc<pid>_<n>") with the collection names the
+// ticketcache binary uses by default (BytemarkTicketsCache, …, ticketcache_locks): for tests
+// that run the binary, which must not share locks or run history with concurrent tests.
+std::optional<TestMongo> FindTestMongoWithOwnDatabase();
+// Drops the whole database of `test.config.url`.
+bool DropTestMongoDatabase(const TestMongo& test);
+
+// True when the test server is FerretDB (scripts/with-mongo.sh), not MongoDB.
+bool TestMongoIsFerretDb(const TestMongo& test);
+
+// Runs the harness's control script (TICKETCACHE_TEST_MONGODB_ADMIN) with start | stop |
+// restart; returns once it is done. False when it failed or is unavailable.
+bool ControlTestMongo(const std::string& command);
+
+// The server's command counters (FerretDB's metrics, TICKETCACHE_TEST_MONGODB_METRICS):
+// requests received per command name ("find", "update", "insert", "hello", …), summed over
+// opcodes. Empty when unavailable.
+std::map<std::string, int64_t> TestMongoCommandCounts();
+
 // A plain libmongoc client on the test server's database, for looking at raw BSON.
 class RawMongo {
  public:
@@ -39,6 +60,11 @@ class RawMongo {
   static std::optional<RawMongo> Connect(const TestMongo& test);
   // REQUIRES: destroyed with mongoc_collection_destroy.
   mongoc_collection_t* Collection(const std::string& name) const;
+  // REQUIRES: destroyed with mongoc_database_destroy.
+  mongoc_database_t* Database() const {
+    return mongoc_client_get_database(client_.get(), database_.c_str());
+  }
+  mongoc_client_t* client() const { return client_.get(); }
 
  private:
   RawMongo(mongoc_client_t* client, std::string database)
