@@ -25,10 +25,11 @@ accepts() {
 
 start() {
   mkdir -p "$dir/data" "$dir/state"
-  # The SQLite handler keeps one file per database under data/. Telemetry off, the debug
+  # The SQLite handler keeps one file per database under data/, unsynced (a throwaway server:
+  # fsyncs would only slow the tests). Telemetry off, the debug
   # (metrics) listener on the free port with-mongo.sh chose, never a fixed one.
   # setsid + redirects: the server must not hold the caller's terminal or pipes open.
-  setsid "$(cat "$dir/ferretdb")" --handler=sqlite --sqlite-url="file:$dir/data/" \
+  setsid "$(cat "$dir/ferretdb")" --handler=sqlite --sqlite-url="file:$dir/data/?_pragma=synchronous(off)" \
     --listen-addr="127.0.0.1:$(cat "$dir/port")" \
     --debug-addr="127.0.0.1:$(cat "$dir/debug-port")" \
     --state-dir="$dir/state" --telemetry=disable --log-level=warn \

@@ -18,7 +18,9 @@
 namespace tc::testing {
 namespace {
 
-constexpr int64_t kUsers = 120;
+// Small: FerretDB's SQLite backend filters only `_id` in SQL, so every find by user_id scans the
+// collection (docs/stores.md) and a run costs O(users²) there.
+constexpr int64_t kUsers = 60;
 constexpr char kRefresh[] =
     "concurrency = 8\nretries = 1\nretry_base_delay = \"10ms\"\nretry_max_delay = \"50ms\"\n"
     "lock_ttl = \"5s\"\n";
@@ -86,13 +88,15 @@ TEST_F(MongoFullRunTest, SqliteTokensAndMongoCacheWithStatusAndShow) {
   EXPECT_EQ(second["api_requests"], 0);
   if (!first_commands.empty()) {
     // Freshness is one query per page of 50 users, not one per user.
-    EXPECT_LT(fresh_commands.at("find"), kUsers / 10) << Describe(fresh_commands);
+    EXPECT_LE(fresh_commands.at("find"), 4) << Describe(fresh_commands);
     std::printf("round trips: build run %lld (%.2f per built user: %s)\n",
                 static_cast<long long>(Total(first_commands)),
                 static_cast<double>(Total(first_commands)) / kUsers,
                 Describe(first_commands).c_str());
+    std::fflush(stdout);
     std::printf("round trips: all-fresh run %lld (%s)\n",
                 static_cast<long long>(Total(fresh_commands)), Describe(fresh_commands).c_str());
+    std::fflush(stdout);
     RecordProperty("round_trips_build_run", std::to_string(Total(first_commands)));
     RecordProperty("round_trips_fresh_run", std::to_string(Total(fresh_commands)));
   }
@@ -166,6 +170,7 @@ TEST_F(MongoFullRunTest, MysqlTokensAndMongoCache) {
               "included), %lld round trips (%s)\n",
               static_cast<long long>(kUsers), seconds, kUsers / seconds,
               static_cast<long long>(Total(commands)), Describe(commands).c_str());
+    std::fflush(stdout);
 }
 
 // The server goes away and comes back while users are being refreshed. The run ends without
@@ -183,7 +188,7 @@ TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
       auto counters = job_.sim().Get("/_sim/counters");
       if (counters.ok()) {
         auto json = ParseJsJson(*counters);
-        if (json.ok() && json->value("requests_total", 0) >= 40) break;
+        if (json.ok() && json->value("requests_total", 0) >= 30) break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -196,6 +201,7 @@ TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
   EXPECT_NE(run.exit_code, -1) << "killed by signal " << run.signal;
   EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
   std::printf("run across the restart: exit %d, %s\n", run.exit_code, run.out.c_str());
+    std::fflush(stdout);
 
   Json after;
   run = job_.Ticketcache({"run"}, &after);
@@ -212,8 +218,8 @@ TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
 // kill -9 at several points of runs that change every user's passes: every document still reads
 // and is either the old or the new one, never a mix; the next run completes.
 TEST_F(MongoFullRunTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
-  constexpr int64_t kKillUsers = 400;
-  ASSERT_TRUE(job_.StartSim(kKillUsers, {"--latency-ms", "4"}));
+  constexpr int64_t kKillUsers = 100;
+  ASSERT_TRUE(job_.StartSim(kKillUsers, {"--latency-ms", "20"}));
   job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()),
                    "concurrency = 8\nretries = 1\nlock_ttl = \"1s\"\n");
   ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kKillUsers)});
@@ -227,7 +233,7 @@ TEST_F(MongoFullRunTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
   ASSERT_TRUE(job_.sim().Post("/_sim/mutate", R"({"every":1})").ok());
   std::vector<std::map<int64_t, std::string>> snapshots;
   int64_t killed_mid_run = 0;
-  for (int delay_ms : {300, 700, 1200}) {
+  for (int delay_ms : {400, 1200, 2500}) {
     BackgroundChild child({TICKETCACHE_BINARY, "run", "--force", "--config", job_.config_path()},
                           {}, job_.dir());
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));

@@ -157,6 +157,7 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
   }
   std::printf("takeover: %lld of %lld users had entries laid out in another order\n",
               static_cast<long long>(reordered), static_cast<long long>(kUsers));
+    std::fflush(stdout);
 }
 
 // ticketcache builds every document; read back through the driver, each is what Node would have

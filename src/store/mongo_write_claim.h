@@ -18,7 +18,7 @@
 namespace tc::mongo {
 
 // How long a claim left behind by a dead writer blocks the (user, version) it names.
-inline constexpr int64_t kClaimLeaseMs = 60'000;
+inline constexpr int64_t kClaimLeaseMs = 15'000;
 
 // "<user_id>:<version>".
 std::string ClaimKey(int64_t user_id, int64_t version);
