@@ -166,11 +166,12 @@ TEST_F(MongoFullRunTest, MysqlTokensAndMongoCache) {
   EXPECT_EQ(summary["failed"], 0);
   EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kUsers);
   EXPECT_EQ(run.err.find(mysql->password), std::string::npos);
-  std::printf("MySQL tokens -> Mongo cache: %lld users in %.2f s (%.0f users/s, process start "
-              "included), %lld round trips (%s)\n",
-              static_cast<long long>(kUsers), seconds, kUsers / seconds,
-              static_cast<long long>(Total(commands)), Describe(commands).c_str());
-    std::fflush(stdout);
+  std::printf(
+      "MySQL tokens -> Mongo cache: %lld users in %.2f s (%.0f users/s, process start "
+      "included), %lld round trips (%s)\n",
+      static_cast<long long>(kUsers), seconds, kUsers / seconds,
+      static_cast<long long>(Total(commands)), Describe(commands).c_str());
+  std::fflush(stdout);
 }
 
 // The server goes away and comes back while users are being refreshed. The run ends without
@@ -201,7 +202,7 @@ TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
   EXPECT_NE(run.exit_code, -1) << "killed by signal " << run.signal;
   EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.err;
   std::printf("run across the restart: exit %d, %s\n", run.exit_code, run.out.c_str());
-    std::fflush(stdout);
+  std::fflush(stdout);
 
   Json after;
   run = job_.Ticketcache({"run"}, &after);

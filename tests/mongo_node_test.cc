@@ -143,8 +143,8 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
     EXPECT_EQ(ours["_id"], node_document["_id"]) << "user " << user;
     // The timestamp moved, with the BSON type Node gave it ({"$numberInt": "..."}).
     ASSERT_TRUE(node_document["timestamp"].contains("$numberInt")) << node_document["timestamp"];
-    EXPECT_TRUE(ours["timestamp"].contains("$numberInt")) << "user " << user << ": "
-                                                         << ours["timestamp"];
+    EXPECT_TRUE(ours["timestamp"].contains("$numberInt"))
+        << "user " << user << ": " << ours["timestamp"];
     EXPECT_GT(std::stoll(ours["timestamp"]["$numberInt"].get<std::string>()), written_at);
     ours["timestamp"] = node_document["timestamp"];
     std::string node_text = JsStringify(node_document);
@@ -157,7 +157,7 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
   }
   std::printf("takeover: %lld of %lld users had entries laid out in another order\n",
               static_cast<long long>(reordered), static_cast<long long>(kUsers));
-    std::fflush(stdout);
+  std::fflush(stdout);
 }
 
 // ticketcache builds every document; read back through the driver, each is what Node would have
@@ -180,8 +180,8 @@ TEST_F(MongoNodeTest, DocumentsTicketcacheWroteReadAsNodeWouldHaveWrittenThem) {
   EXPECT_EQ(compared["compared"], kUsers);
   ASSERT_TRUE(compared["mismatches"].is_array());
   for (const Json& mismatch : compared["mismatches"]) {
-    ADD_FAILURE() << "user " << mismatch["user_id"] << "\n  node:        "
-                  << mismatch["expected"].get<std::string>()
+    ADD_FAILURE() << "user " << mismatch["user_id"]
+                  << "\n  node:        " << mismatch["expected"].get<std::string>()
                   << "\n  ticketcache: " << mismatch["actual"].get<std::string>();
   }
 }
@@ -195,7 +195,11 @@ TEST_F(MongoNodeTest, LoneSurrogateIsStoredWithTheDriversBytes) {
   mongoc_collection_t* strings = raw->Collection("strings");
   BsonDocument ours;
   BSON_APPEND_UTF8(ours.get(), "_id", "ticketcache");
-  ASSERT_TRUE(AppendJsonToBson(ours.get(), "value", Json("a\xED\xA0\x80" "b\xED\xB0\x80" "c")).ok());
+  ASSERT_TRUE(AppendJsonToBson(ours.get(), "value",
+                               Json("a\xED\xA0\x80"
+                                    "b\xED\xB0\x80"
+                                    "c"))
+                  .ok());
   bson_error_t error;
   ASSERT_TRUE(mongoc_collection_insert_one(strings, ours.get(), nullptr, nullptr, &error))
       << error.message;
@@ -217,7 +221,10 @@ TEST_F(MongoNodeTest, LoneSurrogateIsStoredWithTheDriversBytes) {
     return value;
   };
   const std::string node = value_of("node");
-  EXPECT_EQ(node, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+  EXPECT_EQ(node,
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c");
   EXPECT_EQ(value_of("ticketcache"), node);
   mongoc_collection_destroy(strings);
 }

@@ -223,7 +223,8 @@ TEST_F(MongoStoreTest, FreshnessAcceptsInt64AndDoubleFieldsOfOtherWriters) {
 // (the log collection's name is invalid) while the cache collection is fine: before the audit
 // went first, the document was written and kStore reported anyway.
 TEST_F(MongoStoreTest, ReplaceWhoseAuditCannotBeWrittenLeavesTheDocumentUnchanged) {
-  const CacheDocument first = DocumentWithPayload(12, 1700000000, R"({"uuid":"a","status":"USABLE"})");
+  const CacheDocument first =
+      DocumentWithPayload(12, 1700000000, R"({"uuid":"a","status":"USABLE"})");
   ASSERT_TRUE(store_->Replace(first, std::nullopt, {}).ok());
   auto loaded = store_->Load(12);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
@@ -239,7 +240,8 @@ TEST_F(MongoStoreTest, ReplaceWhoseAuditCannotBeWrittenLeavesTheDocumentUnchange
   audit.payload = Json{{"uuid", "b"}, {"status", "USABLE"}};
   audit.payload_hash = PayloadHash(audit.payload);
   audit.timestamp = 1700003600;
-  const CacheDocument second = DocumentWithPayload(12, 1700003600, R"({"uuid":"b","status":"USABLE"})");
+  const CacheDocument second =
+      DocumentWithPayload(12, 1700003600, R"({"uuid":"b","status":"USABLE"})");
   Status replaced = (*broken_store)->Replace(second, (*loaded)->version, {&audit, 1});
   ASSERT_FALSE(replaced.ok());
   EXPECT_EQ(replaced.error().error_class, ErrorClass::kStore) << replaced.error().ToString();
@@ -273,7 +275,8 @@ TEST_F(MongoStoreTest, RetriedReplaceDoesNotDuplicateAuditEntriesLeftByAFailedAt
   ASSERT_TRUE(mongoc_collection_insert_one(log.get(), leftover->get(), nullptr, nullptr, &error))
       << error.message;
 
-  const CacheDocument document = DocumentWithPayload(13, 1700000000, R"({"uuid":"a","status":"USABLE"})");
+  const CacheDocument document =
+      DocumentWithPayload(13, 1700000000, R"({"uuid":"a","status":"USABLE"})");
   Status replaced = store_->Replace(document, std::nullopt, {&audit, 1});
   ASSERT_TRUE(replaced.ok()) << replaced.error().ToString();
   auto entries = store_->AuditLog(13);
@@ -307,8 +310,8 @@ TEST_F(MongoStoreTest, InitOverTheNodeJobsCollectionKeepsEveryDocument) {
     std::map<int64_t, std::string> documents;
     for (int user = 20; user < 25; ++user) {
       BsonDocument raw = RawDocument(user);
-      documents[user] = std::string(reinterpret_cast<const char*>(bson_get_data(raw.get())),
-                                    raw.get()->len);
+      documents[user] =
+          std::string(reinterpret_cast<const char*>(bson_get_data(raw.get())), raw.get()->len);
     }
     return documents;
   };
@@ -330,16 +333,16 @@ TEST_F(MongoStoreTest, InitRefusesANonUniqueUserIdIndexItCannotReplace) {
   ASSERT_TRUE(DropTestMongoCollections(*test_));
   InsertRaw(R"({"user_id":1,"timestamp":1700000000,"passes":[],"passes4":[]})");
   bson_error_t error;
-  BsonDocument command(bson_new_from_json(
-      reinterpret_cast<const uint8_t*>(
-          (R"({"createIndexes":")" + test_->config.cache_collection +
-           R"(","indexes":[{"key":{"user_id":1},"name":"user_id_1"}]})")
-              .c_str()),
-      -1, &error));
+  BsonDocument command(
+      bson_new_from_json(reinterpret_cast<const uint8_t*>(
+                             (R"({"createIndexes":")" + test_->config.cache_collection +
+                              R"(","indexes":[{"key":{"user_id":1},"name":"user_id_1"}]})")
+                                 .c_str()),
+                         -1, &error));
   ASSERT_NE(command.get(), nullptr) << error.message;
   mongoc_database_t* database = raw_->Database();
-  ASSERT_TRUE(mongoc_database_write_command_with_opts(database, command.get(), nullptr, nullptr,
-                                                      &error))
+  ASSERT_TRUE(
+      mongoc_database_write_command_with_opts(database, command.get(), nullptr, nullptr, &error))
       << error.message;
   mongoc_database_destroy(database);
   auto store = MongoCacheStore::Open(test_->config, test_->options);
@@ -347,8 +350,7 @@ TEST_F(MongoStoreTest, InitRefusesANonUniqueUserIdIndexItCannotReplace) {
   Status init = (*store)->Init();
   ASSERT_FALSE(init.ok());
   EXPECT_EQ(init.error().error_class, ErrorClass::kStore);
-  EXPECT_NE(init.error().message.find("docs/stores.md"), std::string::npos)
-      << init.error().message;
+  EXPECT_NE(init.error().message.find("docs/stores.md"), std::string::npos) << init.error().message;
 }
 
 // A lone surrogate (held as WTF-8) is stored as the Node driver stores it: U+FFFD.

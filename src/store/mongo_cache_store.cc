@@ -64,7 +64,6 @@ Status PingWith(mongoc_client_t* client, const std::vector<std::string>& secrets
   return Status::Ok();
 }
 
-
 // Inserts the audit entries (one unordered bulk insert) and returns the ids this call inserted.
 // An entry whose id exists already (duplicate key, 11000: left by an earlier attempt) counts as
 // written and is not returned; any other failure is kStore.
@@ -130,18 +129,18 @@ Status WriteDocument(const CollectionHandle& cache, int64_t user_id,
     bson_iter_t iter;
     if (!bson_iter_init_find(&iter, &reply.bson, "matchedCount") ||
         BsonNumberAsInt64(iter).value_or(0) == 0) {
-      return MakeError(ErrorClass::kConflict,
-                       fmt::format("the cache document of user {} changed since it was read",
-                                   user_id));
+      return MakeError(
+          ErrorClass::kConflict,
+          fmt::format("the cache document of user {} changed since it was read", user_id));
     }
     return Status::Ok();
   }
   if (!mongoc_collection_insert_one(cache.collection, written.get(), nullptr, &reply.bson,
                                     &error)) {
     if (error.code == MONGOC_ERROR_DUPLICATE_KEY) {
-      return MakeError(ErrorClass::kConflict,
-                       fmt::format("the cache document of user {} was created concurrently",
-                                   user_id));
+      return MakeError(
+          ErrorClass::kConflict,
+          fmt::format("the cache document of user {} was created concurrently", user_id));
     }
     return MakeError(ErrorClass::kStore, Describe("insert cache document", error, secrets));
   }
@@ -224,10 +223,12 @@ Result<std::unique_ptr<MongoCacheStore>> MongoCacheStore::Open(const StoreConfig
                      WithoutSecrets(fmt::format("store.url: {}", error.message), secrets));
   }
   mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
-  Collections collections{
-      config.cache_collection, config.log_collection, options.collection_prefix + "runs",
-      options.collection_prefix + "user_state", options.collection_prefix + "locks",
-      options.collection_prefix + "claims"};
+  Collections collections{config.cache_collection,
+                          config.log_collection,
+                          options.collection_prefix + "runs",
+                          options.collection_prefix + "user_state",
+                          options.collection_prefix + "locks",
+                          options.collection_prefix + "claims"};
   std::unique_ptr<MongoCacheStore> store(new MongoCacheStore(
       pool, std::move(database_name), std::move(collections), std::move(secrets)));
   // buildInfo doubles as the reachability check.
@@ -262,8 +263,7 @@ Result<std::vector<CacheTimestamp>> MongoCacheStore::CacheTimestamps(
   std::vector<CacheTimestamp> timestamps;
   if (user_ids.empty()) return timestamps;
   PooledClient client(pool_);
-  CollectionHandle cache(
-      client.Collection(database_, collections_.cache));
+  CollectionHandle cache(client.Collection(database_, collections_.cache));
   BsonDocument filter = TimestampsFilter(user_ids);
   BsonDocument options;
   BsonDocument projection = TimestampsProjection();
@@ -284,8 +284,7 @@ Result<std::vector<CacheTimestamp>> MongoCacheStore::CacheTimestamps(
 
 Result<std::optional<StoredDocument>> MongoCacheStore::Load(int64_t user_id) {
   PooledClient client(pool_);
-  CollectionHandle cache(
-      client.Collection(database_, collections_.cache));
+  CollectionHandle cache(client.Collection(database_, collections_.cache));
   BsonDocument filter = UserIdFilter(user_id);
   BsonDocument options;
   BSON_APPEND_INT64(options.get(), "limit", 1);
@@ -342,9 +341,8 @@ Status MongoCacheStore::Replace(const CacheDocument& document,
       return taken;
     }
   }
-  Status status =
-      WriteWithAudit(client, database_, collections_.cache, collections_.log, document, expected,
-                     *written, audit_documents, audit_ids, secrets_);
+  Status status = WriteWithAudit(client, database_, collections_.cache, collections_.log, document,
+                                 expected, *written, audit_documents, audit_ids, secrets_);
   if (!claim.empty()) {
     CollectionHandle claims(client.Collection(database_, collections_.claims));
     mongo::ReleaseClaim(claims, claim);

@@ -62,8 +62,7 @@ Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
 // user_id, base version, list, pass_uuid, action and payload_hash. Deterministic: a Replace
 // retried on the same base (after a failure that left the document unchanged) makes the same
 // ids, so entries a failed attempt already wrote are not written twice.
-bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_version,
-                        size_t index);
+bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_version, size_t index);
 // An audit entry with `id` as its ObjectId `_id` first, then the seed's fields.
 Result<BsonDocument> AuditDocument(const AuditEntry& entry, const bson_oid_t& id);
 // The indexes of the documents a failed unordered bulk insert of `count` documents left out

@@ -228,19 +228,19 @@ BsonDocument Reply(const char* json) {
 }
 
 TEST(MongoStoreDocumentsTest, OnlyDuplicateKeyErrorsOfABulkInsertAreTolerated) {
-  EXPECT_EQ(OnlyDuplicateKeyErrors(
-                *Reply(R"({"nInserted":2,"writeErrors":[{"index":0,"code":11000},)"
-                       R"({"index":3,"code":11000}]})"),
-                4),
-            (std::vector<size_t>{0, 3}));
+  EXPECT_EQ(
+      OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":2,"writeErrors":[{"index":0,"code":11000},)"
+                                    R"({"index":3,"code":11000}]})"),
+                             4),
+      (std::vector<size_t>{0, 3}));
   // Another error, a write concern error, a count that does not add up, no errors at all.
   EXPECT_FALSE(OnlyDuplicateKeyErrors(
       *Reply(R"({"nInserted":2,"writeErrors":[{"index":0,"code":11000},{"index":1,"code":2}]})"),
       4));
-  EXPECT_FALSE(OnlyDuplicateKeyErrors(
-      *Reply(R"({"nInserted":3,"writeErrors":[{"index":0,"code":11000}],)"
-             R"("writeConcernErrors":[{"code":64}]})"),
-      4));
+  EXPECT_FALSE(
+      OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":3,"writeErrors":[{"index":0,"code":11000}],)"
+                                    R"("writeConcernErrors":[{"code":64}]})"),
+                             4));
   EXPECT_FALSE(OnlyDuplicateKeyErrors(
       *Reply(R"({"nInserted":1,"writeErrors":[{"index":0,"code":11000}]})"), 4));
   EXPECT_FALSE(OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":0})"), 4));

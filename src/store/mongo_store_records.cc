@@ -70,8 +70,7 @@ Result<std::vector<UserState>> MongoCacheStore::FailingUsers(int limit) {
 
 Status MongoCacheStore::SaveRun(const RunRecord& run) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.runs));
+  CollectionHandle collection(client.Collection(database_, collections_.runs));
   BsonDocument selector;
   bson_append_utf8(selector.get(), "_id", -1, run.run_id.data(),
                    static_cast<int>(run.run_id.size()));
@@ -88,8 +87,7 @@ Status MongoCacheStore::SaveRun(const RunRecord& run) {
 
 Result<std::vector<RunRecord>> MongoCacheStore::RecentRuns(int limit) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.runs));
+  CollectionHandle collection(client.Collection(database_, collections_.runs));
   BsonDocument filter;
   BsonDocument options = OptionsWithLimit("started_at_ms", -1, limit);
   return ReadAll<RunRecord>(collection, filter, &options, RunFromBson, "recent runs", secrets_);
@@ -98,8 +96,7 @@ Result<std::vector<RunRecord>> MongoCacheStore::RecentRuns(int limit) {
 Result<bool> MongoCacheStore::TryLock(const std::string& name, const std::string& owner,
                                       int64_t now_ms, int64_t expires_at_ms) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.locks));
+  CollectionHandle collection(client.Collection(database_, collections_.locks));
   BsonDocument filter = LockFilter(name, owner, now_ms);
   BsonDocument update = LockUpdate(owner, now_ms, expires_at_ms);
   BsonDocument options = mongo::UpsertOption();
@@ -115,8 +112,7 @@ Result<bool> MongoCacheStore::TryLock(const std::string& name, const std::string
 
 Status MongoCacheStore::Unlock(const std::string& name, const std::string& owner) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.locks));
+  CollectionHandle collection(client.Collection(database_, collections_.locks));
   BsonDocument filter = LockOwnerFilter(name, owner);
   Reply reply;
   bson_error_t error;
@@ -129,11 +125,10 @@ Status MongoCacheStore::Unlock(const std::string& name, const std::string& owner
 
 Result<std::optional<LockLease>> MongoCacheStore::ReadLock(const std::string& name) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.locks));
+  CollectionHandle collection(client.Collection(database_, collections_.locks));
   BsonDocument filter = LockNameFilter(name);
-  auto leases = ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock",
-                                   secrets_);
+  auto leases =
+      ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock", secrets_);
   if (!leases.ok()) return leases.error();
   if (leases->empty()) return std::optional<LockLease>();
   return std::optional<LockLease>(std::move(leases->front()));
@@ -141,8 +136,7 @@ Result<std::optional<LockLease>> MongoCacheStore::ReadLock(const std::string& na
 
 Result<std::vector<AuditEntry>> MongoCacheStore::AuditLog(int64_t user_id) {
   PooledClient client(pool_);
-  CollectionHandle collection(
-      client.Collection(database_, collections_.log));
+  CollectionHandle collection(client.Collection(database_, collections_.log));
   BsonDocument filter = UserIdFilter(user_id);
   // ObjectIds made by one process grow with time and a counter: _id order is insertion order.
   BsonDocument options = OptionsWithLimit("_id", 1, 0);

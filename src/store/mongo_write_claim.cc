@@ -39,8 +39,8 @@ Status TakeClaim(const CollectionHandle& claims, const std::string& key, int64_t
   bson_iter_t iter;
   if (mongoc_collection_delete_one(claims.collection, expired.get(), nullptr, &reply.bson,
                                    &error) &&
-      bson_iter_init_find(&iter, &reply.bson, "deletedCount") &&
-      bson_iter_as_int64(&iter) == 1 && InsertClaim(claims, key, now_ms, &error)) {
+      bson_iter_init_find(&iter, &reply.bson, "deletedCount") && bson_iter_as_int64(&iter) == 1 &&
+      InsertClaim(claims, key, now_ms, &error)) {
     return Status::Ok();
   }
   const std::string user = key.substr(0, key.find(':'));

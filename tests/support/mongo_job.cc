@@ -43,8 +43,7 @@ std::string MongoJob::SqliteTokens(const std::string& dir) {
   return fmt::format("url = \"sqlite:{}/portal.db\"\n", dir);
 }
 
-void MongoJob::WriteConfig(const std::string& tokens_section,
-                           const std::string& refresh_section) {
+void MongoJob::WriteConfig(const std::string& tokens_section, const std::string& refresh_section) {
   WriteFile(config_path_,
             fmt::format("[tokens]\n{}\n[store]\nurl = \"{}\"\n\n"
                         "[bytemark]\ncustomer_api = \"{}\"\ntimeout = \"3s\"\n"

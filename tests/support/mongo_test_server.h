@@ -27,7 +27,8 @@ inline constexpr const char* kMongoSkipReason =
 void FailUnderCi(std::string_view why);
 
 // A store configuration on fresh collections ("tc<pid>_<n>_BytemarkTicketsCache", …) of the
-// test server's database, or nullopt when TICKETCACHE_TEST_MONGODB_URI is unset (a failure under CI).
+// test server's database, or nullopt when TICKETCACHE_TEST_MONGODB_URI is unset (a failure under
+// CI).
 struct TestMongo {
   StoreConfig config;
   MongoCacheStore::Options options;
