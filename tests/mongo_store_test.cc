@@ -15,6 +15,7 @@
 #include "json/js_json.h"
 #include "store/bson_codec.h"
 #include "store/mongo_cache_store.h"
+#include "store/mongo_store_documents.h"
 #include "support/mongo_test_server.h"
 
 namespace tc::testing {
@@ -139,7 +140,10 @@ TEST_F(MongoStoreTest, WrittenDocumentIsTypedAsTheNodeDriverTypesIt) {
   EXPECT_EQ(TypeAt(*raw, "passes.0.payload.count"), BSON_TYPE_INT32);
   EXPECT_EQ(TypeAt(*raw, "passes.0.payload.exp"), BSON_TYPE_INT32);
   EXPECT_EQ(TypeAt(*raw, "passes.0.payload.big"), BSON_TYPE_DOUBLE);
-  EXPECT_EQ(TypeAt(*raw, "passes.0.payload.neg"), BSON_TYPE_DOUBLE);
+  // -0 is sent as a double; FerretDB stores it as 0 (docs/stores.md), MongoDB keeps it.
+  if (!TestMongoIsFerretDb(*test_)) {
+    EXPECT_EQ(TypeAt(*raw, "passes.0.payload.neg"), BSON_TYPE_DOUBLE);
+  }
   EXPECT_EQ(TypeAt(*raw, "passes4"), BSON_TYPE_ARRAY);
   EXPECT_EQ(TypeAt(*raw, "_tc_version"), BSON_TYPE_INT32);
 
@@ -213,6 +217,155 @@ TEST_F(MongoStoreTest, FreshnessAcceptsInt64AndDoubleFieldsOfOtherWriters) {
   std::map<int64_t, int64_t> timestamps;
   for (const CacheTimestamp& entry : *found) timestamps[entry.user_id] = entry.timestamp;
   EXPECT_EQ(timestamps, (std::map<int64_t, int64_t>{{10, 1700000000}, {11, 1700000001}}));
+}
+
+// The CacheStore contract: kStore means the document is unchanged. Here the audit insert fails
+// (the log collection's name is invalid) while the cache collection is fine: before the audit
+// went first, the document was written and kStore reported anyway.
+TEST_F(MongoStoreTest, ReplaceWhoseAuditCannotBeWrittenLeavesTheDocumentUnchanged) {
+  const CacheDocument first =
+      DocumentWithPayload(12, 1700000000, R"({"uuid":"a","status":"USABLE"})");
+  ASSERT_TRUE(store_->Replace(first, std::nullopt, {}).ok());
+  auto loaded = store_->Load(12);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+
+  TestMongo broken = *test_;
+  broken.config.log_collection = "log$invalid";
+  auto broken_store = MongoCacheStore::Open(broken.config, broken.options);
+  ASSERT_TRUE(broken_store.ok()) << broken_store.error().ToString();
+  AuditEntry audit;
+  audit.user_id = 12;
+  audit.pass_uuid = "b";
+  audit.status = "USABLE";
+  audit.payload = Json{{"uuid", "b"}, {"status", "USABLE"}};
+  audit.payload_hash = PayloadHash(audit.payload);
+  audit.timestamp = 1700003600;
+  const CacheDocument second =
+      DocumentWithPayload(12, 1700003600, R"({"uuid":"b","status":"USABLE"})");
+  Status replaced = (*broken_store)->Replace(second, (*loaded)->version, {&audit, 1});
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_EQ(replaced.error().error_class, ErrorClass::kStore) << replaced.error().ToString();
+
+  auto after = store_->Load(12);
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->version, (*loaded)->version);
+  EXPECT_EQ(JsStringify(DocumentToJson((*after)->document)), JsStringify(DocumentToJson(first)));
+  // And the same Replace through a working store succeeds on that unchanged version.
+  ASSERT_TRUE(store_->Replace(second, (*loaded)->version, {&audit, 1}).ok());
+  auto log = store_->AuditLog(12);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->size(), 1u);
+}
+
+// Audit entries an earlier attempt on the same base left behind (it failed before the document
+// was written) are found again by their ids, not written twice.
+TEST_F(MongoStoreTest, RetriedReplaceDoesNotDuplicateAuditEntriesLeftByAFailedAttempt) {
+  AuditEntry audit;
+  audit.user_id = 13;
+  audit.pass_uuid = "a";
+  audit.status = "USABLE";
+  audit.payload = Json{{"uuid", "a"}, {"status", "USABLE"}};
+  audit.payload_hash = PayloadHash(audit.payload);
+  audit.timestamp = 1700000000;
+  // What the failed attempt left: the entry, under the id Replace gives it.
+  auto leftover = AuditDocument(audit, AuditEntryId(audit, std::nullopt, 0));
+  ASSERT_TRUE(leftover.ok());
+  CollectionPtr log(raw_->Collection(test_->config.log_collection));
+  bson_error_t error;
+  ASSERT_TRUE(mongoc_collection_insert_one(log.get(), leftover->get(), nullptr, nullptr, &error))
+      << error.message;
+
+  const CacheDocument document =
+      DocumentWithPayload(13, 1700000000, R"({"uuid":"a","status":"USABLE"})");
+  Status replaced = store_->Replace(document, std::nullopt, {&audit, 1});
+  ASSERT_TRUE(replaced.ok()) << replaced.error().ToString();
+  auto entries = store_->AuditLog(13);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 1u);
+  // A conflicting Replace takes back what it inserted, and only that.
+  AuditEntry other = audit;
+  other.pass_uuid = "z";
+  other.payload_hash = "0123";
+  EXPECT_EQ(store_->Replace(document, std::nullopt, {&other, 1}).error().error_class,
+            ErrorClass::kConflict);
+  entries = store_->AuditLog(13);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ(entries->front().pass_uuid, "a");
+}
+
+// `init` over the Node job's collection as it is: documents stay byte for byte, the indexes are
+// added, and running it again changes nothing.
+TEST_F(MongoStoreTest, InitOverTheNodeJobsCollectionKeepsEveryDocument) {
+  store_.reset();
+  ASSERT_TRUE(DropTestMongoCollections(*test_));
+  for (int user = 20; user < 25; ++user) {
+    InsertRaw(("{\"user_id\":" + std::to_string(user) +
+               R"(,"timestamp":1700000000,"passes":[{"pass_uuid":"p","timestamp":1700000000,)"
+               R"("status":"USABLE","free_ticket_status":0,"payload":{"uuid":"p","fare":2.5},)"
+               R"("payload_hash":"x"}],"passes4":[]})")
+                  .c_str());
+  }
+  auto before = [&] {
+    std::map<int64_t, std::string> documents;
+    for (int user = 20; user < 25; ++user) {
+      BsonDocument raw = RawDocument(user);
+      documents[user] =
+          std::string(reinterpret_cast<const char*>(bson_get_data(raw.get())), raw.get()->len);
+    }
+    return documents;
+  };
+  const std::map<int64_t, std::string> seeded = before();
+  auto store = MongoCacheStore::Open(test_->config, test_->options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Init().ok());
+  ASSERT_TRUE((*store)->Init().ok());
+  EXPECT_EQ(before(), seeded);
+  auto loaded = (*store)->Load(22);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ((*loaded)->document.passes.at(0).payload_hash, "x");
+}
+
+// The Node service may have made its own non-unique index on user_id: init says so (MongoDB
+// refuses the unique one by name; FerretDB answers "exists", so init checks the listing).
+TEST_F(MongoStoreTest, InitRefusesANonUniqueUserIdIndexItCannotReplace) {
+  store_.reset();
+  ASSERT_TRUE(DropTestMongoCollections(*test_));
+  InsertRaw(R"({"user_id":1,"timestamp":1700000000,"passes":[],"passes4":[]})");
+  bson_error_t error;
+  BsonDocument command(
+      bson_new_from_json(reinterpret_cast<const uint8_t*>(
+                             (R"({"createIndexes":")" + test_->config.cache_collection +
+                              R"(","indexes":[{"key":{"user_id":1},"name":"user_id_1"}]})")
+                                 .c_str()),
+                         -1, &error));
+  ASSERT_NE(command.get(), nullptr) << error.message;
+  mongoc_database_t* database = raw_->Database();
+  ASSERT_TRUE(
+      mongoc_database_write_command_with_opts(database, command.get(), nullptr, nullptr, &error))
+      << error.message;
+  mongoc_database_destroy(database);
+  auto store = MongoCacheStore::Open(test_->config, test_->options);
+  ASSERT_TRUE(store.ok());
+  Status init = (*store)->Init();
+  ASSERT_FALSE(init.ok());
+  EXPECT_EQ(init.error().error_class, ErrorClass::kStore);
+  EXPECT_NE(init.error().message.find("docs/stores.md"), std::string::npos) << init.error().message;
+}
+
+// A lone surrogate (held as WTF-8) is stored as the Node driver stores it: U+FFFD.
+TEST_F(MongoStoreTest, LoneSurrogateIsStoredAsReplacementCharacter) {
+  CacheDocument document = DocumentWithPayload(14, 1700000000, R"({"uuid":"s","status":"USABLE"})");
+  document.passes[0].payload["name"] = "a\xED\xA0\x80z";
+  ASSERT_TRUE(store_->Replace(document, std::nullopt, {}).ok());
+  BsonDocument raw = RawDocument(14);
+  bson_iter_t iter;
+  bson_iter_t name;
+  ASSERT_TRUE(bson_iter_init(&iter, raw.get()) &&
+              bson_iter_find_descendant(&iter, "passes.0.payload.name", &name));
+  uint32_t length = 0;
+  const char* text = bson_iter_utf8(&name, &length);
+  EXPECT_EQ(std::string(text, length), "a\xEF\xBF\xBDz");
 }
 
 }  // namespace

@@ -42,12 +42,54 @@ std::string ChildPath(std::string_view path, std::string_view key) {
   return fmt::format("{}.{}", path, key);
 }
 
+// The code point of a WTF-8 surrogate sequence at text[i] (ED A0..BF 80..BF), or 0.
+uint32_t SurrogateAt(std::string_view text, size_t i) {
+  if (i + 3 > text.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  const auto b1 = static_cast<unsigned char>(text[i + 1]);
+  const auto b2 = static_cast<unsigned char>(text[i + 2]);
+  if (b0 != 0xED || b1 < 0xA0 || b1 > 0xBF || b2 < 0x80 || b2 > 0xBF) return 0;
+  return 0xD000u | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+}
+
 }  // namespace
+
+std::string ToWellFormedUtf8(std::string_view text) {
+  if (text.find('\xED') == std::string_view::npos) return std::string(text);
+  std::string result;
+  result.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const uint32_t surrogate = SurrogateAt(text, i);
+    if (surrogate == 0) {
+      result.push_back(text[i++]);
+      continue;
+    }
+    const uint32_t low = surrogate < 0xDC00 ? SurrogateAt(text, i + 3) : 0;
+    if (low >= 0xDC00) {
+      const uint32_t code_point = 0x10000 + ((surrogate - 0xD800) << 10) + (low - 0xDC00);
+      result.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
+      result.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
+      result.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+      result.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+      i += 6;
+    } else {
+      result += "\xEF\xBF\xBD";  // U+FFFD
+      i += 3;
+    }
+  }
+  return result;
+}
 
 Status AppendJsonToBson(bson_t* parent, std::string_view key, const Json& value) {
   if (key.find('\0') != std::string_view::npos) {
     return MakeError(ErrorClass::kMalformed,
                      "a JSON key holds a NUL byte, which BSON cannot store");
+  }
+  // Copies only a key holding a WTF-8 surrogate (byte ED starts every one).
+  std::string well_formed_key;
+  if (key.find('\xED') != std::string_view::npos) {
+    well_formed_key = ToWellFormedUtf8(key);
+    key = well_formed_key;
   }
   const char* key_data = key.data();
   const int key_length = static_cast<int>(key.size());
@@ -67,8 +109,14 @@ Status AppendJsonToBson(bson_t* parent, std::string_view key, const Json& value)
       break;
     case Json::value_t::string: {
       const auto& text = value.get_ref<const std::string&>();
-      appended = bson_append_utf8(parent, key_data, key_length, text.data(),
-                                  static_cast<int>(text.size()));
+      if (text.find('\xED') != std::string::npos) {
+        const std::string well_formed = ToWellFormedUtf8(text);
+        appended = bson_append_utf8(parent, key_data, key_length, well_formed.data(),
+                                    static_cast<int>(well_formed.size()));
+      } else {
+        appended = bson_append_utf8(parent, key_data, key_length, text.data(),
+                                    static_cast<int>(text.size()));
+      }
       break;
     }
     case Json::value_t::object: {
@@ -231,10 +279,6 @@ Result<CacheDocument> DocumentFromBson(const bson_t& document) {
     if (values[i]) json[std::string(kFields[i])] = std::move(*values[i]);
   }
   return DocumentFromJson(json);
-}
-
-Result<BsonDocument> AuditEntryToBson(const AuditEntry& entry) {
-  return JsonObjectToBson(AuditEntryToJson(entry));
 }
 
 }  // namespace tc

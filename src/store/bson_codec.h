@@ -40,10 +40,18 @@ class BsonDocument {
   bson_t* bson_;
 };
 
+// `text` with every surrogate code point (U+D800..U+DFFF) it holds as WTF-8 — the 3-byte
+// sequence ED A0..BF 80..BF that tc::Json strings use for JSON.parse's lone surrogates
+// ("\ud800") — made well-formed UTF-8 the way the Node driver (js-bson) writes a JavaScript
+// string: a high surrogate directly followed by a low one becomes their 4-byte character, any
+// other surrogate becomes U+FFFD (EF BF BD). Every other byte is kept.
+std::string ToWellFormedUtf8(std::string_view text);
+
 // Appends `value` under `key` with the Node driver's typing: a number that is an integer and
 // fits in int32 becomes int32, any other number (fractions, -0, integers beyond int32 — int64
 // included, as JavaScript holds them as doubles) becomes double; strings, booleans, null,
-// objects (key order kept) and arrays map to their BSON types.
+// objects (key order kept) and arrays map to their BSON types. Keys and strings go through
+// ToWellFormedUtf8, as js-bson encodes them.
 // kMalformed when a key holds a NUL byte (BSON cannot store it), kInternal when the document
 // would exceed BSON's size limit.
 Status AppendJsonToBson(bson_t* parent, std::string_view key, const Json& value);
@@ -70,8 +78,5 @@ Result<BsonDocument> DocumentToBson(const CacheDocument& document);
 // Reads the §2 fields and ignores every other top-level field (`_id`, ticketcache's
 // `_tc_version`, anything an app added). kMalformed naming the bad field.
 Result<CacheDocument> DocumentFromBson(const bson_t& document);
-
-// {user_id, pass_uuid, list, action, status, payload, payload_hash, timestamp} (SPEC §2).
-Result<BsonDocument> AuditEntryToBson(const AuditEntry& entry);
 
 }  // namespace tc

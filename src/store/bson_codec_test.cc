@@ -261,25 +261,33 @@ TEST(BsonCodecTest, ReadIgnoresIdVersionAndExtraFieldsInAnyOrder) {
             R"({"user_id":9,"timestamp":1700000000,"passes":[],"passes4":[]})");
 }
 
-TEST(BsonCodecTest, AuditEntryHasTheSeedFields) {
-  AuditEntry entry;
-  entry.user_id = 3;
-  entry.pass_uuid = "p1";
-  entry.list = PassListKind::kExpired;
-  entry.created = false;
-  entry.status = "EXPIRED";
-  entry.payload = Parse(R"({"uuid":"p1","status":"EXPIRED","fare":2.5})");
-  entry.payload_hash = PayloadHash(entry.payload);
-  entry.timestamp = 1700000001;
-  Result<BsonDocument> bson = AuditEntryToBson(entry);
-  ASSERT_TRUE(bson.ok());
-  Result<Json> json = BsonToJson(**bson);
-  ASSERT_TRUE(json.ok());
-  EXPECT_EQ(JsStringify(*json), JsStringify(AuditEntryToJson(entry)));
-  EXPECT_EQ((*json)["list"], "passes4");
-  EXPECT_EQ((*json)["action"], "update");
-  EXPECT_EQ(TypeOf(**bson, "payload.fare"), BSON_TYPE_DOUBLE);
-  EXPECT_EQ(TypeOf(**bson, "timestamp"), BSON_TYPE_INT32);
+// JSON.parse keeps lone surrogates ("\ud800"); tc::Json holds them as WTF-8 (ED A0..BF 80..BF).
+// js-bson writes such a JavaScript string as UTF-8 with U+FFFD in the surrogate's place.
+TEST(BsonCodecTest, WtfEightSurrogatesBecomeWhatTheNodeDriverWrites) {
+  const std::string high = "\xED\xA0\x80";  // U+D800
+  const std::string low = "\xED\xBF\xBF";   // U+DFFF
+  const std::string replacement = "\xEF\xBF\xBD";
+  EXPECT_EQ(ToWellFormedUtf8("x" + high + "y"), "x" + replacement + "y");
+  EXPECT_EQ(ToWellFormedUtf8(low + high), replacement + replacement);
+  EXPECT_EQ(ToWellFormedUtf8(high), replacement);
+  // A high surrogate followed by a low one is one character (U+D83D U+DE00 = U+1F600).
+  EXPECT_EQ(ToWellFormedUtf8("\xED\xA0\xBD\xED\xB8\x80"), "\xF0\x9F\x98\x80");
+  // Not surrogates: U+D7FF (ED 9F BF), a truncated sequence, plain text and real 4-byte UTF-8.
+  EXPECT_EQ(ToWellFormedUtf8("\xED\x9F\xBF"), "\xED\x9F\xBF");
+  EXPECT_EQ(ToWellFormedUtf8("a\xED\xA0"), "a\xED\xA0");
+  EXPECT_EQ(ToWellFormedUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+
+  // In a document: strings and keys alike, and the result is valid UTF-8 BSON.
+  Json payload = Json::object();
+  payload["name"] = "a" + high + "b";
+  payload["k" + low] = 1;
+  BsonDocument bson;
+  ASSERT_TRUE(AppendJsonToBson(bson.get(), "payload", payload).ok());
+  EXPECT_TRUE(bson_validate(bson.get(), BSON_VALIDATE_UTF8, nullptr));
+  Result<Json> back = BsonToJson(*bson);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ((*back)["payload"]["name"], "a" + replacement + "b");
+  EXPECT_EQ((*back)["payload"]["k" + replacement], 1);
 }
 
 // Random JSON values: the text JavaScript would produce survives BSON unchanged.

@@ -3,21 +3,33 @@
 #include <fmt/format.h>
 #include <mongoc/mongoc.h>
 
+#include <algorithm>
+#include <chrono>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/url_credentials.h"
 #include "store/bson_codec.h"
+#include "store/mongo_client.h"
 #include "store/mongo_store_documents.h"
+#include "store/mongo_write_claim.h"
 
 namespace tc {
-namespace {
 
-// Server error codes (https://www.mongodb.com/docs/manual/reference/error-codes/).
-constexpr uint32_t kIndexOptionsConflict = 85;
-constexpr uint32_t kIndexKeySpecsConflict = 86;
+using mongo::BulkHandle;
+using mongo::CollectionHandle;
+using mongo::CursorHandle;
+using mongo::CursorStatus;
+using mongo::Describe;
+using mongo::PooledClient;
+using mongo::Reply;
+using mongo::WithoutSecrets;
+
+namespace {
 
 void InitMongocOnce() {
   static std::once_flag once;
@@ -28,124 +40,6 @@ void InitMongocOnce() {
   });
 }
 
-// Every occurrence of each non-empty secret in `text` replaced by the one marker, kRedactedText.
-std::string WithoutSecrets(std::string text, const std::vector<std::string>& secrets) {
-  for (const std::string& secret : secrets) {
-    if (secret.empty()) continue;
-    for (size_t at = text.find(secret); at != std::string::npos;
-         at = text.find(secret, at + kRedactedText.size())) {
-      text.replace(at, secret.size(), kRedactedText);
-    }
-  }
-  return RedactUrlPasswordsInText(text);
-}
-
-struct CollectionHandle {
-  explicit CollectionHandle(mongoc_collection_t* adopted) : collection(adopted) {}
-  CollectionHandle(const CollectionHandle&) = delete;
-  CollectionHandle& operator=(const CollectionHandle&) = delete;
-  ~CollectionHandle() { mongoc_collection_destroy(collection); }
-  mongoc_collection_t* collection;
-};
-
-struct CursorHandle {
-  explicit CursorHandle(mongoc_cursor_t* adopted) : cursor(adopted) {}
-  CursorHandle(const CursorHandle&) = delete;
-  CursorHandle& operator=(const CursorHandle&) = delete;
-  ~CursorHandle() { mongoc_cursor_destroy(cursor); }
-  mongoc_cursor_t* cursor;
-};
-
-struct BulkHandle {
-  explicit BulkHandle(mongoc_bulk_operation_t* adopted) : bulk(adopted) {}
-  BulkHandle(const BulkHandle&) = delete;
-  BulkHandle& operator=(const BulkHandle&) = delete;
-  ~BulkHandle() { mongoc_bulk_operation_destroy(bulk); }
-  mongoc_bulk_operation_t* bulk;
-};
-
-// A reply document that libmongoc always initialises, success or not.
-struct Reply {
-  Reply() = default;
-  Reply(const Reply&) = delete;
-  Reply& operator=(const Reply&) = delete;
-  ~Reply() { bson_destroy(&bson); }
-  bson_t bson = BSON_INITIALIZER;
-};
-
-BsonDocument OptionsWithLimit(const char* sort_field, int sort_direction, int limit) {
-  BsonDocument options;
-  bson_t sort;
-  bson_append_document_begin(options.get(), "sort", -1, &sort);
-  bson_append_int32(&sort, sort_field, -1, sort_direction);
-  bson_append_document_end(options.get(), &sort);
-  BSON_APPEND_INT64(options.get(), "limit", limit);
-  return options;
-}
-
-BsonDocument UpsertOption() {
-  BsonDocument options;
-  BSON_APPEND_BOOL(options.get(), "upsert", true);
-  return options;
-}
-
-BsonDocument UnorderedOption() {
-  BsonDocument options;
-  BSON_APPEND_BOOL(options.get(), "ordered", false);
-  return options;
-}
-
-// Borrows one client of the pool for the scope; blocks while all are in use.
-class PooledClient {
- public:
-  explicit PooledClient(mongoc_client_pool_t* pool)
-      : pool_(pool), client_(mongoc_client_pool_pop(pool)) {}
-  PooledClient(const PooledClient&) = delete;
-  PooledClient& operator=(const PooledClient&) = delete;
-  ~PooledClient() { mongoc_client_pool_push(pool_, client_); }
-  mongoc_client_t* get() const { return client_; }
-
- private:
-  mongoc_client_pool_t* pool_;
-  mongoc_client_t* client_;
-};
-
-// "mongodb <operation>: <libmongoc message> (code N)", scrubbed of the password in case a server
-// or libmongoc ever echoes it.
-std::string Describe(std::string_view operation, const bson_error_t& error,
-                     const std::vector<std::string>& secrets) {
-  return WithoutSecrets(
-      fmt::format("mongodb {}: {} (code {})", operation, error.message, error.code), secrets);
-}
-
-Status CursorStatus(const CursorHandle& cursor, std::string_view operation,
-                    const std::vector<std::string>& secrets) {
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor.cursor, &error)) {
-    return MakeError(ErrorClass::kStore, Describe(operation, error, secrets));
-  }
-  return Status::Ok();
-}
-
-template <typename T>
-Result<std::vector<T>> ReadAll(const CollectionHandle& collection, const BsonDocument& filter,
-                               const BsonDocument* options, Result<T> (*parse)(const bson_t&),
-                               std::string_view operation,
-                               const std::vector<std::string>& secrets) {
-  CursorHandle cursor(mongoc_collection_find_with_opts(
-      collection.collection, filter.get(), options != nullptr ? options->get() : nullptr, nullptr));
-  std::vector<T> values;
-  const bson_t* found = nullptr;
-  while (mongoc_cursor_next(cursor.cursor, &found)) {
-    Result<T> value = parse(*found);
-    if (!value.ok()) return value.error();
-    values.push_back(std::move(value).value());
-  }
-  if (Status status = CursorStatus(cursor, operation, secrets); !status.ok()) {
-    return status.error();
-  }
-  return values;
-}
 
 Status PingWith(mongoc_client_t* client, const std::vector<std::string>& secrets) {
   BsonDocument command;
@@ -156,6 +50,128 @@ Status PingWith(mongoc_client_t* client, const std::vector<std::string>& secrets
     return MakeError(ErrorClass::kStore, Describe("ping", error, secrets));
   }
   return Status::Ok();
+}
+
+// Inserts the audit entries (one unordered bulk insert) and returns the ids this call inserted.
+// An entry whose id exists already (duplicate key, 11000: left by an earlier attempt) counts as
+// written and is not returned; any other failure is kStore.
+Result<std::vector<bson_oid_t>> InsertAudit(const CollectionHandle& log,
+                                            const std::vector<BsonDocument>& documents,
+                                            const std::vector<bson_oid_t>& ids,
+                                            const std::vector<std::string>& secrets) {
+  BsonDocument options = mongo::UnorderedOption();
+  BulkHandle bulk(mongoc_collection_create_bulk_operation_with_opts(log.collection, options.get()));
+  bson_error_t error;
+  for (const BsonDocument& document : documents) {
+    if (!mongoc_bulk_operation_insert_with_opts(bulk.bulk, document.get(), nullptr, &error)) {
+      return MakeError(ErrorClass::kStore, Describe("audit insert", error, secrets));
+    }
+  }
+  Reply reply;
+  if (mongoc_bulk_operation_execute(bulk.bulk, &reply.bson, &error) != 0) return ids;
+  std::optional<std::vector<size_t>> duplicates = OnlyDuplicateKeyErrors(reply.bson, ids.size());
+  if (!duplicates) return MakeError(ErrorClass::kStore, Describe("audit insert", error, secrets));
+  std::vector<bson_oid_t> inserted;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (std::find(duplicates->begin(), duplicates->end(), i) == duplicates->end()) {
+      inserted.push_back(ids[i]);
+    }
+  }
+  return inserted;
+}
+
+Status DeleteAudit(const CollectionHandle& log, const std::vector<bson_oid_t>& ids,
+                   const std::vector<std::string>& secrets) {
+  BsonDocument filter;
+  bson_t condition;
+  bson_t values;
+  bson_append_document_begin(filter.get(), "_id", -1, &condition);
+  bson_append_array_begin(&condition, "$in", -1, &values);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string key = std::to_string(i);
+    bson_append_oid(&values, key.c_str(), -1, &ids[i]);
+  }
+  bson_append_array_end(&condition, &values);
+  bson_append_document_end(filter.get(), &condition);
+  Reply reply;
+  bson_error_t error;
+  if (!mongoc_collection_delete_many(log.collection, filter.get(), nullptr, &reply.bson, &error)) {
+    return MakeError(ErrorClass::kStore, Describe("audit delete", error, secrets));
+  }
+  return Status::Ok();
+}
+
+// The conditional update (a version was read) or the first insert of a user's document.
+// kConflict when another writer got there first.
+Status WriteDocument(const CollectionHandle& cache, int64_t user_id,
+                     const std::optional<MongoDocumentVersion>& expected,
+                     const BsonDocument& written, const std::vector<std::string>& secrets) {
+  Reply reply;
+  bson_error_t error;
+  if (expected) {
+    BsonDocument filter = ConditionalReplaceFilter(user_id, *expected);
+    if (!mongoc_collection_update_one(cache.collection, filter.get(), written.get(), nullptr,
+                                      &reply.bson, &error)) {
+      return MakeError(ErrorClass::kStore, Describe("update cache document", error, secrets));
+    }
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, &reply.bson, "matchedCount") ||
+        BsonNumberAsInt64(iter).value_or(0) == 0) {
+      return MakeError(
+          ErrorClass::kConflict,
+          fmt::format("the cache document of user {} changed since it was read", user_id));
+    }
+    return Status::Ok();
+  }
+  if (!mongoc_collection_insert_one(cache.collection, written.get(), nullptr, &reply.bson,
+                                    &error)) {
+    if (error.code == MONGOC_ERROR_DUPLICATE_KEY) {
+      return MakeError(
+          ErrorClass::kConflict,
+          fmt::format("the cache document of user {} was created concurrently", user_id));
+    }
+    return MakeError(ErrorClass::kStore, Describe("insert cache document", error, secrets));
+  }
+  return Status::Ok();
+}
+
+// The audit entries, then the document (Replace's contract: see the header).
+Status WriteWithAudit(const PooledClient& client, const std::string& database,
+                      const std::string& cache_name, const std::string& log_name,
+                      const CacheDocument& document,
+                      const std::optional<MongoDocumentVersion>& expected,
+                      const BsonDocument& written, const std::vector<BsonDocument>& audit_documents,
+                      const std::vector<bson_oid_t>& audit_ids,
+                      const std::vector<std::string>& secrets) {
+  // The audit entries go first: when they cannot be written, nothing is written (the contract:
+  // kStore leaves the document unchanged). Their ids are deterministic, so entries left by an
+  // earlier failed attempt on the same base are found again, not duplicated.
+  std::vector<bson_oid_t> inserted;
+  if (!audit_documents.empty()) {
+    CollectionHandle log(client.Collection(database, log_name));
+    Result<std::vector<bson_oid_t>> audit_inserted =
+        InsertAudit(log, audit_documents, audit_ids, secrets);
+    if (!audit_inserted.ok()) {
+      return MakeError(ErrorClass::kStore,
+                       fmt::format("the cache document of user {} was not written: {}",
+                                   document.user_id, audit_inserted.error().message));
+    }
+    inserted = std::move(audit_inserted).value();
+  }
+
+  CollectionHandle cache(client.Collection(database, cache_name));
+  Status status = WriteDocument(cache, document.user_id, expected, written, secrets);
+  if (!status.ok() && status.error().error_class == ErrorClass::kConflict && !inserted.empty()) {
+    // The document was certainly not written: its audit entries must not stay. (After a kStore
+    // the write may or may not have landed, so they stay: a retry on the same base finds them.)
+    CollectionHandle log(client.Collection(database, log_name));
+    if (Status removed = DeleteAudit(log, inserted, secrets); !removed.ok()) {
+      return MakeError(ErrorClass::kConflict,
+                       fmt::format("{}; its audit entries could not be taken back: {}",
+                                   status.error().message, removed.error().message));
+    }
+  }
+  return status;
 }
 
 }  // namespace
@@ -195,15 +211,24 @@ Result<std::unique_ptr<MongoCacheStore>> MongoCacheStore::Open(const StoreConfig
                      WithoutSecrets(fmt::format("store.url: {}", error.message), secrets));
   }
   mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
-  Collections collections{
-      config.cache_collection, config.log_collection, options.collection_prefix + "runs",
-      options.collection_prefix + "user_state", options.collection_prefix + "locks"};
+  Collections collections{config.cache_collection,
+                          config.log_collection,
+                          options.collection_prefix + "runs",
+                          options.collection_prefix + "user_state",
+                          options.collection_prefix + "locks",
+                          options.collection_prefix + "claims"};
   std::unique_ptr<MongoCacheStore> store(new MongoCacheStore(
       pool, std::move(database_name), std::move(collections), std::move(secrets)));
-  if (Status status = store->Ping(); !status.ok()) {
+  // buildInfo doubles as the reachability check.
+  Result<bool> ferretdb = [&] {
+    PooledClient client(pool);
+    return mongo::ServerIsFerretDb(client.get(), store->secrets_);
+  }();
+  if (!ferretdb.ok()) {
     return MakeError(ErrorClass::kStore,
-                     fmt::format("cannot reach MongoDB: {}", status.error().message));
+                     fmt::format("cannot reach MongoDB: {}", ferretdb.error().message));
   }
+  store->claim_writes_ = *ferretdb;
   return store;
 }
 
@@ -216,45 +241,6 @@ MongoCacheStore::MongoCacheStore(mongoc_client_pool_t* pool, std::string databas
 
 MongoCacheStore::~MongoCacheStore() { mongoc_client_pool_destroy(pool_); }
 
-Status MongoCacheStore::Init() {
-  const MongoIndex cache_indexes[] = {{"user_id_1", {{"user_id", 1}}, true},
-                                      {"timestamp_1", {{"timestamp", 1}}, false}};
-  const MongoIndex log_indexes[] = {{"user_id_1", {{"user_id", 1}}, false}};
-  const MongoIndex user_state_indexes[] = {
-      {"consecutive_failures_-1", {{"consecutive_failures", -1}}, false}};
-  const MongoIndex run_indexes[] = {{"started_at_ms_-1", {{"started_at_ms", -1}}, false}};
-  // Locks need no index of their own: the lock name is the (unique) _id.
-  const std::pair<const std::string*, std::span<const MongoIndex>> plan[] = {
-      {&collections_.cache, cache_indexes},
-      {&collections_.log, log_indexes},
-      {&collections_.user_state, user_state_indexes},
-      {&collections_.runs, run_indexes}};
-  PooledClient client(pool_);
-  for (const auto& [collection, indexes] : plan) {
-    BsonDocument command = CreateIndexesCommand(*collection, indexes);
-    Reply reply;
-    bson_error_t error;
-    if (mongoc_client_write_command_with_opts(client.get(), database_.c_str(), command.get(),
-                                              nullptr, &reply.bson, &error)) {
-      continue;
-    }
-    std::string hint;
-    if (error.code == kIndexOptionsConflict || error.code == kIndexKeySpecsConflict) {
-      hint =
-          " (an index on the same fields exists with other options or another name: compare "
-          "with docs/stores.md, drop or rename it, then run init again)";
-    } else if (error.code == MONGOC_ERROR_DUPLICATE_KEY) {
-      hint =
-          " (the collection holds several documents for one user_id; the unique index needs "
-          "them merged first)";
-    }
-    return MakeError(
-        ErrorClass::kStore,
-        Describe(fmt::format("createIndexes on {}", *collection), error, secrets_) + hint);
-  }
-  return Status::Ok();
-}
-
 Status MongoCacheStore::Ping() {
   PooledClient client(pool_);
   return PingWith(client.get(), secrets_);
@@ -265,8 +251,7 @@ Result<std::vector<CacheTimestamp>> MongoCacheStore::CacheTimestamps(
   std::vector<CacheTimestamp> timestamps;
   if (user_ids.empty()) return timestamps;
   PooledClient client(pool_);
-  CollectionHandle cache(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.cache.c_str()));
+  CollectionHandle cache(client.Collection(database_, collections_.cache));
   BsonDocument filter = TimestampsFilter(user_ids);
   BsonDocument options;
   BsonDocument projection = TimestampsProjection();
@@ -287,8 +272,7 @@ Result<std::vector<CacheTimestamp>> MongoCacheStore::CacheTimestamps(
 
 Result<std::optional<StoredDocument>> MongoCacheStore::Load(int64_t user_id) {
   PooledClient client(pool_);
-  CollectionHandle cache(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.cache.c_str()));
+  CollectionHandle cache(client.Collection(database_, collections_.cache));
   BsonDocument filter = UserIdFilter(user_id);
   BsonDocument options;
   BSON_APPEND_INT64(options.get(), "limit", 1);
@@ -315,9 +299,12 @@ Status MongoCacheStore::Replace(const CacheDocument& document,
                                 std::span<const AuditEntry> audit) {
   // Everything is encoded before anything is sent, so a value BSON cannot hold writes nothing.
   std::vector<BsonDocument> audit_documents;
+  std::vector<bson_oid_t> audit_ids;
   audit_documents.reserve(audit.size());
-  for (const AuditEntry& entry : audit) {
-    Result<BsonDocument> audit_document = AuditDocument(entry);
+  audit_ids.reserve(audit.size());
+  for (size_t i = 0; i < audit.size(); ++i) {
+    audit_ids.push_back(AuditEntryId(audit[i], expected_version, i));
+    Result<BsonDocument> audit_document = AuditDocument(audit[i], audit_ids.back());
     if (!audit_document.ok()) return audit_document.error();
     audit_documents.push_back(std::move(audit_document).value());
   }
@@ -331,185 +318,24 @@ Status MongoCacheStore::Replace(const CacheDocument& document,
   if (!written.ok()) return written.error();
 
   PooledClient client(pool_);
-  CollectionHandle cache(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.cache.c_str()));
-  Reply reply;
-  bson_error_t error;
-  if (expected) {
-    BsonDocument filter = ConditionalReplaceFilter(document.user_id, *expected);
-    if (!mongoc_collection_update_one(cache.collection, filter.get(), written->get(), nullptr,
-                                      &reply.bson, &error)) {
-      return MakeError(ErrorClass::kStore, Describe("update cache document", error, secrets_));
-    }
-    bson_iter_t iter;
-    if (!bson_iter_init_find(&iter, &reply.bson, "matchedCount") ||
-        BsonNumberAsInt64(iter).value_or(0) == 0) {
-      return MakeError(
-          ErrorClass::kConflict,
-          fmt::format("the cache document of user {} changed since it was read", document.user_id));
-    }
-  } else if (!mongoc_collection_insert_one(cache.collection, written->get(), nullptr, &reply.bson,
-                                           &error)) {
-    if (error.code == MONGOC_ERROR_DUPLICATE_KEY) {
-      return MakeError(
-          ErrorClass::kConflict,
-          fmt::format("the cache document of user {} was created concurrently", document.user_id));
-    }
-    return MakeError(ErrorClass::kStore, Describe("insert cache document", error, secrets_));
-  }
-  if (audit_documents.empty()) return Status::Ok();
-
-  CollectionHandle log(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.log.c_str()));
-  BsonDocument bulk_options = UnorderedOption();
-  BulkHandle bulk(
-      mongoc_collection_create_bulk_operation_with_opts(log.collection, bulk_options.get()));
-  bool queued = true;
-  for (const BsonDocument& audit_document : audit_documents) {
-    queued = queued && mongoc_bulk_operation_insert_with_opts(bulk.bulk, audit_document.get(),
-                                                              nullptr, &error);
-  }
-  Reply bulk_reply;
-  if (!queued || mongoc_bulk_operation_execute(bulk.bulk, &bulk_reply.bson, &error) == 0) {
-    return MakeError(ErrorClass::kStore,
-                     fmt::format("the cache document of user {} was written, but its {} audit "
-                                 "entries were not (no transaction spans two collections): {}",
-                                 document.user_id, audit_documents.size(),
-                                 Describe("audit insert", error, secrets_)));
-  }
-  return Status::Ok();
-}
-
-Result<std::vector<UserState>> MongoCacheStore::LoadUserStates(std::span<const int64_t> user_ids) {
-  if (user_ids.empty()) return std::vector<UserState>();
-  PooledClient client(pool_);
-  CollectionHandle collection(mongoc_client_get_collection(client.get(), database_.c_str(),
-                                                           collections_.user_state.c_str()));
-  BsonDocument filter = IdInFilter(user_ids);
-  return ReadAll<UserState>(collection, filter, nullptr, UserStateFromBson, "load user states",
-                            secrets_);
-}
-
-Status MongoCacheStore::SaveUserStates(std::span<const UserState> states) {
-  if (states.empty()) return Status::Ok();
-  PooledClient client(pool_);
-  CollectionHandle collection(mongoc_client_get_collection(client.get(), database_.c_str(),
-                                                           collections_.user_state.c_str()));
-  BsonDocument bulk_options = UnorderedOption();
-  BulkHandle bulk(
-      mongoc_collection_create_bulk_operation_with_opts(collection.collection, bulk_options.get()));
-  BsonDocument upsert = UpsertOption();
-  bson_error_t error;
-  for (const UserState& state : states) {
-    BsonDocument selector;
-    BSON_APPEND_INT64(selector.get(), "_id", state.user_id);
-    BsonDocument replacement = UserStateDocument(state);
-    if (!mongoc_bulk_operation_replace_one_with_opts(bulk.bulk, selector.get(), replacement.get(),
-                                                     upsert.get(), &error)) {
-      return MakeError(ErrorClass::kStore, Describe("save user states", error, secrets_));
+  std::string claim;
+  if (expected_version && claim_writes_) {
+    claim = mongo::ClaimKey(document.user_id, *expected_version);
+    CollectionHandle claims(client.Collection(database_, collections_.claims));
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    if (Status taken = mongo::TakeClaim(claims, claim, now_ms, secrets_); !taken.ok()) {
+      return taken;
     }
   }
-  Reply reply;
-  if (mongoc_bulk_operation_execute(bulk.bulk, &reply.bson, &error) == 0) {
-    return MakeError(ErrorClass::kStore, Describe("save user states", error, secrets_));
+  Status status = WriteWithAudit(client, database_, collections_.cache, collections_.log, document,
+                                 expected, *written, audit_documents, audit_ids, secrets_);
+  if (!claim.empty()) {
+    CollectionHandle claims(client.Collection(database_, collections_.claims));
+    mongo::ReleaseClaim(claims, claim);
   }
-  return Status::Ok();
-}
-
-Result<std::vector<UserState>> MongoCacheStore::FailingUsers(int limit) {
-  PooledClient client(pool_);
-  CollectionHandle collection(mongoc_client_get_collection(client.get(), database_.c_str(),
-                                                           collections_.user_state.c_str()));
-  BsonDocument filter;
-  bson_t condition;
-  bson_append_document_begin(filter.get(), "consecutive_failures", -1, &condition);
-  BSON_APPEND_INT32(&condition, "$gt", 0);
-  bson_append_document_end(filter.get(), &condition);
-  BsonDocument options = OptionsWithLimit("consecutive_failures", -1, limit);
-  return ReadAll<UserState>(collection, filter, &options, UserStateFromBson, "failing users",
-                            secrets_);
-}
-
-Status MongoCacheStore::SaveRun(const RunRecord& run) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.runs.c_str()));
-  BsonDocument selector;
-  bson_append_utf8(selector.get(), "_id", -1, run.run_id.data(),
-                   static_cast<int>(run.run_id.size()));
-  BsonDocument replacement = RunDocument(run);
-  BsonDocument options = UpsertOption();
-  Reply reply;
-  bson_error_t error;
-  if (!mongoc_collection_replace_one(collection.collection, selector.get(), replacement.get(),
-                                     options.get(), &reply.bson, &error)) {
-    return MakeError(ErrorClass::kStore, Describe("save run", error, secrets_));
-  }
-  return Status::Ok();
-}
-
-Result<std::vector<RunRecord>> MongoCacheStore::RecentRuns(int limit) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.runs.c_str()));
-  BsonDocument filter;
-  BsonDocument options = OptionsWithLimit("started_at_ms", -1, limit);
-  return ReadAll<RunRecord>(collection, filter, &options, RunFromBson, "recent runs", secrets_);
-}
-
-Result<bool> MongoCacheStore::TryLock(const std::string& name, const std::string& owner,
-                                      int64_t now_ms, int64_t expires_at_ms) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.locks.c_str()));
-  BsonDocument filter = LockFilter(name, owner, now_ms);
-  BsonDocument update = LockUpdate(owner, now_ms, expires_at_ms);
-  BsonDocument options = UpsertOption();
-  Reply reply;
-  bson_error_t error;
-  if (mongoc_collection_update_one(collection.collection, filter.get(), update.get(), options.get(),
-                                   &reply.bson, &error)) {
-    return true;
-  }
-  if (error.code == MONGOC_ERROR_DUPLICATE_KEY) return false;  // held by another owner
-  return MakeError(ErrorClass::kStore, Describe(fmt::format("lock {}", name), error, secrets_));
-}
-
-Status MongoCacheStore::Unlock(const std::string& name, const std::string& owner) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.locks.c_str()));
-  BsonDocument filter = LockOwnerFilter(name, owner);
-  Reply reply;
-  bson_error_t error;
-  if (!mongoc_collection_delete_one(collection.collection, filter.get(), nullptr, &reply.bson,
-                                    &error)) {
-    return MakeError(ErrorClass::kStore, Describe(fmt::format("unlock {}", name), error, secrets_));
-  }
-  return Status::Ok();
-}
-
-Result<std::optional<LockLease>> MongoCacheStore::ReadLock(const std::string& name) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.locks.c_str()));
-  BsonDocument filter = LockNameFilter(name);
-  auto leases = ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock",
-                                   secrets_);
-  if (!leases.ok()) return leases.error();
-  if (leases->empty()) return std::optional<LockLease>();
-  return std::optional<LockLease>(std::move(leases->front()));
-}
-
-Result<std::vector<AuditEntry>> MongoCacheStore::AuditLog(int64_t user_id) {
-  PooledClient client(pool_);
-  CollectionHandle collection(
-      mongoc_client_get_collection(client.get(), database_.c_str(), collections_.log.c_str()));
-  BsonDocument filter = UserIdFilter(user_id);
-  // ObjectIds made by one process grow with time and a counter: _id order is insertion order.
-  BsonDocument options = OptionsWithLimit("_id", 1, 0);
-  return ReadAll<AuditEntry>(collection, filter, &options, AuditEntryFromBson, "audit log",
-                             secrets_);
+  return status;
 }
 
 }  // namespace tc

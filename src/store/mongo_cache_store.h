@@ -1,4 +1,4 @@
-// The MongoDB cache store (SPEC §4) on libmongoc: the seed's `BytemarkTicketsCache` and
+// The MongoDB cache store on libmongoc: the seed's `BytemarkTicketsCache` and
 // `BytemarkTicketsLog` collections, typed as the Node driver writes them, plus ticketcache's own
 // `ticketcache_runs`, `ticketcache_user_state` and `ticketcache_locks`. Collections, indexes,
 // versioning and the drop-in path: docs/stores.md.
@@ -20,17 +20,22 @@
 namespace tc {
 
 // Thread-safe: every call borrows a client from a mongoc_client_pool_t (blocking while all are in
-// use). Replace writes the document, then its audit entries in one bulk insert: without a replica
-// set no transaction spans the two collections, so when the audit insert fails after the
-// document was written, Replace returns kStore saying so and those audit entries are lost (the
-// one case where kStore does not mean "document unchanged"). No message ever holds the password.
+// use). Without a replica set no transaction spans two collections, so Replace writes the audit
+// entries first (one unordered bulk insert, deterministic ObjectIds: AuditEntryId), then the
+// document (conditional update or first insert). So kStore always means "document unchanged":
+// an audit insert that fails stops there, and the entries it may have left are found again (not
+// duplicated) when the Replace is retried on the same base. A conflict takes back the entries
+// this call inserted. The one leftover: a kStore from the document write itself (reply lost,
+// server gone) keeps its audit entries, which describe a change the next run makes again (under
+// the same ids when the document is unchanged). docs/stores.md. No message holds the password.
 class MongoCacheStore final : public CacheStore {
  public:
   struct Options {
     // Connections in the client pool: one per concurrently refreshed user is enough. A
     // `maxPoolSize` option in the URL overrides it.
     int pool_size = 32;
-    // ticketcache's own collections: <prefix>runs, <prefix>user_state, <prefix>locks.
+    // ticketcache's own collections: <prefix>runs, <prefix>user_state, <prefix>locks, and on
+    // FerretDB <prefix>claims.
     std::string collection_prefix = "ticketcache_";
     // Database when the URL names none. Deliberately not an app's database name: a store that
     // writes must be told where the apps' cache lives.
@@ -72,7 +77,7 @@ class MongoCacheStore final : public CacheStore {
 
  private:
   struct Collections {
-    std::string cache, log, runs, user_state, locks;
+    std::string cache, log, runs, user_state, locks, claims;
   };
   MongoCacheStore(mongoc_client_pool_t* pool, std::string database, Collections collections,
                   std::vector<std::string> secrets);
@@ -81,6 +86,8 @@ class MongoCacheStore final : public CacheStore {
   const std::string database_;
   const Collections collections_;
   const std::vector<std::string> secrets_;  // scrubbed from every message
+  // FerretDB: conditional updates take a write claim first (mongo_write_claim.h). Set by Open.
+  bool claim_writes_ = false;
 };
 
 }  // namespace tc

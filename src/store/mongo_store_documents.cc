@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <limits>
+#include <string>
 
 namespace tc {
 namespace {
@@ -148,56 +149,6 @@ Result<BsonDocument> NewCacheDocument(const CacheDocument& document) {
   Json fields = DocumentToJson(document);
   fields[kTcVersionField] = 1;
   return JsonObjectToBson(fields);
-}
-
-Result<BsonDocument> AuditDocument(const AuditEntry& entry) {
-  BsonDocument document;
-  bson_oid_t id;
-  bson_oid_init(&id, nullptr);
-  BSON_APPEND_OID(document.get(), "_id", &id);
-  const Json fields = AuditEntryToJson(entry);
-  for (const auto& [key, value] : fields.items()) {
-    if (Status status = AppendJsonToBson(document.get(), key, value); !status.ok()) {
-      return status.error();
-    }
-  }
-  return document;
-}
-
-Result<AuditEntry> AuditEntryFromBson(const bson_t& stored) {
-  BsonDocument without_id;
-  bson_copy_to_excluding_noinit(&stored, without_id.get(), "_id", nullptr);
-  Result<Json> json = BsonToJson(*without_id);
-  if (!json.ok()) return json.error();
-  auto field = [&](const char* key, bool (Json::*is_type)() const noexcept) -> const Json* {
-    auto found = json->find(key);
-    return found != json->end() && ((*found).*is_type)() ? &*found : nullptr;
-  };
-  const Json* user_id = field("user_id", &Json::is_number_integer);
-  const Json* pass_uuid = field("pass_uuid", &Json::is_string);
-  const Json* list = field("list", &Json::is_string);
-  const Json* action = field("action", &Json::is_string);
-  const Json* status = field("status", &Json::is_string);
-  const Json* payload_hash = field("payload_hash", &Json::is_string);
-  const Json* timestamp = field("timestamp", &Json::is_number_integer);
-  auto payload = json->find("payload");
-  if (user_id == nullptr || pass_uuid == nullptr || list == nullptr || action == nullptr ||
-      status == nullptr || payload_hash == nullptr || timestamp == nullptr ||
-      payload == json->end()) {
-    return MakeError(ErrorClass::kMalformed, "audit entry lacks a field or has a mistyped one");
-  }
-  AuditEntry entry;
-  entry.user_id = user_id->get<int64_t>();
-  entry.pass_uuid = pass_uuid->get<std::string>();
-  entry.list = list->get<std::string>() == PassListName(PassListKind::kExpired)
-                   ? PassListKind::kExpired
-                   : PassListKind::kActive;
-  entry.created = action->get<std::string>() == "create";
-  entry.status = status->get<std::string>();
-  entry.payload = std::move(*payload);
-  entry.payload_hash = payload_hash->get<std::string>();
-  entry.timestamp = timestamp->get<int64_t>();
-  return entry;
 }
 
 BsonDocument CreateIndexesCommand(const std::string& collection,

@@ -55,8 +55,21 @@ Result<BsonDocument> ReplaceUpdate(const CacheDocument& document, int64_t new_tc
 // The first document of a user: the §2 fields then _tc_version 1.
 Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
 
-// An audit entry with a client-chosen ObjectId `_id` first, as the Node driver writes it.
-Result<BsonDocument> AuditDocument(const AuditEntry& entry);
+// The `_id` of the `index`-th audit entry of a Replace on top of the document version
+// `base_version` (nullopt: no document yet). An ObjectId like the ones the Node driver makes: the
+// first 4 bytes are the entry's timestamp (seconds, big-endian), so `_id` order is time order;
+// then the index (2 bytes), so one Replace's entries keep their order; then 6 bytes of MD5 over
+// user_id, base version, list, pass_uuid, action and payload_hash. Deterministic: a Replace
+// retried on the same base (after a failure that left the document unchanged) makes the same
+// ids, so entries a failed attempt already wrote are not written twice.
+bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_version, size_t index);
+// An audit entry with `id` as its ObjectId `_id` first, then the seed's fields.
+Result<BsonDocument> AuditDocument(const AuditEntry& entry, const bson_oid_t& id);
+// The indexes of the documents a failed unordered bulk insert of `count` documents left out
+// because their `_id` existed (duplicate key, 11000), when that was its only failure: every write
+// error a duplicate key, no write concern error, all the others counted inserted. nullopt for
+// any other failure (network, another server error).
+std::optional<std::vector<size_t>> OnlyDuplicateKeyErrors(const bson_t& bulk_reply, size_t count);
 // Reads one back (extra fields, `_id` included, are ignored); kMalformed naming the bad field.
 Result<AuditEntry> AuditEntryFromBson(const bson_t& stored);
 

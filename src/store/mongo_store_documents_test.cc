@@ -153,13 +153,21 @@ TEST(MongoStoreDocumentsTest, AuditDocumentHasAnObjectIdThenTheSeedFieldsAndRead
   entry.payload = Json{{"uuid", "p1"}, {"fare", 2.5}};
   entry.payload_hash = PayloadHash(entry.payload);
   entry.timestamp = 1700000000;
-  Result<BsonDocument> document = AuditDocument(entry);
+  const bson_oid_t id = AuditEntryId(entry, std::nullopt, 0);
+  Result<BsonDocument> document = AuditDocument(entry, id);
   ASSERT_TRUE(document.ok());
   bson_iter_t iter;
   ASSERT_TRUE(bson_iter_init(&iter, document->get()));
   ASSERT_TRUE(bson_iter_next(&iter));
   EXPECT_STREQ(bson_iter_key(&iter), "_id");
-  EXPECT_EQ(bson_iter_type(&iter), BSON_TYPE_OID);
+  ASSERT_EQ(bson_iter_type(&iter), BSON_TYPE_OID);
+  EXPECT_TRUE(bson_oid_equal(bson_iter_oid(&iter), &id));
+  ASSERT_TRUE(bson_iter_find(&iter, "payload"));
+  bson_iter_t fare;
+  ASSERT_TRUE(bson_iter_recurse(&iter, &fare) && bson_iter_find(&fare, "fare"));
+  EXPECT_EQ(bson_iter_type(&fare), BSON_TYPE_DOUBLE);
+  ASSERT_TRUE(bson_iter_find(&iter, "timestamp"));
+  EXPECT_EQ(bson_iter_type(&iter), BSON_TYPE_INT32);
 
   Result<AuditEntry> back = AuditEntryFromBson(**document);
   ASSERT_TRUE(back.ok()) << back.error().ToString();
@@ -175,6 +183,67 @@ TEST(MongoStoreDocumentsTest, AuditDocumentHasAnObjectIdThenTheSeedFieldsAndRead
   BsonDocument partial;
   BSON_APPEND_INT32(partial.get(), "user_id", 9);
   EXPECT_FALSE(AuditEntryFromBson(*partial).ok());
+}
+
+AuditEntry Change(const char* uuid, int64_t timestamp) {
+  AuditEntry entry;
+  entry.user_id = 4;
+  entry.pass_uuid = uuid;
+  entry.created = false;
+  entry.status = "USABLE";
+  entry.payload = Json{{"uuid", uuid}};
+  entry.payload_hash = PayloadHash(entry.payload);
+  entry.timestamp = timestamp;
+  return entry;
+}
+
+std::string OidText(const bson_oid_t& id) {
+  char text[25];
+  bson_oid_to_string(&id, text);
+  return text;
+}
+
+TEST(MongoStoreDocumentsTest, AuditIdsAreDeterministicPerBaseAndOrderedByTimeThenIndex) {
+  const AuditEntry a = Change("a", 1700000000);
+  // Same entry, same base, same place: the same id (a retried Replace finds its entries).
+  EXPECT_EQ(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, 42, 0)));
+  // Another base (the pass changed back and forth), another place, another pass: other ids.
+  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, 43, 0)));
+  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, std::nullopt, 0)));
+  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(Change("b", 1700000000), 42, 0)));
+  // The first 4 bytes are the timestamp, as in any ObjectId; then the index within the Replace.
+  const bson_oid_t first = AuditEntryId(Change("z", 1700000000), 42, 0);
+  const bson_oid_t second = AuditEntryId(Change("a", 1700000000), 42, 1);
+  const bson_oid_t later = AuditEntryId(Change("a", 1700000001), 7, 0);
+  EXPECT_EQ(bson_oid_get_time_t(&first), 1700000000);
+  EXPECT_LT(bson_oid_compare(&first, &second), 0);
+  EXPECT_LT(bson_oid_compare(&second, &later), 0);
+}
+
+BsonDocument Reply(const char* json) {
+  bson_error_t error;
+  BsonDocument reply(bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error));
+  EXPECT_NE(reply.get(), nullptr) << error.message;
+  return reply;
+}
+
+TEST(MongoStoreDocumentsTest, OnlyDuplicateKeyErrorsOfABulkInsertAreTolerated) {
+  EXPECT_EQ(
+      OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":2,"writeErrors":[{"index":0,"code":11000},)"
+                                    R"({"index":3,"code":11000}]})"),
+                             4),
+      (std::vector<size_t>{0, 3}));
+  // Another error, a write concern error, a count that does not add up, no errors at all.
+  EXPECT_FALSE(OnlyDuplicateKeyErrors(
+      *Reply(R"({"nInserted":2,"writeErrors":[{"index":0,"code":11000},{"index":1,"code":2}]})"),
+      4));
+  EXPECT_FALSE(
+      OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":3,"writeErrors":[{"index":0,"code":11000}],)"
+                                    R"("writeConcernErrors":[{"code":64}]})"),
+                             4));
+  EXPECT_FALSE(OnlyDuplicateKeyErrors(
+      *Reply(R"({"nInserted":1,"writeErrors":[{"index":0,"code":11000}]})"), 4));
+  EXPECT_FALSE(OnlyDuplicateKeyErrors(*Reply(R"({"nInserted":0})"), 4));
 }
 
 TEST(MongoStoreDocumentsTest, UserStateAndRunRoundTrip) {
