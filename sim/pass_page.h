@@ -9,7 +9,7 @@
 #include "pass_text.h"
 #include "sim_settings.h"
 
-namespace tc {
+namespace tc::sim {
 
 struct PageQuery {
   int64_t user_id = 0;
@@ -40,4 +40,4 @@ void AppendPassPageBody(const PageQuery& query, const UserPassState& state, Next
 std::string PassPageBody(const PageQuery& query, const UserPassState& state, NextStyle style,
                          bool forever);
 
-}  // namespace tc
+}  // namespace tc::sim

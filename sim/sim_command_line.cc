@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-namespace tc {
+namespace tc::sim {
 
 void AddSimOptions(CLI::App& app, SimLaunch& launch) {
   SimSettings& s = launch.settings;
@@ -62,4 +62,4 @@ Status FinishSimLaunch(SimLaunch& launch) {
   return CheckSimSettings(launch.settings);
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 Status Parse(std::vector<std::string> args, SimLaunch& launch) {
@@ -96,4 +96,4 @@ TEST(SimCommandLineTest, Rejects) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

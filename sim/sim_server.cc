@@ -10,7 +10,7 @@
 #include <chrono>
 #include <optional>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 namespace asio = boost::asio;
@@ -181,4 +181,4 @@ void SimServer::Accept() {
                          });
 }
 
-}  // namespace tc
+}  // namespace tc::sim

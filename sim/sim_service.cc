@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
+#include <mutex>
 #include <optional>
 
 #include "deterministic_random.h"
@@ -12,7 +14,7 @@
 #include "request_target.h"
 #include "sim_token.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 constexpr std::string_view kActivePath = "/passes";
@@ -20,6 +22,8 @@ constexpr std::string_view kExpiredPath = "/v4.0/passes";
 constexpr std::string_view kOtherPath = "other";
 constexpr int64_t kDefaultPerPage = 100;
 constexpr size_t kOversizedBytes = 20 * 1000 * 1000;
+constexpr size_t kHugeHeaderBytes = 300 * 1024;
+constexpr auto kIdleFor = std::chrono::hours(1);
 
 SimResponse JsonAnswer(int status, std::string body) {
   SimResponse response;
@@ -34,10 +38,56 @@ SimResponse ErrorAnswer(int status, std::string_view message) {
                                 .dump());
 }
 
-SimResponse RateLimitedAnswer() {
+// The Retry-After header value for `setting` (SimSettings::retry_after): delta-seconds as given,
+// or for "date+N" the HTTP-date N seconds from now.
+std::string RetryAfterValue(const std::string& setting) {
+  if (!setting.starts_with("date+")) return setting;
+  int64_t ahead = 0;
+  std::from_chars(setting.data() + 5, setting.data() + setting.size(), ahead);
+  const std::time_t when = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) +
+                           static_cast<std::time_t>(ahead);
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  char text[64];
+  const size_t length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, length);
+}
+
+SimResponse RateLimitedAnswer(const SimSettings& settings) {
   SimResponse response = ErrorAnswer(429, "Too Many Requests");
-  response.headers.emplace_back("Retry-After", "1");
+  response.headers.emplace_back("Retry-After", RetryAfterValue(settings.retry_after));
   return response;
+}
+
+SimResponse HtmlAnswer(int status) {
+  SimResponse response = JsonAnswer(
+      status,
+      "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
+      "<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>\n");
+  response.content_type = "text/html; charset=utf-8";
+  return response;
+}
+
+// A valid page of about `bytes` bytes (user 1's passes repeated) whose `next` is always true,
+// built once per size.
+std::string BigForeverPage(int64_t bytes) {
+  static std::mutex mutex;
+  static int64_t built_for = -1;
+  static std::string body;
+  std::lock_guard lock(mutex);
+  if (built_for != bytes) {
+    std::string out = R"({"errors":[],"data":{"passes":[)";
+    int64_t count = 0;
+    while (static_cast<int64_t>(out.size()) < bytes) {
+      if (count > 0) out.push_back(',');
+      AppendPassJson(1, PassList::kActive, count % 100, 0, out);
+      ++count;
+    }
+    out += R"(],"pagination":{"next":true}}})";
+    body = std::move(out);
+    built_for = bytes;
+  }
+  return body;
 }
 
 // The user whose token `authorization` ("Bearer tc-sim-token-U") carries, if U is in 1..users.
@@ -155,21 +205,31 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
     return response;
   };
 
-  if (!admitted) return with_latency(RateLimitedAnswer());
-  if (!user) return with_latency(ErrorAnswer(401, "Unauthorized"));
+  if (!admitted) return with_latency(RateLimitedAnswer(settings));
+  // Hostile mode: everyone's fault comes before the token is looked at (a blanket 403, a wrong
+  // path, a gateway's error page answer every request alike).
+  std::optional<UserFault> fault;
+  if (!settings.fault_all.empty()) {
+    fault = UserFault{*ParseUserFaultKind(settings.fault_all), true, true};
+  }
+  if (!fault && !user) return with_latency(ErrorAnswer(401, "Unauthorized"));
+  if (!fault && user_fault &&
+      (list == PassList::kActive ? user_fault->active_list : user_fault->expired_list)) {
+    fault = user_fault;
+  }
 
   std::optional<int64_t> per_page = target.PositiveIntParam("per_page", kDefaultPerPage);
   std::optional<int64_t> page = target.PositiveIntParam("page", 1);
   if (!per_page || !page) {
     return with_latency(ErrorAnswer(400, "page and per_page must be positive integers"));
   }
-  PageQuery query{*user, list, *page, *per_page};
+  PageQuery query{user.value_or(1), list, *page, *per_page};
   UserPassState state{list == PassList::kActive ? settings.passes : settings.expired, generation};
   bool forever = false;
+  std::optional<std::string> huge_header;
 
-  if (user_fault &&
-      (list == PassList::kActive ? user_fault->active_list : user_fault->expired_list)) {
-    switch (user_fault->kind) {
+  if (fault) {
+    switch (fault->kind) {
       case UserFaultKind::k500:
         return with_latency(ErrorAnswer(500, "Internal Server Error"));
       case UserFaultKind::k503:
@@ -179,7 +239,7 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
       case UserFaultKind::k403:
         return with_latency(ErrorAnswer(403, "Forbidden"));
       case UserFaultKind::k429:
-        return with_latency(RateLimitedAnswer());
+        return with_latency(RateLimitedAnswer(settings));
       case UserFaultKind::kTimeout:
         return with_latency(TimeoutAnswer(settings.timeout_delay_ms));
       case UserFaultKind::kReset: {
@@ -194,14 +254,8 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
         return with_latency(JsonAnswer(
             200,
             R"({"errors":[],"data":{"passes":"not a list","page_count":"1","total_count":null,"pagination":[]}})"));
-      case UserFaultKind::kHtml: {
-        SimResponse response = JsonAnswer(
-            200,
-            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
-            "<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>\n");
-        response.content_type = "text/html; charset=utf-8";
-        return with_latency(std::move(response));
-      }
+      case UserFaultKind::kHtml:
+        return with_latency(HtmlAnswer(200));
       case UserFaultKind::kEmpty:
         return with_latency(JsonAnswer(200, ""));
       case UserFaultKind::kOversized:
@@ -209,6 +263,25 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
       case UserFaultKind::kForever:
         forever = true;
         break;
+      case UserFaultKind::k404:
+        return with_latency(ErrorAnswer(404, "Not Found"));
+      case UserFaultKind::kHtml502:
+        return with_latency(HtmlAnswer(502));
+      case UserFaultKind::kRedirect: {
+        SimResponse response = ErrorAnswer(302, "Found");
+        response.headers.emplace_back("Location", "http://127.0.0.1:9/elsewhere");
+        return with_latency(std::move(response));
+      }
+      case UserFaultKind::kForeverBig:
+        return with_latency(JsonAnswer(200, BigForeverPage(settings.big_page_bytes)));
+      case UserFaultKind::kHugeHeader:
+        huge_header = std::string(kHugeHeaderBytes, 'x');
+        break;
+      case UserFaultKind::kIdle: {
+        SimResponse response = ErrorAnswer(504, "Gateway Timeout");
+        response.delay = kIdleFor;
+        return response;
+      }
     }
   }
 
@@ -225,10 +298,11 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
     case RandomFault::k401:
       return with_latency(ErrorAnswer(401, "Unauthorized"));
     case RandomFault::k429:
-      return with_latency(RateLimitedAnswer());
+      return with_latency(RateLimitedAnswer(settings));
   }
 
   SimResponse response;
+  if (huge_header) response.headers.emplace_back("X-Padding", std::move(*huge_header));
   response.body.reserve(static_cast<size_t>(std::min<int64_t>(*per_page, 200)) * 900 + 200);
   AppendPassPageBody(query, state, settings.next_style, forever, response.body);
   return with_latency(std::move(response));
@@ -336,4 +410,4 @@ SimResponse SimService::HandleControl(const SimRequest& request, std::string_vie
   return ErrorAnswer(404, "Not Found");
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -7,7 +7,7 @@
 #include "pass_text.h"
 #include "sim_token.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::json;
@@ -245,4 +245,4 @@ TEST_F(SimServiceTest, ControlEndpoints) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

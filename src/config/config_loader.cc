@@ -81,6 +81,8 @@ const KeySpec kKeys[] = {
      Rule::kPositive},
     {"bytemark.max_response_bytes",
      [](Config& c) -> Slot { return &c.bytemark.max_response_bytes; }, Rule::kPositive},
+    {"bytemark.max_bytes_per_user", [](Config& c) -> Slot { return &c.bytemark.max_bytes_per_user; }, Rule::kPositive},
+    {"bytemark.max_retry_after", [](Config& c) -> Slot { return &c.bytemark.max_retry_after; }, Rule::kNonNegative},
     {"bytemark.ca_path", [](Config& c) -> Slot { return &c.bytemark.ca_path; }, Rule::kAny},
     {"refresh.ttl", [](Config& c) -> Slot { return &c.refresh.ttl; }, Rule::kPositive},
     {"refresh.refresh_ahead", [](Config& c) -> Slot { return &c.refresh.refresh_ahead; },

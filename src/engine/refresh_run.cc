@@ -377,7 +377,8 @@ void Run::NetworkLoop() {
   limiter_ = std::make_unique<RateLimiter>(config_.refresh.rate_limit, env_.clock.SteadyNow());
   breaker_ = std::make_unique<CircuitBreaker>(config_.refresh.breaker);
   pipeline_ = std::make_unique<ApiRequestPipeline>(
-      env_.transport, env_.clock, config_.refresh.retry, *limiter_, *breaker_, env_.metrics,
+      env_.transport, env_.clock, config_.refresh.retry, config_.bytemark.max_retry_after, *limiter_,
+      *breaker_, env_.metrics,
       concurrency_, static_cast<uint64_t>(env_.clock.NowUnixMillis()));
 
   // Users in the API stage plus users in the store stage: enough to keep every request slot
@@ -459,8 +460,10 @@ void Run::StartUser(StaleUser user) {
     const char* endpoint = EndpointOf(request.url);
     pipeline_->Send(std::move(request), endpoint, std::move(done));
   };
+  // Both lists share one byte budget (bytemark.max_bytes_per_user).
+  const auto budget = std::make_shared<UserByteBudget>(config_.bytemark.max_bytes_per_user);
   for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
-    FetchPassList(send, config_.bytemark, token, list,
+    FetchPassList(send, config_.bytemark, env_.clock, token, list, budget,
                   [this, user_id, list](Result<PassListResult> result) {
                     OnListFetched(user_id, list, std::move(result));
                   });
