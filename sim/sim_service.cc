@@ -23,6 +23,7 @@ constexpr std::string_view kOtherPath = "other";
 constexpr int64_t kDefaultPerPage = 100;
 constexpr size_t kOversizedBytes = 20 * 1000 * 1000;
 constexpr size_t kHugeHeaderBytes = 300 * 1024;
+constexpr size_t kHugeHeaderLineBytes = 50 * 1024;
 constexpr auto kIdleFor = std::chrono::hours(1);
 
 SimResponse JsonAnswer(int status, std::string body) {
@@ -226,7 +227,7 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
   PageQuery query{user.value_or(1), list, *page, *per_page};
   UserPassState state{list == PassList::kActive ? settings.passes : settings.expired, generation};
   bool forever = false;
-  std::optional<std::string> huge_header;
+  bool huge_header = false;
 
   if (fault) {
     switch (fault->kind) {
@@ -275,7 +276,7 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
       case UserFaultKind::kForeverBig:
         return with_latency(JsonAnswer(200, BigForeverPage(settings.big_page_bytes)));
       case UserFaultKind::kHugeHeader:
-        huge_header = std::string(kHugeHeaderBytes, 'x');
+        huge_header = true;
         break;
       case UserFaultKind::kIdle: {
         SimResponse response = ErrorAnswer(504, "Gateway Timeout");
@@ -302,7 +303,13 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
   }
 
   SimResponse response;
-  if (huge_header) response.headers.emplace_back("X-Padding", std::move(*huge_header));
+  if (huge_header) {
+    // In lines of 50 KB: the HTTP library caps one field value below 64 KB.
+    for (size_t i = 0; i * kHugeHeaderLineBytes < kHugeHeaderBytes; ++i) {
+      response.headers.emplace_back("X-Padding-" + std::to_string(i),
+                                    std::string(kHugeHeaderLineBytes, 'x'));
+    }
+  }
   response.body.reserve(static_cast<size_t>(std::min<int64_t>(*per_page, 200)) * 900 + 200);
   AppendPassPageBody(query, state, settings.next_style, forever, response.body);
   return with_latency(std::move(response));

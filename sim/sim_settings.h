@@ -36,7 +36,7 @@ struct SimSettings {
   NextStyle next_style = NextStyle::kMixed;
   // Hostile mode (docs/simulator.md): a fault kind (as for PUT /_sim/users/{id}/fault) that every
   // API request of every user gets, before the token is even looked at; "" = none.
-  std::string fault_all;
+  std::string fault_all{};
   // Retry-After of every 429: delta-seconds as written ("1", "999999999"), or "date+N" for an
   // HTTP-date N seconds from now.
   std::string retry_after = "1";
