@@ -33,6 +33,21 @@ TEST(SimCommandLineTest, Defaults) {
   EXPECT_EQ(launch.settings.next_style, NextStyle::kMixed);
 }
 
+TEST(SimCommandLineTest, HostileFlags) {
+  SimLaunch launch;
+  ASSERT_TRUE(Parse({"--fault-all", "html502", "--retry-after", "date+86400", "--big-page-bytes",
+                     "1000"},
+                    launch)
+                  .ok());
+  EXPECT_EQ(launch.settings.fault_all, "html502");
+  EXPECT_EQ(launch.settings.retry_after, "date+86400");
+  EXPECT_EQ(launch.settings.big_page_bytes, 1000);
+  SimLaunch bad;
+  EXPECT_FALSE(Parse({"--fault-all", "nope"}, bad).ok());
+  SimLaunch bad_retry;
+  EXPECT_FALSE(Parse({"--retry-after", "soon"}, bad_retry).ok());
+}
+
 TEST(SimCommandLineTest, EveryFlag) {
   SimLaunch launch;
   ASSERT_TRUE(Parse({"--listen",
