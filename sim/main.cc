@@ -1,4 +1,4 @@
-// ticketcache-sim: serves the Bytemark API (SPEC §3) for seeded users until SIGTERM/SIGINT.
+// ticketcache-sim: serves the Bytemark API (docs/simulator.md) until SIGTERM/SIGINT.
 // Prints exactly one line to stdout, "listening on HOST:PORT"; everything else goes to stderr.
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     return app.exit(help);  // prints the help, exit 0
   } catch (const CLI::ParseError& error) {
     fmt::print(stderr, "ticketcache-sim: {}\n", error.what());
-    return 2;  // usage error (SPEC §5)
+    return 2;  // usage error
   }
   if (tc::Status status = tc::sim::FinishSimLaunch(launch); !status.ok()) {
     fmt::print(stderr, "ticketcache-sim: {}\n", status.error().message);

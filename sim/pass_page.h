@@ -1,4 +1,4 @@
-// The body of one 200 page of GET /passes or GET /v4.0/passes?status=EXPIRED (SPEC §3):
+// The body of one 200 page of GET /passes or GET /v4.0/passes?status=EXPIRED (docs/simulator.md):
 // {"errors":[],"data":{"passes":[...],"page_count":k,"total_count":T,
 //  "pagination":{"page":N,"per_page":P,"next":...}}}
 #pragma once

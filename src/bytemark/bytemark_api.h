@@ -1,4 +1,4 @@
-// The two Bytemark pass-list endpoints (SPEC §3): where a page lives and what its answer means.
+// The two Bytemark pass-list endpoints: where a page lives and what its answer means.
 // Pure functions: no I/O, no clock.
 #pragma once
 
