@@ -2,7 +2,9 @@
 // `schedule`, exit codes, and secrets that never reach any output.
 #include <gtest/gtest.h>
 
+#include "json/js_json.h"
 #include "support/child_process.h"
+#include "support/job_fixture.h"
 
 namespace tc {
 namespace {
@@ -105,6 +107,47 @@ TEST_F(CliTest, PasswordInsideAUrlFromTheEnvironmentIsNeverPrinted) {
   EXPECT_EQ(result.exit_code, 1) << result.err;  // the server is unreachable
   EXPECT_EQ(result.err.find("leaky-pw"), std::string::npos) << result.err;
   EXPECT_EQ(result.out.find("leaky-pw"), std::string::npos) << result.out;
+}
+
+// Every run that got past its configuration ends with its one summary on stdout, even when it
+// cannot open its token source or its store.
+TEST_F(CliTest, RunThatCannotOpenItsStoresStillPrintsAnAbortedSummary) {
+  const std::string missing_tokens = Config("[tokens]\nurl = \"sqlite:" + dir_ +
+                                            "/no-such-portal.db\"\n[store]\nurl = \"sqlite:" +
+                                            dir_ + "/cache.db\"\n");
+  const std::string unopenable_store =
+      dir_ + "/store.toml";
+  WriteFile(unopenable_store, "[tokens]\nurl = \"sqlite:" + dir_ + "/no-such-portal.db\"\n" +
+                                  "[store]\nurl = \"sqlite:" + dir_ + "/no/such/dir/cache.db\"\n");
+  for (const std::string& path : {missing_tokens, unopenable_store}) {
+    ChildResult run = RunTicketcache({"run", "--config", path});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    auto summary = ParseJsJson(run.out);
+    ASSERT_TRUE(summary.ok()) << "stdout: " << run.out << " stderr: " << run.err;
+    EXPECT_EQ((*summary)["status"], "aborted");
+    EXPECT_FALSE((*summary)["reason"].get<std::string>().empty());
+    EXPECT_EQ((*summary)["users_seen"], 0);
+  }
+}
+
+// A password inside bytemark.customer_api reaches curl's error messages; neither the stored
+// per-user state nor `status` may carry it.
+TEST(CliRunTest, PasswordInTheApiUrlNeverReachesStoredUserStates) {
+  JobFixture job(JobFixtureOptions().WithUsers(5));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  const std::map<std::string, std::string> env = {
+      {"TICKETCACHE_BYTEMARK_CUSTOMER_API", "http://apiuser:Pw-in-url-731@127.0.0.1:1"}};
+  Json summary;
+  ChildResult run = job.Run({}, &summary, env);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(summary["failed"], 5) << run.out;  // a handful of users: per-user failures
+  ChildResult status = job.Ticketcache({"status", "--json"}, env);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("127.0.0.1"), std::string::npos) << status.out;  // the message is there
+  for (const std::string& text :
+       {run.out, run.err, status.out, status.err, ReadFile(job.dir() + "/cache.db")}) {
+    EXPECT_EQ(text.find("Pw-in-url-731"), std::string::npos);
+  }
 }
 
 TEST_F(CliTest, ShowOfAnUnknownUserExitsOne) {

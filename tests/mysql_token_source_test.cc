@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -98,7 +99,7 @@ class MysqlTokenSourceTest : public ::testing::Test {
   // All users, page by page; checks each page's contract on the way.
   std::vector<UserToken> Drain(TokenSource& source, int limit, int* pages = nullptr) {
     std::vector<UserToken> all;
-    int64_t after = 0;
+    std::optional<int64_t> after;  // first page: no cursor yet
     for (int page = 0;; ++page) {
       auto users = source.NextPage(after, limit);
       EXPECT_TRUE(users.ok()) << users.error().ToString();
@@ -151,6 +152,20 @@ TEST_F(MysqlTokenSourceTest, SkipsNullAndBlankTokensAndFirstRowInPrimaryKeyOrder
   for (int limit : {1, 2, 3, 1000}) {
     EXPECT_EQ(AsMap(Drain(*source, limit)), expected) << "limit " << limit;
   }
+}
+
+TEST_F(MysqlTokenSourceTest, ExtremeUserIdsAreUsersLikeAnyOther) {
+  CreatePortalTable();
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  InsertRows({{max, "max"}, {7, "seven"}, {min, "min"}});
+  auto source = Open();
+  ASSERT_TRUE(source);
+  EXPECT_EQ(AsMap(Drain(*source, 1)),
+            (std::map<int64_t, std::string>{{min, "min"}, {7, "seven"}, {max, "max"}}));
+  auto after_max = source->NextPage(max, 10);
+  ASSERT_TRUE(after_max.ok());
+  EXPECT_TRUE(after_max->empty());
 }
 
 TEST_F(MysqlTokenSourceTest, DuplicatesStraddlingPageBoundariesAreReturnedOnce) {

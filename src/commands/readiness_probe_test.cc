@@ -8,7 +8,7 @@ namespace {
 class CountingTokenSource final : public TokenSource {
  public:
   explicit CountingTokenSource(int* queries, bool* fail) : queries_(queries), fail_(fail) {}
-  Result<std::vector<UserToken>> NextPage(int64_t, int) override {
+  Result<std::vector<UserToken>> NextPage(std::optional<int64_t>, int) override {
     ++*queries_;
     if (*fail_) return MakeError(ErrorClass::kStore, "portal gone");
     return std::vector<UserToken>{};

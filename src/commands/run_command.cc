@@ -1,12 +1,16 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "bytemark/curl_transport.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
-#include "engine/refresh_run.h"
+#include "run/refresh_run.h"
 #include "log/logger.h"
+#include "log/secret_redactor.h"
 #include "report/job_metrics.h"
 
 namespace tc {
@@ -16,6 +20,29 @@ namespace {
 std::atomic<bool> g_stop_requested{false};
 
 extern "C" void RequestStop(int /*signal*/) { g_stop_requested.store(true); }
+
+// The run could not start (a token source or store that cannot be opened): it still ends with
+// its one summary on stdout, status "aborted" and the reason, like every run that got this far.
+int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Error& error) {
+  SystemClock clock;
+  RunSummary summary;
+  summary.started_at_ms = summary.finished_at_ms = clock.NowUnixMillis();
+  summary.run_id = fmt::format("{}-000000", FormatIsoUtcMillis(summary.started_at_ms).substr(0, 19));
+  summary.dry_run = flags.dry_run;
+  summary.shard = flags.shard;
+  summary.status = RunStatus::kAborted;
+  summary.abort_reason = what + ": " + RedactSecrets(error.ToString());
+  std::cout << summary.ToJson().dump() << std::endl;
+  if (!flags.metrics_file.empty() && !flags.dry_run) {
+    JobMetrics metrics;
+    metrics.ObserveRun(summary);
+    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
+      LogError("could not write metrics file", {{"error", written.error().message}});
+    }
+  }
+  ReportStartupError(what, error);
+  return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
+}
 
 }  // namespace
 
@@ -34,9 +61,9 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   }
 
   auto tokens = OpenTokenSource(config->tokens);
-  if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
+  if (!tokens.ok()) return AbortedBeforeStart(flags, "token source", tokens.error());
   auto store = OpenCacheStore(config->store);
-  if (!store.ok()) return ReportStartupError("cache store", store.error());
+  if (!store.ok()) return AbortedBeforeStart(flags, "cache store", store.error());
 
   CurlTransport transport(TransportOptionsFor(*config));
   SystemClock clock;

@@ -5,8 +5,8 @@
 #include <map>
 #include <optional>
 
-#include "engine/shard.h"
 #include "report/run_summary.h"
+#include "selection/shard.h"
 
 namespace tc {
 

@@ -58,6 +58,14 @@ struct BreakerPolicy {
   std::chrono::milliseconds give_up_after{60'000};  // not closed this long: run degraded
 };
 
+// One failure class hitting most users tried is the API's, not theirs: the run ends degraded and
+// nobody is put into per-user backoff for it (docs/failure-model.md). TOML: refresh.api_wide_*.
+struct ApiWidePolicy {
+  int min_users = 20;   // no verdict on fewer users tried (a handful of dead tokens is per-user)
+  int window = 50;      // the verdict looks at the last this many users tried
+  double ratio = 0.9;   // one class on at least this share of them: API-wide
+};
+
 // Per-user failure memory: from the 2nd consecutive failure a user waits
 // min(base * 2^(failures-2), max) before the next attempt. TOML: refresh.user_backoff_*.
 struct UserBackoffPolicy {
@@ -80,6 +88,7 @@ struct RefreshConfig {
   std::chrono::milliseconds grace_period{30'000};  // on SIGTERM, let in-flight users finish
   RetryPolicy retry;
   BreakerPolicy breaker;
+  ApiWidePolicy api_wide;
   UserBackoffPolicy user_backoff;
   LockPolicy lock;
 };

@@ -44,6 +44,8 @@ Json RunSummary::ToJson() const {
   out["skipped_backoff"] = skipped_backoff;
   out["abandoned"] = abandoned;
   if (dry_run) out["would_refresh"] = would_refresh;
+  out["skipped_duplicates"] = skipped_duplicates;
+  out["skipped_invalid_rows"] = skipped_invalid_rows;
   out["api_requests"] = api_requests;
   out["api_retries"] = api_retries;
   out["passes_created"] = passes_created;

@@ -33,6 +33,9 @@ struct RunSummary {
   int64_t skipped_backoff = 0;
   int64_t abandoned = 0;
   int64_t would_refresh = 0;  // dry run only
+  // Not users, so outside users_seen: token rows the run could not use.
+  int64_t skipped_duplicates = 0;    // a user id the token source returned again (skipped)
+  int64_t skipped_invalid_rows = 0;  // rows whose user_id is not an int64 (TokenSource)
 
   int64_t api_requests = 0;
   int64_t api_retries = 0;

@@ -51,6 +51,13 @@ struct RunRecord {
   std::string summary_json;    // the run's summary object, as printed
 };
 
+// Thread-safety contract: every method may be called concurrently from several threads (a run
+// calls CacheTimestamps/LoadUserStates from its selection thread, Load/Replace/SaveUserStates
+// from several store workers and TryLock from its lease keeper, all at once). SQLite keeps a
+// pool of connections (one per calling thread, readers in parallel under WAL) and serialises this
+// process's writers on a mutex; MySQL borrows a connection from a pool per call; MongoDB borrows
+// a client from a mongoc client pool per call. Wrappers (CacheStoreWrapper and its decorators)
+// must keep the contract. Atomicity is per call: no sequence of calls is a transaction.
 class CacheStore {
  public:
   virtual ~CacheStore() = default;
@@ -69,7 +76,9 @@ class CacheStore {
   // Atomically replaces the user's whole document and appends `audit`, only if the stored
   // version is still `expected_version` (nullopt: only if no document exists). kConflict when
   // another writer got there first (re-read, re-merge, retry); kStore on failure, and then the
-  // stored document is unchanged.
+  // stored document is unchanged — except when the answer was lost after the write landed (a
+  // connection dropped after COMMIT; MongoDB's audit insert failing after the document write): a
+  // caller that must know re-reads the document (the run does, see docs/failure-model.md).
   virtual Status Replace(const CacheDocument& document, std::optional<int64_t> expected_version,
                          std::span<const AuditEntry> audit) = 0;
 

@@ -1,6 +1,7 @@
 #include "tokens/mysql_token_source.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -77,7 +78,7 @@ Status MysqlTokenSource::DiscoverOrder() {
     if (!column.ok()) return column.error();
     order_by_ += ", " + *column;
   }
-  page_sql_ = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id > ? AND " +
+  page_sql_ = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id >= ? AND " +
               kUsableToken + " ORDER BY " + order_by_ + " LIMIT ?";
   return Status::Ok();
 }
@@ -100,10 +101,14 @@ Result<size_t> MysqlTokenSource::AppendRows(const std::vector<SqlRow>& rows,
 // (ORDER BY user_id, primary key), so the first row of each user wins; the next batch starts after
 // the last user seen, so a user whose rows straddle a batch's LIMIT is neither repeated nor
 // skipped. Each batch row adds at most one user, so the page never exceeds `limit`.
-Result<std::vector<UserToken>> MysqlTokenSource::NextPage(int64_t after_user_id, int limit) {
+Result<std::vector<UserToken>> MysqlTokenSource::NextPage(std::optional<int64_t> after_user_id,
+                                                          int limit) {
   if (limit <= 0) return MakeError(ErrorClass::kInternal, "token page limit must be positive");
   std::vector<UserToken> users;
-  int64_t cursor = after_user_id;
+  constexpr int64_t kMaxId = std::numeric_limits<int64_t>::max();
+  if (after_user_id == kMaxId) return users;
+  // Inclusive lower bound: the first page starts at INT64_MIN itself.
+  int64_t cursor = after_user_id ? *after_user_id + 1 : std::numeric_limits<int64_t>::min();
   while (static_cast<int>(users.size()) < limit) {
     const int64_t wanted = limit - static_cast<int>(users.size());
     auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
@@ -113,8 +118,8 @@ Result<std::vector<UserToken>> MysqlTokenSource::NextPage(int64_t after_user_id,
     if (!rows.ok()) return TableError(rows.error());
     auto appended = AppendRows(*rows, users);
     if (!appended.ok()) return appended.error();
-    if (static_cast<int64_t>(*appended) < wanted) break;  // the table has no more rows
-    cursor = users.back().user_id;
+    if (static_cast<int64_t>(*appended) < wanted || users.back().user_id == kMaxId) break;
+    cursor = users.back().user_id + 1;
   }
   return users;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ class MysqlTokenSource final : public TokenSource {
   static Result<std::unique_ptr<MysqlTokenSource>> Open(const TokensConfig& config,
                                                         MysqlRetryPolicy retry = {});
 
-  Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) override;
+  Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <utility>
 
 namespace tc {
@@ -58,8 +59,9 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
   const std::string quoted = "\"" + table + "\"";
-  const std::string page_sql = "SELECT user_id, token FROM " + quoted + " WHERE user_id > ?1 AND " +
-                               kUsableToken + " ORDER BY user_id, rowid LIMIT ?2";
+  const std::string page_sql = "SELECT user_id, token FROM " + quoted +
+                               " WHERE user_id >= ?1 AND " + kUsableToken +
+                               " ORDER BY user_id, rowid LIMIT ?2";
   const std::string lookup_sql = "SELECT user_id, token FROM " + quoted +
                                  " WHERE user_id IN (SELECT value FROM json_each(?1)) AND " +
                                  kUsableToken + " ORDER BY user_id, rowid";
@@ -76,10 +78,14 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
 // are adjacent (ORDER BY user_id, rowid), so the first row of each user wins; the next batch starts
 // after the last user seen, so a user whose rows straddle a batch's LIMIT is neither repeated
 // nor skipped. Each batch row adds at most one user, so the page never exceeds `limit`.
-Result<std::vector<UserToken>> SqliteTokenSource::NextPage(int64_t after_user_id, int limit) {
+Result<std::vector<UserToken>> SqliteTokenSource::NextPage(std::optional<int64_t> after_user_id,
+                                                           int limit) {
   if (limit <= 0) return MakeError(ErrorClass::kInternal, "token page limit must be positive");
   std::vector<UserToken> users;
-  int64_t cursor = after_user_id;
+  constexpr int64_t kMaxId = std::numeric_limits<int64_t>::max();
+  if (after_user_id == kMaxId) return users;
+  // Inclusive lower bound: the first page starts at INT64_MIN itself.
+  int64_t cursor = after_user_id ? *after_user_id + 1 : std::numeric_limits<int64_t>::min();
   while (static_cast<int>(users.size()) < limit) {
     const int wanted = limit - static_cast<int>(users.size());
     sqlite3_reset(page_statement_);
@@ -95,8 +101,8 @@ Result<std::vector<UserToken>> SqliteTokenSource::NextPage(int64_t after_user_id
     }
     sqlite3_reset(page_statement_);
     if (rc != SQLITE_DONE) return StoreError("reading a page");
-    if (rows < wanted) break;  // the table has no more rows
-    cursor = users.back().user_id;
+    if (rows < wanted || users.back().user_id == kMaxId) break;  // no more rows
+    cursor = users.back().user_id + 1;
   }
   return users;
 }

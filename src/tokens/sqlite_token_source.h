@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ class SqliteTokenSource final : public TokenSource {
                                                          const std::string& table);
   ~SqliteTokenSource() override;
 
-  Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) override;
+  Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
 
  private:

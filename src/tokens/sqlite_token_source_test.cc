@@ -59,7 +59,7 @@ class SqliteTokenSourceTest : public ::testing::Test {
   // Every user, page by page.
   static std::vector<UserToken> ReadAll(TokenSource& source, int page_size) {
     std::vector<UserToken> all;
-    int64_t after = std::numeric_limits<int64_t>::min();
+    std::optional<int64_t> after;  // first page: no cursor yet
     for (;;) {
       auto page = source.NextPage(after, page_size);
       EXPECT_TRUE(page.ok()) << page.error().ToString();
@@ -151,7 +151,9 @@ TEST_F(SqliteTokenSourceTest, PagesAreFullWhenDuplicatesFillARowBatch) {
 
 TEST_F(SqliteTokenSourceTest, NonContiguousAndLargeIds) {
   const int64_t max = std::numeric_limits<int64_t>::max();
+  const int64_t min = std::numeric_limits<int64_t>::min();
   const int64_t big = (int64_t{1} << 53) + 1;  // not representable as a double
+  Add(min, "min");  // a user like any other: the first page has no lower bound
   Add(max, "max");
   Add(big, "big");
   Add(-5, "negative");
@@ -159,7 +161,10 @@ TEST_F(SqliteTokenSourceTest, NonContiguousAndLargeIds) {
   Add(17, "seventeen");
   auto source = OpenSource();
   ASSERT_NE(source, nullptr);
-  EXPECT_EQ(Ids(ReadAll(*source, 2)), (std::vector<int64_t>{-5, 17, 1000, big, max}));
+  EXPECT_EQ(Ids(ReadAll(*source, 2)), (std::vector<int64_t>{min, -5, 17, 1000, big, max}));
+  auto after_min = source->NextPage(min, 1);
+  ASSERT_TRUE(after_min.ok());
+  EXPECT_EQ(Ids(*after_min), (std::vector<int64_t>{-5}));
   auto after_big = source->NextPage(big, 10);
   ASSERT_TRUE(after_big.ok());
   EXPECT_EQ(Ids(*after_big), (std::vector<int64_t>{max}));

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,12 @@ struct UserToken {
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
-  // The next page: users with user_id > after_user_id, ascending, at most `limit` of them, each user
-  // once (the first non-blank token in table order wins), NULL and blank tokens skipped.
+  // The next page: users with user_id > after_user_id (every user when nullopt: the first page,
+  // so INT64_MIN is a user like any other), ascending, at most `limit` of them, each user once
+  // (the first non-blank token in table order wins), NULL and blank tokens skipped.
   // An empty page means the end. kStore on failure.
-  virtual Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) = 0;
+  virtual Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id,
+                                                  int limit) = 0;
   // The tokens of exactly these users (for `run --user`), same rules, ascending.
   virtual Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) = 0;
   // Rows with a non-blank token that NextPage never returns because their user_id is not an

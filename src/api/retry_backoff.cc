@@ -1,4 +1,4 @@
-#include "engine/retry_backoff.h"
+#include "api/retry_backoff.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "engine/circuit_breaker.h"
+#include "api/circuit_breaker.h"
 
 #include <gtest/gtest.h>
 

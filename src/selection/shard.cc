@@ -1,4 +1,4 @@
-#include "engine/shard.h"
+#include "selection/shard.h"
 
 #include <charconv>
 

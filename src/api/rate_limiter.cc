@@ -1,4 +1,4 @@
-#include "engine/rate_limiter.h"
+#include "api/rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>

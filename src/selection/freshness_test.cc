@@ -1,4 +1,4 @@
-#include "engine/freshness.h"
+#include "selection/freshness.h"
 
 #include <gtest/gtest.h>
 

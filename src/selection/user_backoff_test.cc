@@ -1,4 +1,4 @@
-#include "engine/user_backoff.h"
+#include "selection/user_backoff.h"
 
 #include <gtest/gtest.h>
 

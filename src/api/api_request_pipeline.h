@@ -26,8 +26,8 @@
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
-#include "engine/circuit_breaker.h"
-#include "engine/rate_limiter.h"
+#include "api/circuit_breaker.h"
+#include "api/rate_limiter.h"
 #include "report/job_metrics.h"
 
 namespace tc {

@@ -1,10 +1,10 @@
-// One run of the job (SPEC §1): enumerate → freshness → refresh → report.
+// One run of the job: take the lock → select stale users → call the API → write documents →
+// report (docs/failure-model.md: what ends a run and how each user is counted).
 //
-// Threads: an enumeration thread streams token pages, asks the store for the freshness of each
-// page in one query and feeds stale users into a bounded queue (back-pressure: memory is
-// O(concurrency), not O(users)); the calling thread is the network loop (all API requests,
-// through ApiRequestPipeline); a few store workers load, build/merge and compare-and-swap each
-// refreshed document, so store latency never stalls the network loop.
+// Threads: a selection thread streams token pages through UserSelection and feeds stale users
+// into a bounded queue (back-pressure: memory is O(concurrency), not O(users)); the calling thread
+// is the NetworkLoop (every API request); a few store workers run the DocumentWriter, so store
+// latency never stalls the network loop; a LeaseKeeper renews the run lock.
 #pragma once
 
 #include <atomic>
@@ -16,9 +16,9 @@
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
-#include "engine/shard.h"
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
+#include "selection/shard.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 

@@ -1,4 +1,4 @@
-#include "engine/api_request_pipeline.h"
+#include "api/api_request_pipeline.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/retry_backoff.h"
+#include "api/retry_backoff.h"
 
 namespace tc {
 namespace {

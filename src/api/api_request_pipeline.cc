@@ -1,11 +1,11 @@
-#include "engine/api_request_pipeline.h"
+#include "api/api_request_pipeline.h"
 
 #include <algorithm>
 #include <utility>
 
+#include "api/retry_backoff.h"
 #include "bytemark/response_classification.h"
 #include "clock/saturating_time.h"
-#include "engine/retry_backoff.h"
 
 namespace tc {
 

@@ -1,0 +1,143 @@
+#include "run/document_writer.h"
+
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "document/document_merge.h"
+#include "log/logger.h"
+#include "log/secret_redactor.h"
+#include "selection/user_backoff.h"
+
+namespace tc {
+
+DocumentWriter::DocumentWriter(CacheStore& store, const Clock& clock, const RefreshConfig& refresh,
+                               RunCounters& counters, FailureStateGate& gate, RunControl& control)
+    : store_(store), clock_(clock), refresh_(refresh), counters_(counters), gate_(gate),
+      control_(control) {}
+
+void DocumentWriter::Handle(WriteJob& job) {
+  if (control_.writes_stopped()) {
+    ++counters_.abandoned;
+    return;
+  }
+  if (job.fetch_error) {
+    RecordFailure(job, *job.fetch_error, "fetch");
+  } else {
+    Write(job);
+  }
+}
+
+void DocumentWriter::Write(WriteJob& job) {
+  const int64_t user_id = job.user.user_id;
+  for (int round = 0; round < kMaxWriteConflicts; ++round) {
+    auto loaded = store_.Load(user_id);
+    if (!loaded.ok()) return RecordFailure(job, loaded.error(), "load");
+    const int64_t now = clock_.NowUnixSeconds();
+    const std::optional<StoredDocument>& existing = *loaded;
+    auto outcome = existing ? MergeDocument(existing->document, job.active, job.expired, now,
+                                            refresh_.free_product_uuids)
+                            : BuildDocument(user_id, job.active, job.expired, now,
+                                            refresh_.free_product_uuids);
+    if (!outcome.ok()) return RecordFailure(job, outcome.error(), "merge");
+    const std::optional<int64_t> expected =
+        existing ? std::optional<int64_t>(existing->version) : std::nullopt;
+    Status written = store_.Replace(outcome->document, expected, outcome->audit);
+    // A lost acknowledgement (the write committed, the answer did not arrive, a retry then met
+    // our own write) reads back as exactly our document: the user is counted by what happened.
+    const bool ours = written.ok() || StoredIsOurs(user_id, outcome->document);
+    if (ours) {
+      RunCounters::Counter& outcome_counter =
+          !existing ? counters_.built
+                    : (IsUpdated(*outcome) ? counters_.updated : counters_.unchanged);
+      ++outcome_counter;
+      counters_.passes_created += outcome->created;
+      counters_.passes_changed += outcome->changed;
+      counters_.free_tickets_added += outcome->free_tickets_added;
+      if (outcome->free_tickets_added > 0) {
+        LogInfo("free ticket added", {{"user_id", user_id},
+                                      {"count", outcome->free_tickets_added}});
+      }
+      NoteStore(nullptr);
+      return RecordSuccess(job.user);
+    }
+    if (written.error().error_class != ErrorClass::kConflict) {
+      return RecordFailure(job, written.error(), "write");
+    }
+    ++counters_.write_conflicts;  // another writer got there first: re-read, re-merge
+  }
+  RecordFailure(job,
+                MakeError(ErrorClass::kConflict,
+                          fmt::format("gave up after {} conflicting writes", kMaxWriteConflicts)),
+                "write");
+}
+
+bool DocumentWriter::StoredIsOurs(int64_t user_id, const CacheDocument& ours) {
+  auto reread = store_.Load(user_id);
+  if (!reread.ok() || !reread->has_value()) return false;
+  return JsStringify(DocumentToJson((*reread)->document)) == JsStringify(DocumentToJson(ours));
+}
+
+void DocumentWriter::NoteStore(const Error* store_error) {
+  if (store_error == nullptr) {
+    store_failures_in_a_row_ = 0;
+    return;
+  }
+  if (++store_failures_in_a_row_ >= kMaxConsecutiveStoreFailures) {
+    control_.Stop(RunStatus::kAborted,
+                  fmt::format("store failing: {} users in a row could not be written ({})",
+                              kMaxConsecutiveStoreFailures,
+                              RedactSecrets(store_error->ToString())),
+                  /*stop_writes=*/true);
+  }
+}
+
+void DocumentWriter::RecordFailure(const WriteJob& job, const Error& error, const char* stage) {
+  const StaleUser& user = job.user;
+  counters_.CountFailure(error.error_class);
+  if (error.error_class == ErrorClass::kStore) {
+    NoteStore(&error);
+  } else if (std::string(stage) != "fetch") {
+    NoteStore(nullptr);  // the store answered
+  }
+  // Messages may quote a URL with its password (a curl error); what is stored must not.
+  Error stored = error;
+  stored.message = RedactSecrets(error.message);
+  LogWarn("user refresh failed", {{"user_id", user.user_id},
+                                  {"stage", stage},
+                                  {"error_class", ErrorClassName(error.error_class)},
+                                  {"error", stored.message}});
+  UserState previous = user.previous.value_or(UserState{});
+  previous.user_id = user.user_id;
+  UserState next = AfterFailure(previous, stored, clock_.NowUnixSeconds(), user.token_fingerprint,
+                                refresh_.user_backoff);
+  // Only API outcomes are judged; a store-stage failure of a judged class (a malformed stored
+  // document) is the user's own and is written at once.
+  const ErrorClass gated_class =
+      std::string(stage) == "fetch" ? error.error_class : ErrorClass::kInternal;
+  Save(gate_.Admit(job.ticket, gated_class, std::move(next)));
+}
+
+void DocumentWriter::RecordSuccess(const StaleUser& user) {
+  std::vector<UserState> states = gate_.TakeReleased();
+  if (user.previous && user.previous->consecutive_failures > 0) {
+    states.push_back(AfterSuccess(*user.previous, clock_.NowUnixSeconds(), user.token_fingerprint));
+  }
+  Save(states);
+}
+
+void DocumentWriter::Flush(const std::function<bool(ErrorClass)>& api_wide) {
+  Save(gate_.Finish(api_wide));
+}
+
+void DocumentWriter::Save(const std::vector<UserState>& states) {
+  if (states.empty()) return;
+  if (Status saved = store_.SaveUserStates(states); !saved.ok()) {
+    LogWarn("could not save user states", {{"users", states.size()},
+                                           {"first_user_id", states.front().user_id},
+                                           {"error", saved.error().ToString()}});
+  }
+}
+
+}  // namespace tc

@@ -1,0 +1,169 @@
+#include "run/network_loop.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "log/logger.h"
+
+namespace tc {
+namespace {
+
+constexpr Duration kLoopTick{50};
+
+const char* EndpointOf(const std::string& url) {
+  return url.find("/v4.0/") != std::string::npos ? "passes4" : "passes";
+}
+
+}  // namespace
+
+NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
+    : env_(env),
+      refresh_(env.config.refresh),
+      pipes_(pipes),
+      concurrency_(std::max(1, refresh_.concurrency)),
+      limiter_(std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
+      breaker_(std::make_unique<CircuitBreaker>(refresh_.breaker)),
+      pipeline_(std::make_unique<ApiRequestPipeline>(
+          env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after,
+          *limiter_, *breaker_, env.metrics, concurrency_,
+          static_cast<uint64_t>(env.clock.NowUnixMillis()))) {}
+
+NetworkLoop::~NetworkLoop() = default;
+
+void NetworkLoop::Run() {
+  RunControl& control = pipes_.control;
+  // Users in the API stage plus users in the store stage: enough to keep every request slot
+  // busy while store work catches up, bounded so memory stays O(concurrency).
+  const int64_t max_active = static_cast<int64_t>(concurrency_) * 2;
+  std::optional<SteadyTime> grace_deadline;
+  int last_breaker_opened = 0;
+  bool verdict_seen = false;
+
+  while (true) {
+    const SteadyTime now = env_.clock.SteadyNow();
+    if (env_.stop_requested != nullptr && env_.stop_requested->load() && !grace_deadline) {
+      grace_deadline = now + refresh_.grace_period;
+      control.Stop(RunStatus::kInterrupted, "stop requested (signal)");
+      LogInfo("stopping: letting in-flight users finish",
+              {{"in_flight_users", fetching_.size()},
+               {"grace_ms", refresh_.grace_period.count()}});
+    }
+    if (const auto since = breaker_->NotClosedSince();
+        since && now - *since >= refresh_.breaker.give_up_after && !fetching_.empty()) {
+      breaker_gave_up_ = true;
+      control.Stop(RunStatus::kDegraded, "circuit breaker stayed open: Bytemark API failing");
+      AbandonFetchingUsers(MakeError(ErrorClass::kCircuitOpen, "circuit breaker open"));
+    }
+    if (!verdict_seen && pipes_.gate.verdict()) {
+      verdict_seen = true;
+      const std::string reason = "API-wide failure: " + pipes_.gate.description() +
+                                 " (the Bytemark API or its configured URL is failing, not "
+                                 "these users)";
+      LogError("stopping: the API fails for everyone", {{"reason", reason}});
+      control.Stop(RunStatus::kDegraded, reason);
+      AbandonFetchingUsers(MakeError(ErrorClass::kInterrupted, "run stopped: API-wide failure"));
+    }
+    if (control.writes_stopped() && !fetching_.empty()) {
+      AbandonFetchingUsers(MakeError(ErrorClass::kInterrupted, "run stopped: " + control.reason()));
+    }
+    if (breaker_->times_opened() != last_breaker_opened) {
+      last_breaker_opened = breaker_->times_opened();
+      LogWarn("circuit breaker opened", {{"times", last_breaker_opened}});
+    }
+    if (env_.metrics != nullptr) {
+      env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));
+    }
+
+    while (!control.stopping() && static_cast<int64_t>(fetching_.size()) +
+                                          pipes_.write_jobs_pending.load() < max_active) {
+      auto user = pipes_.stale_users.TryPop();
+      if (!user) break;
+      StartUser(std::move(*user));
+    }
+    if (control.stopping()) AbandonQueuedUsers();
+
+    if (fetching_.empty() && pipes_.stale_users.size() == 0 &&
+        (pipes_.enumeration_done.load() || control.stopping())) {
+      break;  // store workers finish their jobs after the loop
+    }
+    if (grace_deadline && now >= *grace_deadline) {
+      LogWarn("grace period over: abandoning in-flight users", {{"users", fetching_.size()}});
+      AbandonFetchingUsers(MakeError(ErrorClass::kInterrupted, "run interrupted"));
+      break;
+    }
+    if (fetching_.empty()) {
+      // Nothing on the wire or waiting for a retry: sleep until the selection hands over a user
+      // (no polling of the transport, and no time passes for a test's fake clock).
+      pipes_.stale_users.WaitForItem(kLoopTick);
+    } else {
+      pipeline_->Step(kLoopTick);
+    }
+  }
+}
+
+void NetworkLoop::StartUser(StaleUser user) {
+  const int64_t user_id = user.user_id;
+  // A user is never in flight twice (its token would be read after its entry was replaced).
+  if (fetching_.contains(user_id)) {
+    --pipes_.counters.users_seen;
+    ++pipes_.counters.skipped_duplicates;
+    return;
+  }
+  auto fetch = std::make_unique<UserFetch>();
+  fetch->user = std::move(user);
+  const std::string& token = fetch->user.token;
+  fetching_.emplace(user_id, std::move(fetch));
+  const SendRequest send = [this](HttpRequest request, HttpCallback done) {
+    const char* endpoint = EndpointOf(request.url);
+    pipeline_->Send(std::move(request), endpoint, std::move(done));
+  };
+  // Both lists share one byte budget (bytemark.max_bytes_per_user).
+  const auto budget = std::make_shared<UserByteBudget>(env_.config.bytemark.max_bytes_per_user);
+  for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
+    FetchPassList(send, env_.config.bytemark, env_.clock, token, list, budget,
+                  [this, user_id, list](Result<PassListResult> result) {
+                    OnListFetched(user_id, list, std::move(result));
+                  });
+  }
+}
+
+void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list,
+                                Result<PassListResult> result) {
+  const auto found = fetching_.find(user_id);
+  if (found == fetching_.end()) return;  // abandoned
+  UserFetch& fetch = *found->second;
+  if (!result.ok()) {
+    if (!fetch.error) fetch.error = result.error();
+  } else if (list == PassListKind::kActive) {
+    fetch.active = std::move(result->passes);
+  } else {
+    fetch.expired = std::move(result->passes);
+  }
+  if (--fetch.lists_pending > 0) return;
+
+  const std::optional<ErrorClass> failure =
+      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
+               std::move(fetch.error), pipes_.gate.RecordOutcome(failure)};
+  fetching_.erase(found);
+  ++pipes_.write_jobs_pending;
+  pipes_.write_jobs.Push(std::move(job));
+}
+
+void NetworkLoop::AbandonQueuedUsers() {
+  const auto left = pipes_.stale_users.Drain();
+  pipes_.counters.abandoned += static_cast<int64_t>(left.size());
+}
+
+// Users still waiting for API answers are abandoned: never written, counted as abandoned, their
+// caches untouched. They leave fetching_ first, so the callbacks AbandonAll runs find nothing.
+void NetworkLoop::AbandonFetchingUsers(const Error& error) {
+  auto doomed = std::move(fetching_);
+  fetching_.clear();
+  pipes_.counters.abandoned += static_cast<int64_t>(doomed.size());
+  pipeline_->AbandonAll(error);
+}
+
+}  // namespace tc

@@ -1,0 +1,77 @@
+// The API stage of a run, on the calling thread: takes stale users from the selection's queue,
+// fetches both pass lists of each through one ApiRequestPipeline (rate limit, breaker, retries),
+// tells the FailureStateGate how the API answered, and hands each user to the store workers.
+// Stops taking users on SIGTERM (grace period), when the breaker stays open, when the API-wide
+// judge reaches a verdict, and when another stage stopped the run.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "api/api_request_pipeline.h"
+#include "api/circuit_breaker.h"
+#include "api/rate_limiter.h"
+#include "bytemark/pass_list_fetch.h"
+#include "run/blocking_queue.h"
+#include "run/document_writer.h"
+#include "run/failure_state_gate.h"
+#include "run/refresh_run.h"
+#include "run/run_control.h"
+#include "run/run_counters.h"
+#include "selection/user_selection.h"
+
+namespace tc {
+
+// The queues and state the run's threads share.
+struct RunPipes {
+  BlockingQueue<StaleUser>& stale_users;  // selection → network loop (bounded)
+  BlockingQueue<WriteJob>& write_jobs;    // network loop → store workers
+  std::atomic<int64_t>& write_jobs_pending;
+  std::atomic<bool>& enumeration_done;
+  RunControl& control;
+  RunCounters& counters;
+  FailureStateGate& gate;
+};
+
+class NetworkLoop {
+ public:
+  NetworkLoop(const RunEnvironment& env, RunPipes pipes);
+  ~NetworkLoop();
+
+  // Returns once every user handed over went through the API stage, or the run stopped.
+  void Run();
+
+  int64_t api_requests() const { return pipeline_->attempts(); }
+  int64_t api_retries() const { return pipeline_->retries(); }
+  int breaker_opened() const { return breaker_->times_opened(); }
+  // True when the breaker stopped the run: its failure classes were the API's.
+  bool breaker_gave_up() const { return breaker_gave_up_; }
+
+ private:
+  struct UserFetch {
+    StaleUser user;
+    int lists_pending = 2;
+    std::vector<Json> active;
+    std::vector<Json> expired;
+    std::optional<Error> error;
+  };
+
+  void StartUser(StaleUser user);
+  void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
+  void AbandonQueuedUsers();
+  void AbandonFetchingUsers(const Error& error);
+
+  const RunEnvironment& env_;
+  const RefreshConfig& refresh_;
+  RunPipes pipes_;
+  const int concurrency_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<CircuitBreaker> breaker_;
+  std::unique_ptr<ApiRequestPipeline> pipeline_;
+  std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
+  bool breaker_gave_up_ = false;
+};
+
+}  // namespace tc

@@ -1,0 +1,223 @@
+#include "run/refresh_run.h"
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "api/circuit_breaker.h"
+#include "log/logger.h"
+#include "log/secret_redactor.h"
+#include "run/blocking_queue.h"
+#include "run/document_writer.h"
+#include "run/failure_state_gate.h"
+#include "run/lease_keeper.h"
+#include "run/network_loop.h"
+#include "run/run_control.h"
+#include "run/run_counters.h"
+#include "selection/user_selection.h"
+
+namespace tc {
+namespace {
+
+constexpr int64_t kDryRunUsersListed = 10;  // a dry run logs the first few, then a count
+
+std::string NewRunId(const Clock& clock) {
+  const int64_t now_ms = clock.NowUnixMillis();
+  std::random_device random;
+  return fmt::format("{}-{:06x}", FormatIsoUtcMillis(now_ms).substr(0, 19), random() & 0xffffff);
+}
+
+class RefreshRun {
+ public:
+  RefreshRun(const RunEnvironment& env, const RunRequest& request, RunSummary& summary)
+      : env_(env), request_(request), summary_(summary),
+        lock_name_(RunLockName(request.shard ? &*request.shard : nullptr)),
+        stale_users_(static_cast<size_t>(std::max(1, env.config.refresh.concurrency)) * 2),
+        write_jobs_(std::numeric_limits<size_t>::max()),
+        control_([this] { stale_users_.Close(); }),
+        gate_(env.config.refresh.api_wide),
+        writer_(env.store, env.clock, env.config.refresh, counters_, gate_, control_) {}
+
+  // True once the run holds its lock: only then is it recorded in the run history.
+  bool started() const { return started_; }
+
+  void Execute() {
+    CountUnusableRows();
+    std::unique_ptr<LeaseKeeper> lease;
+    if (!request_.dry_run) {
+      const int64_t now_ms = env_.clock.NowUnixMillis();
+      const int64_t expires_ms = now_ms + env_.config.refresh.lock.ttl.count();
+      auto locked = env_.store.TryLock(lock_name_, summary_.run_id, now_ms, expires_ms);
+      if (!locked.ok() || !*locked) {
+        summary_.status = RunStatus::kAborted;
+        summary_.abort_reason =
+            !locked.ok() ? "store unreachable: " + RedactSecrets(locked.error().ToString())
+                         : "lock '" + lock_name_ + "' is held by another run";
+        return;
+      }
+      started_ = true;
+      RunRecord record{summary_.run_id, summary_.started_at_ms, 0, "running", summary_.shard, ""};
+      if (Status saved = env_.store.SaveRun(record); !saved.ok()) {
+        LogWarn("could not record run start", {{"run_id", summary_.run_id},
+                                               {"error", saved.error().ToString()}});
+      }
+      lease = std::make_unique<LeaseKeeper>(
+          env_.store, env_.clock, lock_name_, summary_.run_id, env_.config.refresh.lock.ttl,
+          expires_ms, [this](const std::string& reason) {
+            control_.Stop(RunStatus::kAborted, reason, /*stop_writes=*/true);
+            env_.transport.Wakeup();
+          });
+      lease->Start();
+    }
+
+    std::thread selection([this] { Select(); });
+    std::vector<std::thread> workers;
+    std::optional<NetworkLoop> network;
+    if (!request_.dry_run) {
+      const int count = std::clamp(std::max(1, env_.config.refresh.concurrency) / 8, 2, 8);
+      for (int i = 0; i < count; ++i) workers.emplace_back([this] { StoreWorker(); });
+      network.emplace(env_, RunPipes{stale_users_, write_jobs_, write_jobs_pending_,
+                                     enumeration_done_, control_, counters_, gate_});
+      network->Run();
+    }
+    selection.join();
+    write_jobs_.Close();
+    for (auto& worker : workers) worker.join();
+
+    if (network) {
+      summary_.api_requests = network->api_requests();
+      summary_.api_retries = network->api_retries();
+      summary_.breaker_opened = network->breaker_opened();
+      const bool breaker_gave_up = network->breaker_gave_up();
+      // Failures of the API's own classes are not the users' when the breaker stopped the run.
+      writer_.Flush([breaker_gave_up](ErrorClass error_class) {
+        return breaker_gave_up && CircuitBreaker::CountsAsFailure(error_class);
+      });
+    }
+    if (lease) {
+      lease->Stop();  // a renewal due by the clock is made (or found lost) before the verdict
+      if (!lease->lost()) {
+        if (Status unlocked = env_.store.Unlock(lock_name_, summary_.run_id); !unlocked.ok()) {
+          LogWarn("could not release run lock", {{"lock", lock_name_},
+                                                 {"error", unlocked.error().ToString()}});
+        }
+      }
+    }
+    counters_.FoldInto(summary_);
+    summary_.status = control_.status();
+    summary_.abort_reason = control_.reason();
+  }
+
+ private:
+  bool StopRequested() const {
+    return env_.stop_requested != nullptr && env_.stop_requested->load();
+  }
+
+  void CountUnusableRows() {
+    auto unusable = env_.tokens.CountUnusableRows();
+    if (!unusable.ok()) {
+      LogWarn("could not count unusable token rows", {{"error", unusable.error().ToString()}});
+    } else if (*unusable > 0) {
+      summary_.skipped_invalid_rows = *unusable;
+      LogWarn("token rows skipped: user_id is not an integer", {{"rows", *unusable}});
+    }
+  }
+
+  // The selection thread.
+  void Select() {
+    SelectionOptions options{request_.only_users, request_.shard, request_.force,
+                             env_.config.tokens.page_size};
+    UserSelection selection(env_.tokens, env_.store, env_.clock, env_.config.refresh,
+                            std::move(options));
+    const auto stopping = [this] { return control_.stopping() || StopRequested(); };
+    while (!control_.stopping()) {
+      if (request_.dry_run && StopRequested()) {
+        control_.Stop(RunStatus::kInterrupted, "stop requested (signal)");
+        break;
+      }
+      auto page = selection.Next(stopping);
+      if (!page.ok()) {
+        control_.Stop(RunStatus::kAborted, RedactSecrets(page.error().message));
+        break;
+      }
+      if (!page->has_value()) break;
+      SelectedPage& selected = **page;
+      counters_.users_seen += selected.seen;
+      counters_.fresh += selected.fresh;
+      counters_.skipped_backoff += selected.in_backoff;
+      counters_.skipped_duplicates += selected.duplicates;
+      for (StaleUser& user : selected.stale) {
+        if (request_.dry_run) {
+          if (++counters_.would_refresh <= kDryRunUsersListed) {
+            LogInfo("would refresh", {{"user_id", user.user_id},
+                                      {"reason", StaleReasonName(user.reason)}});
+          }
+        } else if (!stale_users_.Push(std::move(user))) {
+          ++counters_.abandoned;  // the run is stopping: the rest of the page is abandoned
+        } else {
+          env_.transport.Wakeup();
+        }
+      }
+    }
+    if (request_.dry_run && counters_.would_refresh > kDryRunUsersListed) {
+      LogInfo("would refresh more users (not listed)",
+              {{"not_listed", counters_.would_refresh - kDryRunUsersListed}});
+    }
+    enumeration_done_ = true;
+    env_.transport.Wakeup();
+  }
+
+  void StoreWorker() {
+    while (auto job = write_jobs_.Pop()) {
+      writer_.Handle(*job);
+      --write_jobs_pending_;
+      env_.transport.Wakeup();
+    }
+  }
+
+  const RunEnvironment& env_;
+  const RunRequest& request_;
+  RunSummary& summary_;
+  const std::string lock_name_;
+  bool started_ = false;
+
+  BlockingQueue<StaleUser> stale_users_;
+  BlockingQueue<WriteJob> write_jobs_;
+  std::atomic<int64_t> write_jobs_pending_{0};
+  std::atomic<bool> enumeration_done_{false};
+  RunCounters counters_;
+  RunControl control_;
+  FailureStateGate gate_;
+  DocumentWriter writer_;
+};
+
+}  // namespace
+
+RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
+  RunSummary summary;
+  summary.run_id = request.run_id.empty() ? NewRunId(env.clock) : request.run_id;
+  summary.started_at_ms = env.clock.NowUnixMillis();
+  summary.dry_run = request.dry_run;
+  if (request.shard) summary.shard = request.shard->ToString();
+
+  RefreshRun run(env, request, summary);
+  run.Execute();
+
+  summary.finished_at_ms = env.clock.NowUnixMillis();
+  if (run.started()) {
+    RunRecord record{summary.run_id, summary.started_at_ms, summary.finished_at_ms,
+                     RunStatusName(summary.status), summary.shard, summary.ToJson().dump()};
+    if (Status saved = env.store.SaveRun(record); !saved.ok()) {
+      LogWarn("could not record run", {{"run_id", summary.run_id},
+                                       {"error", saved.error().ToString()}});
+    }
+  }
+  if (env.metrics != nullptr) env.metrics->ObserveRun(summary);
+  return summary;
+}
+
+}  // namespace tc

@@ -1,0 +1,156 @@
+#include "selection/user_selection.h"
+
+#include <filesystem>
+#include <limits>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "selection/user_backoff.h"
+
+namespace tc {
+namespace {
+
+// Pages as scripted, whatever the cursor (a source may break the keyset contract).
+class PagesTokenSource final : public TokenSource {
+ public:
+  explicit PagesTokenSource(std::vector<std::vector<int64_t>> pages) : pages_(std::move(pages)) {}
+  Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after, int) override {
+    afters_.push_back(after);
+    std::vector<UserToken> page;
+    if (next_ < pages_.size()) {
+      for (int64_t id : pages_[next_]) page.push_back({id, fmt::format("token-{}", id)});
+      ++next_;
+    }
+    return page;
+  }
+  Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& ids) override {
+    std::vector<UserToken> page;
+    for (int64_t id : ids) page.push_back({id, fmt::format("token-{}", id)});
+    return page;
+  }
+  std::vector<std::optional<int64_t>> afters_;
+
+ private:
+  std::vector<std::vector<int64_t>> pages_;
+  size_t next_ = 0;
+};
+
+class UserSelectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::path(::testing::TempDir()) /
+            fmt::format("user_selection_test_{}_{}.db", getpid(),
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove(path_);
+    StoreConfig config;
+    config.url = "sqlite:" + path_.string();
+    auto store = OpenCacheStore(config);
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Init().ok());
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  std::vector<SelectedPage> All(UserSelection& selection, std::string* error = nullptr) {
+    std::vector<SelectedPage> pages;
+    for (;;) {
+      auto page = selection.Next([] { return false; });
+      if (!page.ok()) {
+        if (error) *error = page.error().message;
+        return pages;
+      }
+      if (!page->has_value()) return pages;
+      pages.push_back(std::move(**page));
+    }
+  }
+
+  std::filesystem::path path_;
+  FakeClock clock_;
+  RefreshConfig refresh_;
+  std::unique_ptr<CacheStore> store_;
+};
+
+TEST_F(UserSelectionTest, FirstPageHasNoCursorThenTheLastIdIsTheCursor) {
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  PagesTokenSource source({{min, 1}, {5}});
+  UserSelection selection(source, *store_, clock_, refresh_, {});
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0].stale.front().user_id, min);
+  ASSERT_EQ(source.afters_.size(), 3u);
+  EXPECT_FALSE(source.afters_[0].has_value());
+  EXPECT_EQ(source.afters_[1], 1);
+  EXPECT_EQ(source.afters_[2], 5);
+}
+
+TEST_F(UserSelectionTest, FreshUsersAndUsersInBackoffAreNotStale) {
+  // User 1: fresh cache. User 2: in backoff with this token. User 3: in backoff with another
+  // token (a new token lifts it). User 4: missing.
+  CacheDocument document;
+  document.user_id = 1;
+  document.timestamp = clock_.NowUnixSeconds();
+  ASSERT_TRUE(store_->Replace(document, std::nullopt, {}).ok());
+  UserState backoff;
+  backoff.user_id = 2;
+  backoff.consecutive_failures = 3;
+  backoff.next_attempt_at = clock_.NowUnixSeconds() + 3600;
+  backoff.token_fingerprint = TokenFingerprint("token-2");
+  UserState old_token = backoff;
+  old_token.user_id = 3;
+  old_token.token_fingerprint = TokenFingerprint("a token no longer used");
+  const UserState states[] = {backoff, old_token};
+  ASSERT_TRUE(store_->SaveUserStates(states).ok());
+
+  PagesTokenSource source({{1, 2, 3, 4}});
+  UserSelection selection(source, *store_, clock_, refresh_, {});
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0].seen, 4);
+  EXPECT_EQ(pages[0].fresh, 1);
+  EXPECT_EQ(pages[0].in_backoff, 1);
+  ASSERT_EQ(pages[0].stale.size(), 2u);
+  EXPECT_EQ(pages[0].stale[0].user_id, 3);
+  EXPECT_TRUE(pages[0].stale[0].previous.has_value());
+  EXPECT_EQ(pages[0].stale[1].user_id, 4);
+  EXPECT_EQ(pages[0].stale[1].reason, StaleReason::kMissing);
+}
+
+TEST_F(UserSelectionTest, RepeatedIdsAreSkippedAndCounted) {
+  PagesTokenSource source({{1, 1, 2}, {2, 3}});
+  UserSelection selection(source, *store_, clock_, refresh_, {});
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0].seen + pages[1].seen, 3);
+  EXPECT_EQ(pages[0].duplicates + pages[1].duplicates, 2);
+}
+
+TEST_F(UserSelectionTest, APageThatDoesNotAdvanceIsAnError) {
+  PagesTokenSource source({{0}, {0}, {0}});
+  UserSelection selection(source, *store_, clock_, refresh_, {});
+  std::string error;
+  const auto pages = All(selection, &error);
+  EXPECT_EQ(pages.size(), 1u);
+  EXPECT_NE(error.find("cursor must move forward"), std::string::npos) << error;
+}
+
+TEST_F(UserSelectionTest, NamedUsersIgnoreBackoffAndAreOneLookup) {
+  UserState backoff;
+  backoff.user_id = 2;
+  backoff.consecutive_failures = 3;
+  backoff.next_attempt_at = clock_.NowUnixSeconds() + 3600;
+  backoff.token_fingerprint = TokenFingerprint("token-2");
+  ASSERT_TRUE(store_->SaveUserStates({&backoff, 1}).ok());
+  PagesTokenSource source({});
+  SelectionOptions options;
+  options.only_users = {2, 9};
+  UserSelection selection(source, *store_, clock_, refresh_, options);
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0].stale.size(), 2u);
+  EXPECT_TRUE(source.afters_.empty());
+}
+
+}  // namespace
+}  // namespace tc
