@@ -117,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         ? fmt::format("/v4.0/passes?status=EXPIRED&per_page={}&page=1", per_page_)
                         : fmt::format("/passes?per_page={}&page=1", per_page_));
     request_.set(http::field::host, "127.0.0.1");
-    request_.set(http::field::authorization, "Bearer " + tc::SimTokenForUser(user));
+    request_.set(http::field::authorization, "Bearer " + tc::sim::SimTokenForUser(user));
     sent_at_ = Clock::now();
     http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 
-namespace tc {
+namespace tc::sim {
 
 // SplitMix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mixer.
 constexpr uint64_t Mix64(uint64_t x) {
@@ -25,4 +25,4 @@ constexpr uint64_t HashOf(std::initializer_list<uint64_t> parts) {
 // A uniform double in [0, 1) from a hash.
 constexpr double UnitInterval(uint64_t hash) { return static_cast<double>(hash >> 11) * 0x1.0p-53; }
 
-}  // namespace tc
+}  // namespace tc::sim

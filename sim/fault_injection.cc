@@ -6,10 +6,10 @@
 
 #include "deterministic_random.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, UserFaultKind>, 13> kKindNames = {{
+constexpr std::array<std::pair<std::string_view, UserFaultKind>, 19> kKindNames = {{
     {"500", UserFaultKind::k500},
     {"503", UserFaultKind::k503},
     {"401", UserFaultKind::k401},
@@ -23,6 +23,12 @@ constexpr std::array<std::pair<std::string_view, UserFaultKind>, 13> kKindNames 
     {"empty", UserFaultKind::kEmpty},
     {"oversized", UserFaultKind::kOversized},
     {"forever", UserFaultKind::kForever},
+    {"404", UserFaultKind::k404},
+    {"html502", UserFaultKind::kHtml502},
+    {"redirect", UserFaultKind::kRedirect},
+    {"forever_big", UserFaultKind::kForeverBig},
+    {"huge_header", UserFaultKind::kHugeHeader},
+    {"idle", UserFaultKind::kIdle},
 }};
 
 }  // namespace
@@ -39,14 +45,9 @@ std::optional<UserFault> ParseUserFault(const nlohmann::json& body) {
     return std::nullopt;
 
   UserFault fault;
-  bool found = false;
-  for (const auto& [name, value] : kKindNames) {
-    if (name == kind_text) {
-      fault.kind = value;
-      found = true;
-    }
-  }
-  if (!found) return std::nullopt;
+  const std::optional<UserFaultKind> parsed = ParseUserFaultKind(kind_text);
+  if (!parsed) return std::nullopt;
+  fault.kind = *parsed;
 
   if (body.contains("list")) {
     if (!body["list"].is_string()) return std::nullopt;
@@ -62,6 +63,13 @@ std::optional<UserFault> ParseUserFault(const nlohmann::json& body) {
     if (key != "kind" && key != "list") return std::nullopt;
   }
   return fault;
+}
+
+std::optional<UserFaultKind> ParseUserFaultKind(std::string_view name) {
+  for (const auto& [known, value] : kKindNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
 }
 
 std::string_view UserFaultKindName(UserFaultKind kind) {
@@ -91,4 +99,4 @@ RandomFault DrawRandomFault(const SimSettings& s, uint64_t seed, uint64_t reques
   return RandomFault::kNone;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

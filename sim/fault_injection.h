@@ -10,7 +10,7 @@
 
 #include "sim_settings.h"
 
-namespace tc {
+namespace tc::sim {
 
 enum class UserFaultKind {
   k500,
@@ -26,6 +26,12 @@ enum class UserFaultKind {
   kEmpty,       // 200 with an empty body
   kOversized,   // 200 with a valid ~20 MB body
   kForever,     // pages claim a next page forever
+  k404,         // 404 with a JSON error body (as for a wrong API path)
+  kHtml502,     // 502 text/html error page (a gateway in front of the API)
+  kRedirect,    // 302 to another host
+  kForeverBig,  // pages of SimSettings::big_page_bytes, each claiming a next page, forever
+  kHugeHeader,  // a normal page with a 300 KB response header
+  kIdle,        // never answers (the connection stays open, silent, for an hour)
 };
 
 struct UserFault {
@@ -38,6 +44,8 @@ struct UserFault {
 // 429, as number or string) or a name ("timeout", "reset", …). nullopt when invalid.
 std::optional<UserFault> ParseUserFault(const nlohmann::json& body);
 std::string_view UserFaultKindName(UserFaultKind kind);
+// A kind by name ("500", "timeout", "huge_header", …); nullopt when unknown.
+std::optional<UserFaultKind> ParseUserFaultKind(std::string_view name);
 
 enum class RandomFault { kNone, k5xx, kTimeout, kMalformed, k401, k429 };
 
@@ -45,4 +53,4 @@ enum class RandomFault { kNone, k5xx, kTimeout, kMalformed, k401, k429 };
 // `seed`: one uniform draw against the cumulative fault probabilities.
 RandomFault DrawRandomFault(const SimSettings& settings, uint64_t seed, uint64_t request_number);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -4,7 +4,7 @@
 
 #include <map>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::json;
@@ -70,4 +70,4 @@ TEST(FaultInjectionTest, DrawsAreDeterministicAndFollowTheRates) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

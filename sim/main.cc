@@ -1,4 +1,4 @@
-// ticketcache-sim: serves the Bytemark API (SPEC §3) for seeded users until SIGTERM/SIGINT.
+// ticketcache-sim: serves the Bytemark API (docs/simulator.md) until SIGTERM/SIGINT.
 // Prints exactly one line to stdout, "listening on HOST:PORT"; everything else goes to stderr.
 #include <fmt/format.h>
 
@@ -10,18 +10,18 @@
 #include "sim_service.h"
 
 int main(int argc, char** argv) {
-  tc::SimLaunch launch;
+  tc::sim::SimLaunch launch;
   CLI::App app{"ticketcache-sim"};
-  tc::AddSimOptions(app, launch);
+  tc::sim::AddSimOptions(app, launch);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);  // prints the help, exit 0
   } catch (const CLI::ParseError& error) {
     fmt::print(stderr, "ticketcache-sim: {}\n", error.what());
-    return 2;  // usage error (SPEC §5)
+    return 2;  // usage error
   }
-  if (tc::Status status = tc::FinishSimLaunch(launch); !status.ok()) {
+  if (tc::Status status = tc::sim::FinishSimLaunch(launch); !status.ok()) {
     fmt::print(stderr, "ticketcache-sim: {}\n", status.error().message);
     return 2;
   }
@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  tc::SimService service(launch.settings, launch.seed);
-  tc::SimServer server(service, launch.threads);
+  tc::sim::SimService service(launch.settings, launch.seed);
+  tc::sim::SimServer server(service, launch.threads);
   if (tc::Status status = server.Listen(launch.host, launch.port); !status.ok()) {
     fmt::print(stderr, "ticketcache-sim: {}\n", status.error().message);
     return 1;

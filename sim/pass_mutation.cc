@@ -2,7 +2,7 @@
 
 #include "deterministic_random.h"
 
-namespace tc {
+namespace tc::sim {
 
 int64_t SimPassCount(PassList list, int64_t base_count, int64_t generation) {
   return list == PassList::kActive ? base_count + generation : base_count;
@@ -32,4 +32,4 @@ int64_t SimPassVersion(int64_t user_id, PassList list, int64_t index, int64_t ba
   return version;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

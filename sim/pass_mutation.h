@@ -10,7 +10,7 @@
 
 #include "pass_text.h"
 
-namespace tc {
+namespace tc::sim {
 
 // Number of passes in `list` after `generation` mutations, given the configured base count.
 int64_t SimPassCount(PassList list, int64_t base_count, int64_t generation);
@@ -20,4 +20,4 @@ int64_t SimPassCount(PassList list, int64_t base_count, int64_t generation);
 int64_t SimPassVersion(int64_t user_id, PassList list, int64_t index, int64_t base_count,
                        int64_t generation);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -7,7 +7,7 @@
 
 #include "pass_mutation.h"
 
-namespace tc {
+namespace tc::sim {
 
 NextForm NextFormFor(int64_t user_id, NextStyle style, bool last_page) {
   switch (style) {
@@ -85,4 +85,4 @@ std::string PassPageBody(const PageQuery& query, const UserPassState& state, Nex
   return out;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -1,4 +1,4 @@
-// The body of one 200 page of GET /passes or GET /v4.0/passes?status=EXPIRED (SPEC §3):
+// The body of one 200 page of GET /passes or GET /v4.0/passes?status=EXPIRED (docs/simulator.md):
 // {"errors":[],"data":{"passes":[...],"page_count":k,"total_count":T,
 //  "pagination":{"page":N,"per_page":P,"next":...}}}
 #pragma once
@@ -9,7 +9,7 @@
 #include "pass_text.h"
 #include "sim_settings.h"
 
-namespace tc {
+namespace tc::sim {
 
 struct PageQuery {
   int64_t user_id = 0;
@@ -40,4 +40,4 @@ void AppendPassPageBody(const PageQuery& query, const UserPassState& state, Next
 std::string PassPageBody(const PageQuery& query, const UserPassState& state, NextStyle style,
                          bool forever);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -7,7 +7,7 @@
 
 #include "pass_mutation.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::ordered_json;
@@ -141,4 +141,4 @@ TEST(PassPageTest, MutationChangesAFewPassesAndAddsOne) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -7,7 +7,7 @@
 
 #include "deterministic_random.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 constexpr int64_t kEpoch2026 = 1767225600;  // 2026-01-01T00:00:00Z
@@ -305,4 +305,4 @@ std::string PassJson(int64_t user_id, PassList list, int64_t index, int64_t vers
   return out;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

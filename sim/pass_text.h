@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace tc {
+namespace tc::sim {
 
 enum class PassList {
   kActive,   // GET /passes
@@ -44,4 +44,4 @@ std::string PassJson(int64_t user_id, PassList list, int64_t index, int64_t vers
 // "2026-11-01T08:15:00Z".
 std::string Iso8601Utc(int64_t unix_seconds);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::ordered_json;
@@ -134,4 +134,4 @@ TEST(PassTextTest, FormatsIso8601) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace tc {
+namespace tc::sim {
 
 bool RateLimiter::Admit(double rate, TimePoint now) {
   if (rate <= 0) return true;
@@ -22,4 +22,4 @@ bool RateLimiter::Admit(double rate, TimePoint now) {
   return true;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-namespace tc {
+namespace tc::sim {
 
 class RateLimiter {
  public:
@@ -20,4 +20,4 @@ class RateLimiter {
   TimePoint last_{};
 };
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using std::chrono::milliseconds;
@@ -42,4 +42,4 @@ TEST(RateLimiterTest, FractionalRateAndRateChange) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

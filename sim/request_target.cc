@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 int HexValue(char c) {
@@ -79,4 +79,4 @@ std::optional<RequestTarget> ParseRequestTarget(std::string_view target) {
   return result;
 }
 
-}  // namespace tc
+}  // namespace tc::sim

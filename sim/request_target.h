@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace tc {
+namespace tc::sim {
 
 struct RequestTarget {
   std::string path;                                        // percent-decoded
@@ -27,4 +27,4 @@ struct RequestTarget {
 // nullopt when the target is not origin-form ("/…") or has a broken %-escape.
 std::optional<RequestTarget> ParseRequestTarget(std::string_view target);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 TEST(RequestTargetTest, SplitsPathAndQueryInOrder) {
@@ -43,4 +43,4 @@ TEST(RequestTargetTest, PercentDecodesAndHandlesOddQueries) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 namespace asio = boost::asio;
@@ -94,4 +94,4 @@ TEST(SimBinaryTest, UsageErrorsExitTwo) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-namespace tc {
+namespace tc::sim {
 
 void AddSimOptions(CLI::App& app, SimLaunch& launch) {
   SimSettings& s = launch.settings;
@@ -31,6 +31,13 @@ void AddSimOptions(CLI::App& app, SimLaunch& launch) {
   app.add_option("--seed", launch.seed, "seed of the fault and latency draws")
       ->capture_default_str();
   app.add_option("--next-style", launch.next_style, "mixed | path | true")->capture_default_str();
+  app.add_option("--fault-all", s.fault_all,
+                 "hostile mode: this fault kind for every API request of everyone");
+  app.add_option("--retry-after", s.retry_after,
+                 "Retry-After of every 429: delta-seconds or date+N (an HTTP-date N s ahead)")
+      ->capture_default_str();
+  app.add_option("--big-page-bytes", s.big_page_bytes, "page size of the forever_big fault")
+      ->capture_default_str();
 }
 
 Status FinishSimLaunch(SimLaunch& launch) {
@@ -62,4 +69,4 @@ Status FinishSimLaunch(SimLaunch& launch) {
   return CheckSimSettings(launch.settings);
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -8,7 +8,7 @@
 #include "error/error.h"
 #include "sim_settings.h"
 
-namespace tc {
+namespace tc::sim {
 
 struct SimLaunch {
   std::string listen = "127.0.0.1:8089";
@@ -28,4 +28,4 @@ void AddSimOptions(CLI::App& app, SimLaunch& launch);
 // the settings. kConfig error naming the flag when something is wrong.
 Status FinishSimLaunch(SimLaunch& launch);
 
-}  // namespace tc
+}  // namespace tc::sim

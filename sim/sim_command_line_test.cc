@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 Status Parse(std::vector<std::string> args, SimLaunch& launch) {
@@ -31,6 +31,21 @@ TEST(SimCommandLineTest, Defaults) {
   EXPECT_EQ(launch.settings.expired, 3);
   EXPECT_EQ(launch.settings.timeout_delay_ms, 60000);
   EXPECT_EQ(launch.settings.next_style, NextStyle::kMixed);
+}
+
+TEST(SimCommandLineTest, HostileFlags) {
+  SimLaunch launch;
+  ASSERT_TRUE(Parse({"--fault-all", "html502", "--retry-after", "date+86400", "--big-page-bytes",
+                     "1000"},
+                    launch)
+                  .ok());
+  EXPECT_EQ(launch.settings.fault_all, "html502");
+  EXPECT_EQ(launch.settings.retry_after, "date+86400");
+  EXPECT_EQ(launch.settings.big_page_bytes, 1000);
+  SimLaunch bad;
+  EXPECT_FALSE(Parse({"--fault-all", "nope"}, bad).ok());
+  SimLaunch bad_retry;
+  EXPECT_FALSE(Parse({"--retry-after", "soon"}, bad_retry).ok());
 }
 
 TEST(SimCommandLineTest, EveryFlag) {
@@ -96,4 +111,4 @@ TEST(SimCommandLineTest, Rejects) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace tc {
+namespace tc::sim {
 
 void SimCounters::RequestStarted(int64_t unix_second) {
   std::lock_guard lock(mutex_);
@@ -58,4 +58,4 @@ nlohmann::json SimCounters::ToJson(int64_t now_unix_second) const {
           {"max_per_second", max_per_second_}, {"per_second", std::move(per_second)}};
 }
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace tc {
+namespace tc::sim {
 
 class SimCounters {
  public:
@@ -42,4 +42,4 @@ class SimCounters {
   std::array<SecondCount, kWindowSeconds> per_second_{};  // slot = second % kWindowSeconds
 };
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -8,9 +8,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <exception>
 #include <optional>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 namespace asio = boost::asio;
@@ -96,7 +97,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         http::response<http::string_body>(static_cast<http::status>(answer_.status), version_);
     response_.set(http::field::server, "ticketcache-sim");
     response_.set(http::field::content_type, answer_.content_type);
-    for (const auto& [name, value] : answer_.headers) response_.set(name, value);
+    try {
+      for (const auto& [name, value] : answer_.headers) response_.set(name, value);
+    } catch (const std::exception&) {
+      // A header the HTTP library refuses (a value too large): drop the connection instead.
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+      return;
+    }
     response_.body() = std::move(answer_.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
@@ -181,4 +190,4 @@ void SimServer::Accept() {
                          });
 }
 
-}  // namespace tc
+}  // namespace tc::sim

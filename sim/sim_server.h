@@ -14,7 +14,7 @@
 #include "error/error.h"
 #include "sim_service.h"
 
-namespace tc {
+namespace tc::sim {
 
 class SimServer {
  public:
@@ -45,4 +45,4 @@ class SimServer {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace tc
+}  // namespace tc::sim

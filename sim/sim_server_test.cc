@@ -10,7 +10,7 @@
 
 #include "sim_token.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 namespace asio = boost::asio;
@@ -131,4 +131,4 @@ TEST_F(SimServerTest, StopsWhileARequestIsStalled) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -4,41 +4,24 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
+#include <mutex>
 #include <optional>
 
 #include "deterministic_random.h"
+#include "sim_answers.h"
 #include "pass_page.h"
 #include "pass_text.h"
 #include "request_target.h"
 #include "sim_token.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 constexpr std::string_view kActivePath = "/passes";
 constexpr std::string_view kExpiredPath = "/v4.0/passes";
 constexpr std::string_view kOtherPath = "other";
 constexpr int64_t kDefaultPerPage = 100;
-constexpr size_t kOversizedBytes = 20 * 1000 * 1000;
-
-SimResponse JsonAnswer(int status, std::string body) {
-  SimResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-SimResponse ErrorAnswer(int status, std::string_view message) {
-  return JsonAnswer(status, nlohmann::json{{"errors", {{{"code", status}, {"message", message}}}},
-                                           {"data", nullptr}}
-                                .dump());
-}
-
-SimResponse RateLimitedAnswer() {
-  SimResponse response = ErrorAnswer(429, "Too Many Requests");
-  response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
 
 // The user whose token `authorization` ("Bearer tc-sim-token-U") carries, if U is in 1..users.
 std::optional<int64_t> AuthorizedUser(std::string_view authorization, int64_t users) {
@@ -53,35 +36,6 @@ std::optional<int64_t> AuthorizedUser(std::string_view authorization, int64_t us
   if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
   if (user < 1 || user > users || SimTokenForUser(user) != token) return std::nullopt;
   return user;
-}
-
-// A valid page body of about 20 MB (the first pages of user 1, repeated), built once.
-const std::string& OversizedBody() {
-  static const std::string body = [] {
-    std::string out = R"({"errors":[],"data":{"passes":[)";
-    int64_t count = 0;
-    while (out.size() < kOversizedBytes) {
-      if (count > 0) out.push_back(',');
-      AppendPassJson(1, PassList::kActive, count % 100, 0, out);
-      ++count;
-    }
-    out += fmt::format(
-        R"(],"page_count":1,"total_count":{0},"pagination":{{"page":1,"per_page":{0},"next":null}}}}}})",
-        count);
-    return out;
-  }();
-  return body;
-}
-
-SimResponse TruncatedAnswer(std::string body) {
-  body.resize(body.size() / 2);
-  return JsonAnswer(200, std::move(body));
-}
-
-SimResponse TimeoutAnswer(int64_t delay_ms) {
-  SimResponse response = ErrorAnswer(504, "Gateway Timeout");
-  response.delay = std::chrono::milliseconds(delay_ms);
-  return response;
 }
 
 std::optional<nlohmann::json> ParseJsonBody(std::string_view body) {
@@ -155,21 +109,31 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
     return response;
   };
 
-  if (!admitted) return with_latency(RateLimitedAnswer());
-  if (!user) return with_latency(ErrorAnswer(401, "Unauthorized"));
+  if (!admitted) return with_latency(RateLimitedAnswer(settings));
+  // Hostile mode: everyone's fault comes before the token is looked at (a blanket 403, a wrong
+  // path, a gateway's error page answer every request alike).
+  std::optional<UserFault> fault;
+  if (!settings.fault_all.empty()) {
+    fault = UserFault{*ParseUserFaultKind(settings.fault_all), true, true};
+  }
+  if (!fault && !user) return with_latency(ErrorAnswer(401, "Unauthorized"));
+  if (!fault && user_fault &&
+      (list == PassList::kActive ? user_fault->active_list : user_fault->expired_list)) {
+    fault = user_fault;
+  }
 
   std::optional<int64_t> per_page = target.PositiveIntParam("per_page", kDefaultPerPage);
   std::optional<int64_t> page = target.PositiveIntParam("page", 1);
   if (!per_page || !page) {
     return with_latency(ErrorAnswer(400, "page and per_page must be positive integers"));
   }
-  PageQuery query{*user, list, *page, *per_page};
+  PageQuery query{user.value_or(1), list, *page, *per_page};
   UserPassState state{list == PassList::kActive ? settings.passes : settings.expired, generation};
   bool forever = false;
+  bool huge_header = false;
 
-  if (user_fault &&
-      (list == PassList::kActive ? user_fault->active_list : user_fault->expired_list)) {
-    switch (user_fault->kind) {
+  if (fault) {
+    switch (fault->kind) {
       case UserFaultKind::k500:
         return with_latency(ErrorAnswer(500, "Internal Server Error"));
       case UserFaultKind::k503:
@@ -179,7 +143,7 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
       case UserFaultKind::k403:
         return with_latency(ErrorAnswer(403, "Forbidden"));
       case UserFaultKind::k429:
-        return with_latency(RateLimitedAnswer());
+        return with_latency(RateLimitedAnswer(settings));
       case UserFaultKind::kTimeout:
         return with_latency(TimeoutAnswer(settings.timeout_delay_ms));
       case UserFaultKind::kReset: {
@@ -194,14 +158,8 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
         return with_latency(JsonAnswer(
             200,
             R"({"errors":[],"data":{"passes":"not a list","page_count":"1","total_count":null,"pagination":[]}})"));
-      case UserFaultKind::kHtml: {
-        SimResponse response = JsonAnswer(
-            200,
-            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
-            "<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>\n");
-        response.content_type = "text/html; charset=utf-8";
-        return with_latency(std::move(response));
-      }
+      case UserFaultKind::kHtml:
+        return with_latency(HtmlAnswer(200));
       case UserFaultKind::kEmpty:
         return with_latency(JsonAnswer(200, ""));
       case UserFaultKind::kOversized:
@@ -209,6 +167,19 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
       case UserFaultKind::kForever:
         forever = true;
         break;
+      case UserFaultKind::k404:
+        return with_latency(ErrorAnswer(404, "Not Found"));
+      case UserFaultKind::kHtml502:
+        return with_latency(HtmlAnswer(502));
+      case UserFaultKind::kRedirect:
+        return with_latency(RedirectAnswer());
+      case UserFaultKind::kForeverBig:
+        return with_latency(JsonAnswer(200, BigForeverPage(settings.big_page_bytes)));
+      case UserFaultKind::kHugeHeader:
+        huge_header = true;
+        break;
+      case UserFaultKind::kIdle:
+        return IdleAnswer();
     }
   }
 
@@ -225,10 +196,11 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
     case RandomFault::k401:
       return with_latency(ErrorAnswer(401, "Unauthorized"));
     case RandomFault::k429:
-      return with_latency(RateLimitedAnswer());
+      return with_latency(RateLimitedAnswer(settings));
   }
 
   SimResponse response;
+  if (huge_header) AddHugeHeader(response);
   response.body.reserve(static_cast<size_t>(std::min<int64_t>(*per_page, 200)) * 900 + 200);
   AppendPassPageBody(query, state, settings.next_style, forever, response.body);
   return with_latency(std::move(response));
@@ -336,4 +308,4 @@ SimResponse SimService::HandleControl(const SimRequest& request, std::string_vie
   return ErrorAnswer(404, "Not Found");
 }
 
-}  // namespace tc
+}  // namespace tc::sim

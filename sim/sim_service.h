@@ -19,7 +19,7 @@
 #include "sim_counters.h"
 #include "sim_settings.h"
 
-namespace tc {
+namespace tc::sim {
 
 struct SimRequest {
   std::string_view method;         // "GET", "POST", …
@@ -67,4 +67,4 @@ class SimService {
   std::map<int64_t, int64_t> generations_;  // users mutated at least once
 };
 
-}  // namespace tc
+}  // namespace tc::sim

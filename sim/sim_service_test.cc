@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "pass_text.h"
 #include "sim_token.h"
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::json;
@@ -244,5 +247,72 @@ TEST_F(SimServiceTest, ControlEndpoints) {
   EXPECT_TRUE(Control("GET", "/_sim/counters").counter_path.empty());
 }
 
+
+std::optional<std::string> HeaderOf(const SimResponse& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+// Hostile mode: one fault for every request of every user, before the token is looked at.
+TEST_F(SimServiceTest, FaultAllAnswersEveryRequestAlike) {
+  struct Case {
+    std::string kind;
+    int status;
+  };
+  for (const Case& one : std::vector<Case>{{"403", 403}, {"404", 404}, {"html", 200},
+                                          {"html502", 502}, {"redirect", 302}}) {
+    ASSERT_EQ(Control("POST", "/_sim/config", json{{"fault_all", one.kind}}.dump()).status, 200);
+    for (int64_t user : {1, 2, 49}) {
+      EXPECT_EQ(Get("/passes", user).status, one.status) << one.kind;
+      EXPECT_EQ(Get("/v4.0/passes?status=EXPIRED", user).status, one.status) << one.kind;
+    }
+    EXPECT_EQ(service_.Handle({"GET", "/passes", "", ""}).status, one.status) << one.kind;
+  }
+  SimResponse redirect = Get("/passes", 1);
+  EXPECT_EQ(HeaderOf(redirect, "Location"), "http://127.0.0.1:9/elsewhere");
+  ASSERT_EQ(Control("POST", "/_sim/config", R"({"fault_all":"html502"})").status, 200);
+  EXPECT_EQ(Get("/passes", 1).content_type, "text/html; charset=utf-8");
+  ASSERT_EQ(Control("POST", "/_sim/config", R"({"fault_all":""})").status, 200);
+  EXPECT_EQ(Get("/passes", 1).status, 200);
+  EXPECT_EQ(Control("POST", "/_sim/config", R"({"fault_all":"nope"})").status, 400);
+}
+
+TEST_F(SimServiceTest, RetryAfterIsConfigurableAsSecondsOrADate) {
+  ASSERT_EQ(Control("PUT", "/_sim/users/3/fault", R"({"kind":429})").status, 200);
+  EXPECT_EQ(HeaderOf(Get("/passes", 3), "Retry-After"), "1");
+  EXPECT_EQ(Get("/passes", 4).status, 200);  // only that user
+  ASSERT_EQ(Control("POST", "/_sim/config", R"({"retry_after":"999999999"})").status, 200);
+  EXPECT_EQ(HeaderOf(Get("/passes", 3), "Retry-After"), "999999999");
+  ASSERT_EQ(Control("POST", "/_sim/config", R"({"retry_after":"date+86400"})").status, 200);
+  const std::string date = HeaderOf(Get("/passes", 3), "Retry-After").value_or("");
+  EXPECT_TRUE(date.ends_with(" GMT")) << date;
+  EXPECT_EQ(date.size(), 29u) << date;  // "Thu, 22 Oct 2015 07:28:00 GMT"
+  EXPECT_EQ(Control("POST", "/_sim/config", R"({"retry_after":"soon"})").status, 400);
+}
+
+TEST_F(SimServiceTest, HostileKindsPerUser) {
+  ASSERT_EQ(Control("POST", "/_sim/config", R"({"big_page_bytes":200000})").status, 200);
+  ASSERT_EQ(Control("PUT", "/_sim/users/5/fault", R"({"kind":"forever_big"})").status, 200);
+  for (int page = 1; page <= 3; ++page) {
+    SimResponse big = Get("/passes?page=" + std::to_string(page), 5);
+    ASSERT_EQ(big.status, 200);
+    EXPECT_GE(big.body.size(), 200000u);
+    EXPECT_LT(big.body.size(), 210000u);
+    EXPECT_EQ(json::parse(big.body)["data"]["pagination"]["next"], true);
+  }
+  ASSERT_EQ(Control("PUT", "/_sim/users/6/fault", R"({"kind":"huge_header"})").status, 200);
+  SimResponse huge = Get("/passes", 6);
+  EXPECT_EQ(huge.status, 200);
+  size_t padding = 0;
+  for (const auto& [key, value] : huge.headers) {
+    if (key.starts_with("X-Padding")) padding += value.size();
+  }
+  EXPECT_GE(padding, 300u * 1024);
+  ASSERT_EQ(Control("PUT", "/_sim/users/7/fault", R"({"kind":"idle"})").status, 200);
+  EXPECT_GE(Get("/passes", 7).delay, std::chrono::hours(1));
+}
+
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
-namespace tc {
+#include <algorithm>
+
+#include "fault_injection.h"
+
+namespace tc::sim {
 namespace {
 
 Error BadSetting(std::string_view key, std::string_view why) {
@@ -45,6 +49,17 @@ Status ApplyOne(const std::string& key, const nlohmann::json& value, SimSettings
   if (key == "fault_malformed") return ReadProbability(value, key, s.fault_malformed);
   if (key == "fault_401") return ReadProbability(value, key, s.fault_401);
   if (key == "fault_429") return ReadProbability(value, key, s.fault_429);
+  if (key == "big_page_bytes") return ReadNonNegativeInt(value, key, s.big_page_bytes);
+  if (key == "fault_all") {
+    if (!value.is_string()) return BadSetting(key, "expected a fault kind name or \"\"");
+    s.fault_all = value.get<std::string>();
+    return Status::Ok();
+  }
+  if (key == "retry_after") {
+    if (!value.is_string()) return BadSetting(key, "expected a string");
+    s.retry_after = value.get<std::string>();
+    return Status::Ok();
+  }
   if (key == "latency_dist") {
     if (!value.is_string() || !ParseLatencyDistribution(value.get<std::string>(), s.latency_dist)) {
       return BadSetting(key, "expected \"fixed\", \"uniform\" or \"exponential\"");
@@ -75,6 +90,19 @@ Status CheckSimSettings(const SimSettings& s) {
   if (s.fault_5xx + s.fault_timeout + s.fault_malformed + s.fault_401 + s.fault_429 > 1) {
     return BadSetting("fault_*", "the fault probabilities add up to more than 1");
   }
+  if (!s.fault_all.empty() && !ParseUserFaultKind(s.fault_all)) {
+    return BadSetting("fault_all", "unknown fault kind");
+  }
+  if (s.big_page_bytes < 0 || s.big_page_bytes > 512 * 1000 * 1000) {
+    return BadSetting("big_page_bytes", "must be 0..512000000");
+  }
+  const std::string_view retry_after = s.retry_after;
+  const std::string_view digits =
+      retry_after.starts_with("date+") ? retry_after.substr(5) : retry_after;
+  if (digits.empty() || digits.size() > 30 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return BadSetting("retry_after", "expected delta-seconds (\"30\") or \"date+N\"");
+  }
   return Status::Ok();
 }
 
@@ -104,7 +132,10 @@ nlohmann::json SimSettingsToJson(const SimSettings& s) {
           {"fault_401", s.fault_401},
           {"fault_429", s.fault_429},
           {"timeout_delay_ms", s.timeout_delay_ms},
-          {"next_style", NextStyleName(s.next_style)}};
+          {"next_style", NextStyleName(s.next_style)},
+          {"fault_all", s.fault_all},
+          {"retry_after", s.retry_after},
+          {"big_page_bytes", s.big_page_bytes}};
 }
 
 bool ParseLatencyDistribution(std::string_view text, LatencyDistribution& out) {
@@ -155,4 +186,4 @@ std::string_view NextStyleName(NextStyle style) {
   return "mixed";
 }
 
-}  // namespace tc
+}  // namespace tc::sim

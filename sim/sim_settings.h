@@ -9,7 +9,7 @@
 
 #include "error/error.h"
 
-namespace tc {
+namespace tc::sim {
 
 enum class LatencyDistribution { kFixed, kUniform, kExponential };
 
@@ -34,6 +34,13 @@ struct SimSettings {
   double fault_429 = 0;
   int64_t timeout_delay_ms = 60000;  // how long a "timeout" fault stalls before its 504
   NextStyle next_style = NextStyle::kMixed;
+  // Hostile mode (docs/simulator.md): a fault kind (as for PUT /_sim/users/{id}/fault) that every
+  // API request of every user gets, before the token is even looked at; "" = none.
+  std::string fault_all{};
+  // Retry-After of every 429: delta-seconds as written ("1", "999999999"), or "date+N" for an
+  // HTTP-date N seconds from now.
+  std::string retry_after = "1";
+  int64_t big_page_bytes = 7'000'000;  // page size of the "forever_big" fault
 };
 
 Status CheckSimSettings(const SimSettings& settings);
@@ -49,4 +56,4 @@ bool ParseNextStyle(std::string_view text, NextStyle& out);
 std::string_view LatencyDistributionName(LatencyDistribution dist);
 std::string_view NextStyleName(NextStyle style);
 
-}  // namespace tc
+}  // namespace tc::sim

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tc {
+namespace tc::sim {
 namespace {
 
 using nlohmann::json;
@@ -42,4 +42,4 @@ TEST(SimSettingsTest, BadPatchNamesTheKeyAndChangesNothing) {
 }
 
 }  // namespace
-}  // namespace tc
+}  // namespace tc::sim

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 
-namespace tc {
+namespace tc::sim {
 
 // Token of simulated user `user_id`: "tc-sim-token-<user_id>".
 inline std::string SimTokenForUser(int64_t user_id) {
   return "tc-sim-token-" + std::to_string(user_id);
 }
 
-}  // namespace tc
+}  // namespace tc::sim

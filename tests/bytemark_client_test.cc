@@ -62,7 +62,7 @@ class BytemarkClientTest : public testing::Test {
                                         PassListKind list = PassListKind::kActive) {
     Status set = sim_->SetUserFault(user, kind);
     EXPECT_TRUE(set.ok()) << set.error().ToString();
-    Result<PassListResult> result = FetchPassListBlocking(transport_, config, Token(user), list);
+    Result<PassListResult> result = FetchPassListBlocking(transport_, config, clock_, Token(user), list);
     Status cleared = sim_->ClearUserFault(user);
     EXPECT_TRUE(cleared.ok()) << cleared.error().ToString();
     return result;
@@ -78,6 +78,7 @@ class BytemarkClientTest : public testing::Test {
 
   static SimProcess* sim_;
   static std::string* start_error_;
+  SystemClock clock_;
   CurlTransport transport_;
 };
 
@@ -90,7 +91,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
   const std::string falsy_forms[] = {R"("next":null)", R"("next":false)", R"("next":"")", ""};
   for (int64_t user = 1; user <= 8; ++user) {
     Result<PassListResult> active =
-        FetchPassListBlocking(transport_, Config(), Token(user), PassListKind::kActive);
+        FetchPassListBlocking(transport_, Config(), clock_, Token(user), PassListKind::kActive);
     ASSERT_TRUE(active.ok()) << "user " << user << ": " << active.error().ToString();
     EXPECT_EQ(active->pages, 3) << user;  // 7 passes, 3 per page
     ASSERT_EQ(active->passes.size(), static_cast<size_t>(kPasses)) << user;
@@ -105,7 +106,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
     EXPECT_EQ(uuids.size(), static_cast<size_t>(kPasses)) << "user " << user;
 
     Result<PassListResult> expired =
-        FetchPassListBlocking(transport_, Config(2), Token(user), PassListKind::kExpired);
+        FetchPassListBlocking(transport_, Config(2), clock_, Token(user), PassListKind::kExpired);
     ASSERT_TRUE(expired.ok()) << "user " << user << ": " << expired.error().ToString();
     EXPECT_EQ(expired->pages, 2) << user;
     EXPECT_EQ(expired->passes.size(), static_cast<size_t>(kExpired)) << user;
@@ -133,7 +134,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
 
 TEST_F(BytemarkClientTest, OnePageWhenThePageSizeCoversTheList) {
   Result<PassListResult> active =
-      FetchPassListBlocking(transport_, Config(100), Token(9), PassListKind::kActive);
+      FetchPassListBlocking(transport_, Config(100), clock_, Token(9), PassListKind::kActive);
   ASSERT_TRUE(active.ok()) << active.error().ToString();
   EXPECT_EQ(active->pages, 1);
   EXPECT_EQ(active->passes.size(), static_cast<size_t>(kPasses));
@@ -150,6 +151,8 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
       {"429", ErrorClass::kRateLimited},     {"reset", ErrorClass::kTransient},
       {"malformed", ErrorClass::kMalformed}, {"wrong_shape", ErrorClass::kMalformed},
       {"html", ErrorClass::kMalformed},      {"empty", ErrorClass::kMalformed},
+      {"404", ErrorClass::kMalformed},       {"html502", ErrorClass::kTransient},
+      {"redirect", ErrorClass::kMalformed},  {"huge_header", ErrorClass::kMalformed},
   };
   int64_t user = 10;
   for (const Case& one : cases) {
@@ -169,14 +172,14 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
   // Cleared faults leave the users served normally.
   for (int64_t healed = 10; healed < user; ++healed) {
     Result<PassListResult> result =
-        FetchPassListBlocking(transport_, Config(), Token(healed), PassListKind::kActive);
+        FetchPassListBlocking(transport_, Config(), clock_, Token(healed), PassListKind::kActive);
     EXPECT_TRUE(result.ok()) << healed << ": " << result.error().ToString();
   }
 }
 
 TEST_F(BytemarkClientTest, UnknownTokenIsRejected) {
   Result<PassListResult> result =
-      FetchPassListBlocking(transport_, Config(), "tc-sim-token-999999", PassListKind::kActive);
+      FetchPassListBlocking(transport_, Config(), clock_, "tc-sim-token-999999", PassListKind::kActive);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().error_class, ErrorClass::kRejectedToken);
   EXPECT_EQ(result.error().message.find("tc-sim-token-999999"), std::string::npos);
@@ -229,7 +232,7 @@ TEST_F(BytemarkClientTest, NothingListeningIsANetworkError) {
   config.customer_api = (*other)->base_url();
   (*other)->Stop();  // its port is closed now
   Result<PassListResult> result =
-      FetchPassListBlocking(transport_, config, Token(1), PassListKind::kActive);
+      FetchPassListBlocking(transport_, config, clock_, Token(1), PassListKind::kActive);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().error_class, ErrorClass::kNetwork) << result.error().ToString();
 }
@@ -239,7 +242,7 @@ TEST_F(BytemarkClientTest, KeepAliveReusesOneConnection) {
   constexpr int kLists = 50;  // 3 pages each
   for (int i = 0; i < kLists; ++i) {
     Result<PassListResult> result =
-        FetchPassListBlocking(transport_, Config(), Token(1 + i % 8), PassListKind::kActive);
+        FetchPassListBlocking(transport_, Config(), clock_, Token(1 + i % 8), PassListKind::kActive);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
   }
   const int64_t requests = Counters().value("requests_total", int64_t{0}) - before;
@@ -263,7 +266,7 @@ TEST_F(BytemarkClientTest, HundredConcurrentRequestsOnOneTransport) {
       request.bearer_token = Token(1 + i % kUsers);
       transport_.Start(request, [&ok, &answered](Result<HttpResponse> response) {
         ++answered;
-        if (response.ok() && ParsePassPage(*response, 0).ok()) ++ok;
+        if (response.ok() && ParsePassPage(*response, 0, std::chrono::seconds(60)).ok()) ++ok;
       });
     }
     while (transport_.Drive(std::chrono::milliseconds(100)) > 0) {

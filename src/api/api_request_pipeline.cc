@@ -3,18 +3,17 @@
 #include <algorithm>
 #include <utility>
 
-#include "bytemark/bytemark_api.h"
 #include "api/retry_backoff.h"
+#include "bytemark/response_classification.h"
+#include "clock/saturating_time.h"
 
 namespace tc {
 
 namespace {
 
-// 429s are the API asking us to slow down, not a failure of the request: they get more tries
-// than `refresh.retry.retries` (the limiter has already slowed the whole run down).
-constexpr int kMaxRateLimitedTries = 10;
-
-bool IsServerError(long status) { return status >= 500 && status <= 599; }
+std::string Seconds(Duration duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + "s";
+}
 
 std::string ResultLabel(const Result<HttpResponse>& result) {
   if (result.ok()) return std::to_string(result->status);
@@ -24,12 +23,13 @@ std::string ResultLabel(const Result<HttpResponse>& result) {
 }  // namespace
 
 ApiRequestPipeline::ApiRequestPipeline(HttpTransport& transport, const Clock& clock,
-                                       const RetryPolicy& retry, RateLimiter& limiter,
-                                       CircuitBreaker& breaker, JobMetrics* metrics,
-                                       int max_in_flight, uint64_t seed)
+                                       const RetryPolicy& retry, Duration max_retry_after,
+                                       RateLimiter& limiter, CircuitBreaker& breaker,
+                                       JobMetrics* metrics, int max_in_flight, uint64_t seed)
     : transport_(transport),
       clock_(clock),
       retry_(retry),
+      max_retry_after_(std::max(Duration(0), max_retry_after)),
       limiter_(limiter),
       breaker_(breaker),
       metrics_(metrics),
@@ -61,8 +61,8 @@ void ApiRequestPipeline::Step(Duration max_wait) {
   }
   Duration wait = max_wait;
   if (!waiting_.empty()) {
-    const auto until_due =
-        std::chrono::duration_cast<Duration>(waiting_.begin()->first - clock_.SteadyNow());
+    const Duration until_due =
+        SaturatingCeilMillisBetween(clock_.SteadyNow(), waiting_.begin()->first);
     wait = std::clamp(until_due, Duration(0), max_wait);
   }
   if (!ready_.empty() && in_flight_ < max_in_flight_) {
@@ -77,7 +77,7 @@ void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
     const Duration delay = limiter_.DelayForNext(now);
     if (delay > Duration(0)) {
       attempt.slot_reserved = true;
-      waiting_.emplace(now + delay, std::move(attempt));
+      waiting_.emplace(SaturatingAdd(now, delay), std::move(attempt));
       return;
     }
   }
@@ -105,42 +105,42 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
     metrics_->ObserveApiRequest(attempt.endpoint, ResultLabel(result), seconds);
   }
 
-  // Classify the attempt for the breaker, the limiter and the retry decision.
-  std::optional<ErrorClass> failure;
-  std::optional<Duration> retry_after;
-  if (!result.ok()) {
-    failure = result.error().error_class;
-  } else if (result->status == 429) {
-    failure = ErrorClass::kRateLimited;
-    if (result->retry_after) {
-      retry_after = ParseRetryAfter(*result->retry_after, clock_.NowUnixSeconds());
-    }
-  } else if (IsServerError(result->status)) {
-    failure = ErrorClass::kTransient;
-  }
+  // One classification decides the breaker, the limiter and the retry. The uncapped
+  // Retry-After is kept so that a request told to wait too long is recognised as such.
+  const Status verdict =
+      result.ok() ? ClassifyHttpResponse(*result, clock_.NowUnixSeconds(), Duration::max())
+                  : Status(result.error());
+  const std::optional<ErrorClass> failure =
+      verdict.ok() ? std::nullopt : std::optional<ErrorClass>(verdict.error().error_class);
+  limiter_.OnAnswer(now, failure == ErrorClass::kRateLimited);
+  breaker_.Record(now, failure);  // 429, rejected token and malformed never count as failures
 
-  if (!failure) {
-    breaker_.RecordSuccess(now);
-    limiter_.OnSuccess(now);
+  if (!failure || !IsRetryable(*failure)) {
     attempt.done(std::move(result));
     return;
   }
 
   if (*failure == ErrorClass::kRateLimited) {
-    limiter_.OnRateLimited(now, retry_after);
-    if (++attempt.rate_limited_tries < kMaxRateLimitedTries) {
-      // The limiter pauses every request until Retry-After; this one waits in line again.
-      RetryLater(std::move(attempt), retry_after.value_or(Duration(0)));
+    const std::optional<Duration> retry_after = verdict.error().retry_after;
+    const Duration wait = retry_after.value_or(FullJitterBackoff(
+        attempt.rate_limited_tries, retry_.base_delay, retry_.max_delay, rng_));
+    if (wait > max_retry_after_ - attempt.rate_limited_wait) {
+      attempt.done(MakeError(
+          ErrorClass::kRateLimited,
+          "HTTP 429: told to wait " + Seconds(wait) + ", over bytemark.max_retry_after (" +
+              Seconds(max_retry_after_) + "): left for a later run"));
       return;
     }
-    attempt.done(std::move(result));
+    if (++attempt.rate_limited_tries >= kMaxRateLimitedTries) {
+      attempt.done(std::move(result));
+      return;
+    }
+    attempt.rate_limited_wait += wait;
+    RetryLater(std::move(attempt), wait);
     return;
   }
 
-  breaker_.RecordFailure(now, *failure);
-  const Error error =
-      result.ok() ? MakeError(*failure, "HTTP " + std::to_string(result->status)) : result.error();
-  if (ShouldRetry(error, attempt.attempt, retry_.retries)) {
+  if (ShouldRetry(verdict.error(), attempt.attempt, retry_.retries)) {
     const Duration delay =
         FullJitterBackoff(attempt.attempt, retry_.base_delay, retry_.max_delay, rng_);
     ++attempt.attempt;
@@ -152,7 +152,7 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
 
 void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
   attempt.slot_reserved = false;
-  waiting_.emplace(clock_.SteadyNow() + delay, std::move(attempt));
+  waiting_.emplace(SaturatingAdd(clock_.SteadyNow(), delay), std::move(attempt));
 }
 
 void ApiRequestPipeline::AbandonAll(const Error& error) {

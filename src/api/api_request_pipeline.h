@@ -1,7 +1,19 @@
 // Every Bytemark API request of a run goes through one pipeline, on the run's network thread:
 // at most `max_in_flight` at once, the global rate limit, the circuit breaker, and retries with
-// full-jitter backoff for transient failures only (SPEC §3, issue 5). Callers see one final
-// result per request, after retries.
+// full-jitter backoff for retryable failures only (see docs/design.md, failure model). Callers
+// see one final result per request, after retries.
+//
+// Every answer is classified by ClassifyHttpResponse (bytemark/response_classification.h):
+// - transient, timeout, network: retried up to RetryPolicy::retries times, waiting
+//   FullJitterBackoff(attempt, base_delay, max_delay) before each retry; these count as failures
+//   in the circuit breaker.
+// - rate limited (429): that request (only it) waits the server's Retry-After, or a full-jitter
+//   backoff when it sent none, and goes again; at most kMaxRateLimitedTries tries, and at most
+//   `max_retry_after` of such waiting in total. A request told to wait longer ends at once with
+//   kRateLimited (its user is refreshed by a later run) instead of holding the run. The global
+//   limiter sees every answer and slows everybody only when 429s are a large share of them.
+// - rejected token, malformed, success: final at once (the breaker counts them as the API
+//   answering).
 #pragma once
 
 #include <cstdint>
@@ -24,13 +36,17 @@ class ApiRequestPipeline {
  public:
   // REQUIRES: all arguments outlive the pipeline; every call from one thread.
   ApiRequestPipeline(HttpTransport& transport, const Clock& clock, const RetryPolicy& retry,
-                     RateLimiter& limiter, CircuitBreaker& breaker, JobMetrics* metrics,
-                     int max_in_flight, uint64_t seed);
+                     Duration max_retry_after, RateLimiter& limiter, CircuitBreaker& breaker,
+                     JobMetrics* metrics, int max_in_flight, uint64_t seed);
+
+  // 429s are the API asking this request to wait, not a failure of it: they get their own bound.
+  static constexpr int kMaxRateLimitedTries = 10;
   ~ApiRequestPipeline();
 
   // Queues a request. `endpoint` labels metrics ("passes" | "passes4"). `done` runs once with
-  // the final outcome: a response whose status is neither 429 nor 5xx, the last 429/5xx
-  // response once retries are spent, or the last transport error.
+  // the final outcome: a response that is not retryable, the last retryable response once
+  // retries are spent, the last transport error, or kRateLimited for a request told to wait
+  // longer than `max_retry_after`.
   void Send(HttpRequest request, std::string endpoint, HttpCallback done);
 
   // Starts every queued request that may start now, then drives the transport for at most
@@ -53,6 +69,7 @@ class ApiRequestPipeline {
     HttpCallback done;
     int attempt = 0;            // 0 = first try
     int rate_limited_tries = 0; // 429s answered so far
+    Duration rate_limited_wait{0};  // waited for 429s so far
     bool slot_reserved = false; // the rate limiter already granted this attempt its slot
   };
 
@@ -64,6 +81,7 @@ class ApiRequestPipeline {
   HttpTransport& transport_;
   const Clock& clock_;
   const RetryPolicy& retry_;
+  const Duration max_retry_after_;
   RateLimiter& limiter_;
   CircuitBreaker& breaker_;
   JobMetrics* metrics_;

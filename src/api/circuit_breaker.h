@@ -1,4 +1,4 @@
-// Stops calling an API that is down (issue 5). Thread-safe.
+// Stops calling an API that is down (see docs/design.md, failure model). Thread-safe.
 //
 // closed: every call allowed. Opens when, over the last `window` recorded calls (and at
 //   least `min_calls` of them), failures / calls >= `failure_ratio`.

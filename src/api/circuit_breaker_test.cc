@@ -160,6 +160,18 @@ TEST_F(CircuitBreakerTest, OutcomesRecordedWhileOpenAreIgnored) {
   EXPECT_FALSE(breaker_.Allow(Now()));
 }
 
+// A run's worth of users whose tokens are rejected or whose answers are malformed, with the odd
+// 5xx among them: the API answered, so the breaker stays closed.
+TEST_F(CircuitBreakerTest, PersistentUserFaultsNeverOpenIt) {
+  for (int i = 0; i < 10'000; ++i) {
+    ASSERT_TRUE(breaker_.Allow(Now()));
+    const ErrorClass fault = i % 2 == 0 ? ErrorClass::kRejectedToken : ErrorClass::kMalformed;
+    breaker_.Record(Now(), i % 7 == 0 ? ErrorClass::kTransient : fault);
+  }
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+  EXPECT_EQ(breaker_.times_opened(), 0);
+}
+
 TEST(CircuitBreakerConcurrencyTest, ConcurrentRecordsAndAllows) {
   FakeClock clock;
   BreakerPolicy config = BreakerConfig();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "clock/saturating_time.h"
+
 namespace tc {
 namespace {
 
@@ -10,20 +12,17 @@ using Nanos = std::chrono::nanoseconds;
 
 constexpr double kSlowdownFactor = 0.5;
 constexpr double kRecoveryStepFraction = 0.1;  // of the recovery target, per step
-constexpr auto kRecoveryInterval = std::chrono::seconds(1);
+constexpr auto kAdjustmentInterval = std::chrono::seconds(1);
 constexpr double kMinFractionOfConfigured = 0.01;  // repeated 429s never stop the run entirely
 constexpr double kMinDerivedRate = 1.0;            // requests/s, unlimited mode
-constexpr auto kDefaultPause = std::chrono::seconds(1);
 constexpr auto kBucketWidth = std::chrono::milliseconds(100);
+constexpr int kMinAnswers = 20;         // no slowdown judged on fewer answers
+constexpr int kMinRecoveryAnswers = 5;  // nor a recovery step
+constexpr int kPushBackQuarters = 1;    // 429s >= 1/4 of the window's answers: slow down
 
 int BurstFor(double rate) {
   if (rate <= 0) return 0;
   return std::max(1, static_cast<int>(rate / 25));
-}
-
-Duration CeilToMillis(SteadyTime::duration wait) {
-  if (wait <= SteadyTime::duration::zero()) return Duration(0);
-  return std::chrono::ceil<Duration>(wait);
 }
 
 }  // namespace
@@ -32,66 +31,82 @@ RateLimiter::RateLimiter(double rate_per_second, SteadyTime start)
     : configured_rate_(std::max(0.0, rate_per_second)),
       effective_rate_(configured_rate_),
       theoretical_arrival_(start),
-      paused_until_(start),
       last_adjustment_(start) {
   bucket_ids_.fill(-1);
 }
 
 Duration RateLimiter::DelayForNext(SteadyTime now) {
   std::lock_guard lock(mutex_);
-  const SteadyTime earliest = std::max(now, paused_until_);
   if (effective_rate_ <= 0) {
-    RecordStart(earliest);
-    return CeilToMillis(earliest - now);
+    RecordStart(now);
+    return Duration(0);
   }
   // Rounded up: the limiter may lose a nanosecond per slot, never grant one too many.
   const auto interval =
       std::chrono::ceil<Nanos>(std::chrono::duration<double>(1.0 / effective_rate_));
   const auto tolerance = interval * (BurstFor(effective_rate_) - 1);
-  const SteadyTime arrival = std::max(theoretical_arrival_, earliest);
-  const SteadyTime allowed = std::max(earliest, arrival - tolerance);
-  theoretical_arrival_ = arrival + interval;
+  const SteadyTime arrival = std::max(theoretical_arrival_, now);
+  const SteadyTime allowed = std::max(now, SaturatingAdd(arrival, -tolerance));
+  theoretical_arrival_ = SaturatingAdd(arrival, interval);
   RecordStart(allowed);
-  return CeilToMillis(allowed - now);
+  return SaturatingCeilMillisBetween(now, allowed);
 }
 
-void RateLimiter::OnRateLimited(SteadyTime now, std::optional<Duration> retry_after) {
+bool RateLimiter::PushedBack() const {
+  return answers_seen_ >= kMinAnswers &&
+         rate_limited_in_window_ * 4 >= kPushBackQuarters * answers_seen_;
+}
+
+void RateLimiter::OnAnswer(SteadyTime now, bool rate_limited) {
   std::lock_guard lock(mutex_);
-  const Duration pause = std::max(Duration(0), retry_after.value_or(kDefaultPause));
-  const bool already_paused = now < paused_until_;
-  paused_until_ = std::max(paused_until_, now + pause);
-  last_adjustment_ = now;
-  if (already_paused) return;  // the same overload: slow down once per pause
-  if (effective_rate_ > 0) {
-    const double floor =
-        configured_rate_ > 0 ? configured_rate_ * kMinFractionOfConfigured : kMinDerivedRate;
-    effective_rate_ = std::max(floor, effective_rate_ * kSlowdownFactor);
+  if (answers_seen_ == kAnswers) {
+    rate_limited_in_window_ -= answers_[answers_next_] ? 1 : 0;
   } else {
-    const double observed = ObservedRate(now);
-    if (observed > 0) {
+    ++answers_seen_;
+  }
+  answers_[answers_next_] = rate_limited;
+  rate_limited_in_window_ += rate_limited ? 1 : 0;
+  answers_next_ = (answers_next_ + 1) % kAnswers;
+
+  const bool may_adjust = !adjusted_ || now - last_adjustment_ >= kAdjustmentInterval;
+  if (!may_adjust) return;
+
+  if (PushedBack()) {
+    if (effective_rate_ > 0) {
+      const double floor =
+          configured_rate_ > 0 ? configured_rate_ * kMinFractionOfConfigured : kMinDerivedRate;
+      effective_rate_ = std::max(floor, effective_rate_ * kSlowdownFactor);
+    } else {
+      const double observed = ObservedRate(now);
+      if (observed <= 0) return;
       rate_at_slowdown_ = observed;
       effective_rate_ = std::max(kMinDerivedRate, observed * kSlowdownFactor);
     }
+    ++slowdowns_;
+    // Judge the new rate on fresh answers, not on the 429s that caused this slowdown.
+    answers_seen_ = 0;
+    answers_next_ = 0;
+    rate_limited_in_window_ = 0;
+    adjusted_ = true;
+    last_adjustment_ = now;
+    return;
   }
-}
 
-void RateLimiter::OnSuccess(SteadyTime now) {
-  std::lock_guard lock(mutex_);
+  // Not pushed back: climb towards the target while slowed down.
   if (effective_rate_ <= 0 || effective_rate_ == configured_rate_) return;
-  if (now < paused_until_ || now - last_adjustment_ < kRecoveryInterval) return;
+  if (answers_seen_ < kMinRecoveryAnswers ||
+      rate_limited_in_window_ * 4 >= kPushBackQuarters * answers_seen_) {
+    return;
+  }
+  adjusted_ = true;
   last_adjustment_ = now;
   const double target = RecoveryTarget();
   effective_rate_ += target * kRecoveryStepFraction;
-  if (effective_rate_ >= target) {
+  if (effective_rate_ >= target * (1 - 1e-9)) {
     // Back at the configured rate, or (unlimited) well past the rate that drew the 429s.
     effective_rate_ = configured_rate_;
     rate_at_slowdown_ = 0;
   }
-}
-
-Duration RateLimiter::PausedFor(SteadyTime now) const {
-  std::lock_guard lock(mutex_);
-  return CeilToMillis(paused_until_ - now);
 }
 
 double RateLimiter::configured_rate() const { return configured_rate_; }
@@ -106,6 +121,11 @@ int RateLimiter::burst() const {
   return BurstFor(effective_rate_);
 }
 
+int RateLimiter::slowdowns() const {
+  std::lock_guard lock(mutex_);
+  return slowdowns_;
+}
+
 double RateLimiter::RecoveryTarget() const {
   if (configured_rate_ > 0) return configured_rate_;
   return std::max(kMinDerivedRate, 2 * rate_at_slowdown_);
@@ -113,7 +133,7 @@ double RateLimiter::RecoveryTarget() const {
 
 void RateLimiter::RecordStart(SteadyTime at) {
   const int64_t id = at.time_since_epoch() / kBucketWidth;
-  const size_t slot = static_cast<size_t>(id % kBuckets);
+  const size_t slot = static_cast<size_t>(((id % kBuckets) + kBuckets) % kBuckets);
   if (bucket_ids_[slot] != id) {
     bucket_ids_[slot] = id;
     bucket_counts_[slot] = 0;

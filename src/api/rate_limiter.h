@@ -1,23 +1,26 @@
 // The run's global API rate limit (refresh.rate_limit requests/s over every endpoint and page),
-// adaptive on 429 (SPEC §3, issue 5).
+// adaptive on 429 (see docs/design.md, failure model).
 //
 // A token bucket in its "virtual scheduling" form (GCRA): each request reserves the next slot
 // and is told how long to wait for it, so callers never spin. The burst is small,
 // max(1, rate / 25): after an idle spell at most rate + burst - 1 requests start in any
 // 1-second window, i.e. under 4 % over the limit.
 //
-// On 429 every request pauses until Retry-After (1 s when absent) and the effective rate halves
-// (at most once per pause: the other in-flight requests' 429s answer the same overload). Without
-// a configured rate, the first 429 sets an effective rate of half the rate observed over the
-// last second. Successes then raise the effective rate step by step (one step per second, 10 %
-// of the target each) back to the configured rate — or, when unlimited, to twice the rate seen at
-// the 429, at which point the limit is dropped again.
+// A single 429 (and its Retry-After) concerns that request only: the pipeline defers it. The
+// limiter slows EVERYBODY only when the API pushes back broadly: when at least a quarter of the
+// last answers (at least 20 of them) were 429s, the effective rate
+// halves, at most once a second. Without a configured rate the first slowdown sets an effective
+// rate of half the rate observed over the last second. While the share of 429s is below that
+// mark the effective rate climbs back, one step a second (10 % of the target each), to the
+// configured rate — or, when unlimited, to twice the rate seen at the slowdown, at which point
+// the limit is dropped again.
+//
+// All time arithmetic saturates: no input makes it overflow.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <mutex>
-#include <optional>
 
 #include "clock/clock.h"
 
@@ -33,36 +36,37 @@ class RateLimiter {
   // Every returned slot counts, whether or not the caller uses it.
   Duration DelayForNext(SteadyTime now);
 
-  // The API answered 429. `retry_after`: the server's Retry-After, when it sent one.
-  void OnRateLimited(SteadyTime now, std::optional<Duration> retry_after);
-
-  // The API answered anything but 429: lets the effective rate recover.
-  void OnSuccess(SteadyTime now);
-
-  // How long from `now` the current 429 pause lasts (0 when not paused). A caller that was
-  // granted a slot before a pause began may check this before starting.
-  Duration PausedFor(SteadyTime now) const;
+  // The API answered (any answer, or a transport failure): `rate_limited` for a 429.
+  void OnAnswer(SteadyTime now, bool rate_limited);
 
   double configured_rate() const;  // 0 = unlimited
   double effective_rate() const;   // 0 = unlimited
   int burst() const;               // of the effective rate; 0 when unlimited
+  int slowdowns() const;           // how often the effective rate was lowered
 
  private:
   static constexpr int kBuckets = 10;  // observed-rate window: 10 x 100 ms
+  static constexpr int kAnswers = 40;  // 429-share window: the last answers
 
   void RecordStart(SteadyTime at);
   double ObservedRate(SteadyTime now) const;
   double RecoveryTarget() const;
+  bool PushedBack() const;
 
   mutable std::mutex mutex_;
   const double configured_rate_;
   double effective_rate_;           // 0 = unlimited
   double rate_at_slowdown_ = 0;     // unlimited mode: the observed rate when 429s began
   SteadyTime theoretical_arrival_;  // GCRA: when the bucket would be empty again
-  SteadyTime paused_until_;
   SteadyTime last_adjustment_;
+  bool adjusted_ = false;           // last_adjustment_ is meaningful
+  int slowdowns_ = 0;
   std::array<int64_t, kBuckets> bucket_ids_{};
   std::array<int64_t, kBuckets> bucket_counts_{};
+  std::array<bool, kAnswers> answers_{};  // ring: true = 429
+  int answers_seen_ = 0;                  // up to kAnswers
+  int answers_next_ = 0;
+  int rate_limited_in_window_ = 0;
 };
 
 }  // namespace tc

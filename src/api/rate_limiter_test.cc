@@ -85,65 +85,80 @@ TEST(RateLimiterTest, RandomArrivalsNeverExceedRatePlusBurst) {
   EXPECT_LE(MaxStartsInAnySecond(starts), static_cast<int>(rate) + limiter.burst() - 1);
 }
 
-TEST(RateLimiterTest, RateLimitedPausesEveryRequestUntilRetryAfter) {
-  FakeClock clock;
-  RateLimiter limiter(100, clock.SteadyNow());
-  clock.Advance(10s);
-  const SteadyTime now = clock.SteadyNow();
-  limiter.OnRateLimited(now, 2s);
-  EXPECT_EQ(limiter.PausedFor(now), 2000ms);
-  EXPECT_GE(limiter.DelayForNext(now), 2000ms);
-  EXPECT_GE(limiter.DelayForNext(now + 500ms), 1500ms);
-  EXPECT_EQ(limiter.effective_rate(), 50);
+// Answers `count` requests, `every`-th of them a 429 (0: none), `gap` apart.
+void Answer(RateLimiter& limiter, FakeClock& clock, int count, int every, Duration gap) {
+  for (int i = 1; i <= count; ++i) {
+    clock.Advance(gap);
+    limiter.OnAnswer(clock.SteadyNow(), every > 0 && i % every == 0);
+  }
 }
 
-TEST(RateLimiterTest, RateLimitedWithoutRetryAfterPausesOneSecond) {
-  FakeClock clock;
-  RateLimiter limiter(10, clock.SteadyNow());
-  const SteadyTime now = clock.SteadyNow();
-  limiter.OnRateLimited(now, std::nullopt);
-  EXPECT_EQ(limiter.PausedFor(now), 1000ms);
-  EXPECT_EQ(limiter.DelayForNext(now), 1000ms);
-}
-
-TEST(RateLimiterTest, SlowsDownOncePerPause) {
+// One user's 429s among many good answers concern that user only: the run keeps its rate.
+TEST(RateLimiterTest, AFewRateLimitedAnswersDoNotSlowEverybody) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
-  SteadyTime now = clock.SteadyNow();
-  limiter.OnRateLimited(now, 1s);
-  // The other in-flight requests' 429s extend the pause but do not halve again.
-  limiter.OnRateLimited(now + 100ms, 2s);
-  limiter.OnRateLimited(now + 200ms, 1s);
+  Answer(limiter, clock, 3000, 50, 10ms);  // 2 % are 429s
+  EXPECT_EQ(limiter.effective_rate(), 100);
+  EXPECT_EQ(limiter.slowdowns(), 0);
+  // Even a run of them, as long as they stay under a quarter of the recent answers.
+  Answer(limiter, clock, 400, 5, 10ms);  // 20 %
+  EXPECT_EQ(limiter.effective_rate(), 100);
+}
+
+TEST(RateLimiterTest, BroadPushBackHalvesTheRateAtMostOnceASecond) {
+  FakeClock clock;
+  RateLimiter limiter(100, clock.SteadyNow());
+  Answer(limiter, clock, 20, 2, 10ms);  // half of the 20 answers are 429s
   EXPECT_EQ(limiter.effective_rate(), 50);
-  EXPECT_EQ(limiter.PausedFor(now), 2100ms);
-  // A 429 after the pause is a new signal.
-  limiter.OnRateLimited(now + 3s, 1s);
-  EXPECT_EQ(limiter.effective_rate(), 25);
+  EXPECT_EQ(limiter.slowdowns(), 1);
+  Answer(limiter, clock, 40, 1, 10ms);  // within the same second: no second halving
+  EXPECT_EQ(limiter.effective_rate(), 50);
+  Answer(limiter, clock, 80, 1, 100ms);  // 8 s of nothing but 429s: every 20 answers, 1 s apart
+  EXPECT_GE(limiter.slowdowns(), 4);
+  EXPECT_LE(limiter.slowdowns(), 6);
   // Repeated 429s never stop the run entirely.
-  for (int i = 0; i < 20; ++i) limiter.OnRateLimited(now + 5s + i * 2s, 1s);
+  Answer(limiter, clock, 1000, 1, 100ms);
   EXPECT_EQ(limiter.effective_rate(), 1.0);
+  // And the slower pace holds: 1 request/s.
+  const SteadyTime now = clock.SteadyNow();
+  limiter.DelayForNext(now);
+  EXPECT_GE(limiter.DelayForNext(now), 999ms);
 }
 
-TEST(RateLimiterTest, RecoversGraduallyToTheConfiguredRate) {
+TEST(RateLimiterTest, RecoversGraduallyToTheConfiguredRateOnce429sStop) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
-  limiter.OnRateLimited(clock.SteadyNow(), 1s);
+  Answer(limiter, clock, 20, 1, 10ms);
   ASSERT_EQ(limiter.effective_rate(), 50);
-  // No recovery during the pause.
-  clock.Advance(500ms);
-  limiter.OnSuccess(clock.SteadyNow());
+  // No recovery within the second of the slowdown.
+  Answer(limiter, clock, 5, 0, 100ms);
   EXPECT_EQ(limiter.effective_rate(), 50);
-  // Then one step of 10 % of the configured rate per second of successes.
+  // Then one step of 10 % of the configured rate per second of good answers.
   std::vector<double> seen;
   for (int i = 0; i < 100; ++i) {
-    clock.Advance(100ms);
-    limiter.OnSuccess(clock.SteadyNow());
+    Answer(limiter, clock, 1, 0, 100ms);
     if (seen.empty() || seen.back() != limiter.effective_rate()) {
       seen.push_back(limiter.effective_rate());
     }
   }
   EXPECT_EQ(seen, (std::vector<double>{50, 60, 70, 80, 90, 100}));
   EXPECT_EQ(limiter.effective_rate(), 100);
+}
+
+// From the floor back to the configured rate, with the pacing of the limiter itself.
+TEST(RateLimiterTest, RecoversFromTheFloorWhileItPacesRequests) {
+  FakeClock clock;
+  RateLimiter limiter(200, clock.SteadyNow());
+  for (int i = 0; i < 2000 && limiter.effective_rate() > 2; ++i) {
+    clock.Advance(limiter.DelayForNext(clock.SteadyNow()));
+    limiter.OnAnswer(clock.SteadyNow(), true);
+  }
+  ASSERT_EQ(limiter.effective_rate(), 2);
+  for (int i = 0; i < 20'000 && limiter.effective_rate() != 200; ++i) {
+    clock.Advance(limiter.DelayForNext(clock.SteadyNow()));
+    limiter.OnAnswer(clock.SteadyNow(), false);
+  }
+  EXPECT_EQ(limiter.effective_rate(), 200);
 }
 
 TEST(RateLimiterTest, WindowBoundHoldsThroughSlowdownAndRecovery) {
@@ -156,13 +171,11 @@ TEST(RateLimiterTest, WindowBoundHoldsThroughSlowdownAndRecovery) {
   while (clock.SteadyNow() - begin < 120s) {
     clock.Advance(limiter.DelayForNext(clock.SteadyNow()));
     starts.push_back(clock.SteadyNow());
-    // Every 1500th request draws a 429; the rest succeed.
-    if (++requests % 1500 == 0) {
-      limiter.OnRateLimited(clock.SteadyNow(), 500ms);
-    } else {
-      limiter.OnSuccess(clock.SteadyNow());
-    }
+    // Bursts of 429s every 1500 requests; the rest succeed.
+    ++requests;
+    limiter.OnAnswer(clock.SteadyNow(), requests % 1500 < 20);
   }
+  EXPECT_GE(limiter.slowdowns(), 1);
   EXPECT_LE(MaxStartsInAnySecond(starts), static_cast<int>(rate) + 4 - 1);
 }
 
@@ -175,29 +188,36 @@ TEST(RateLimiterTest, UnlimitedDerivesARateFromWhatItObservedAndRecovers) {
     clock.Advance(i % 2 == 0 ? 2ms : 3ms);
     EXPECT_EQ(limiter.DelayForNext(clock.SteadyNow()), 0ms);
   }
-  limiter.OnRateLimited(clock.SteadyNow(), 1s);
+  for (int i = 0; i < 20; ++i) limiter.OnAnswer(clock.SteadyNow(), true);
   // Half the observed rate (the window is ten 100 ms buckets, so it sees 360 to 400 of them).
   EXPECT_GE(limiter.effective_rate(), 180);
   EXPECT_LE(limiter.effective_rate(), 200);
-  EXPECT_GE(limiter.DelayForNext(clock.SteadyNow()), 1000ms);
-  // Successes raise the rate by 10 % of twice the observed rate per second, then drop the limit.
+  // Good answers raise the rate by 10 % of twice the observed rate per second, then drop the
+  // limit.
   for (int i = 0; i < 200 && limiter.effective_rate() != 0; ++i) {
     clock.Advance(1s);
-    limiter.OnSuccess(clock.SteadyNow());
+    limiter.OnAnswer(clock.SteadyNow(), false);
   }
   EXPECT_EQ(limiter.effective_rate(), 0);
   clock.Advance(10s);
   EXPECT_EQ(limiter.DelayForNext(clock.SteadyNow()), 0ms);
 }
 
-TEST(RateLimiterTest, UnlimitedWithNothingObservedOnlyPauses) {
+TEST(RateLimiterTest, UnlimitedWithNothingObservedStaysUnlimited) {
   FakeClock clock;
   RateLimiter limiter(0, clock.SteadyNow());
-  limiter.OnRateLimited(clock.SteadyNow(), 3s);
+  for (int i = 0; i < 20; ++i) limiter.OnAnswer(clock.SteadyNow(), true);
   EXPECT_EQ(limiter.effective_rate(), 0);
-  EXPECT_EQ(limiter.DelayForNext(clock.SteadyNow()), 3000ms);
-  clock.Advance(3s);
   EXPECT_EQ(limiter.DelayForNext(clock.SteadyNow()), 0ms);
+}
+
+// Times at the far end of the clock's range never overflow (UBSan checks this build).
+TEST(RateLimiterTest, ExtremeTimesDoNotOverflow) {
+  RateLimiter limiter(1, SteadyTime::max() - 1s);
+  const SteadyTime late = SteadyTime::max() - 500ms;
+  EXPECT_EQ(limiter.DelayForNext(late), 0ms);
+  limiter.OnAnswer(late, true);
+  EXPECT_GE(limiter.DelayForNext(late), 0ms);
 }
 
 TEST(RateLimiterTest, ThreadsShareOneBucket) {

@@ -20,11 +20,4 @@ Duration FullJitterBackoff(int attempt, Duration base, Duration max, std::mt1993
   return Duration(uniform(rng));
 }
 
-Duration RetryDelay(const Error& error, int attempt, Duration base, Duration max,
-                    std::mt19937_64& rng) {
-  const Duration computed = FullJitterBackoff(attempt, base, max, rng);
-  if (error.retry_after && *error.retry_after > computed) return *error.retry_after;
-  return computed;
-}
-
 }  // namespace tc

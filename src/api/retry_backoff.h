@@ -1,4 +1,4 @@
-// When and how long to wait before retrying one API request (issue 5): transient classes only,
+// When and how long to wait before retrying one API request (see docs/design.md, failure model): transient classes only,
 // bounded by refresh.retry.retries, exponential backoff with full jitter so that many clients failing
 // together do not retry together.
 #pragma once
@@ -18,10 +18,5 @@ bool ShouldRetry(const Error& error, int attempt, int max_retries);
 // Full jitter: uniform in [0, min(max, base * 2^attempt)] milliseconds, drawn from `rng`.
 // `attempt` 0 is the wait before the first retry. REQUIRES: base, max >= 0.
 Duration FullJitterBackoff(int attempt, Duration base, Duration max, std::mt19937_64& rng);
-
-// The wait before retrying after `error`: the full-jitter delay, or the server's Retry-After
-// (Error::retry_after) when that is longer.
-Duration RetryDelay(const Error& error, int attempt, Duration base, Duration max,
-                    std::mt19937_64& rng);
 
 }  // namespace tc

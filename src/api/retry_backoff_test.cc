@@ -79,19 +79,5 @@ TEST(FullJitterBackoffTest, DegenerateBounds) {
   EXPECT_LE(FullJitterBackoff(1000, Duration::max() / 2, 10s, rng), 10s);
 }
 
-TEST(RetryDelayTest, RetryAfterWinsWhenLonger) {
-  std::mt19937_64 rng(3);
-  Error rate_limited = MakeError(ErrorClass::kRateLimited, "429");
-  rate_limited.retry_after = 30s;
-  EXPECT_EQ(RetryDelay(rate_limited, 0, 200ms, 10s, rng), 30s);
-  // A short Retry-After does not shorten a longer computed wait.
-  rate_limited.retry_after = 0ms;
-  std::mt19937_64 same(3);
-  std::mt19937_64 again(3);
-  EXPECT_EQ(RetryDelay(rate_limited, 4, 200ms, 10s, same), FullJitterBackoff(4, 200ms, 10s, again));
-  // Without Retry-After it is the jittered delay.
-  EXPECT_LE(RetryDelay(MakeError(ErrorClass::kTransient, "503"), 2, 200ms, 10s, rng), 800ms);
-}
-
 }  // namespace
 }  // namespace tc

@@ -1,5 +1,7 @@
 #include "bytemark/bytemark_api.h"
 
+#include "bytemark/response_classification.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -64,10 +66,10 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {
     int64_t seconds = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (error != std::errc() || end != value.data() + value.size() || seconds > kMaxSeconds) {
-      return std::nullopt;
-    }
-    return std::chrono::seconds(seconds);
+    // Digits only: a number too large for int64 is a very long wait, not an unreadable one.
+    if (error == std::errc::result_out_of_range) seconds = kMaxSeconds;
+    else if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    return std::chrono::seconds(std::min(seconds, kMaxSeconds));
   }
   // An HTTP-date. libcurl's parser reads all three formats RFC 9110 allows.
   const std::string text(value);
@@ -77,23 +79,13 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   return std::chrono::seconds(std::clamp<int64_t>(seconds, 0, kMaxSeconds));
 }
 
-Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds) {
+Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds,
+                               std::chrono::milliseconds max_retry_after) {
+  if (Status verdict = ClassifyHttpResponse(response, now_unix_seconds, max_retry_after);
+      !verdict.ok()) {
+    return verdict.error();
+  }
   const std::string status = "HTTP " + std::to_string(response.status);
-  if (response.status == 401 || response.status == 403) {
-    return MakeError(ErrorClass::kRejectedToken, status + ": token rejected");
-  }
-  if (response.status == 429) {
-    Error error = MakeError(ErrorClass::kRateLimited, status + ": rate limited");
-    if (response.retry_after) {
-      error.retry_after = ParseRetryAfter(*response.retry_after, now_unix_seconds);
-    }
-    return error;
-  }
-  if (response.status >= 500 && response.status <= 599) {
-    return MakeError(ErrorClass::kTransient, status + ": server error");
-  }
-  if (response.status != 200) return Malformed(status + ": unexpected status");
-
   if (TrimSpace(response.body).empty()) return Malformed(status + ": empty body");
   Result<Json> parsed = ParseJsJson(response.body);
   if (!parsed.ok())

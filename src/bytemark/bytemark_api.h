@@ -1,4 +1,4 @@
-// The two Bytemark pass-list endpoints (SPEC §3): where a page lives and what its answer means.
+// The two Bytemark pass-list endpoints: where a page lives and what its answer means.
 // Pure functions: no I/O, no clock.
 #pragma once
 
@@ -26,20 +26,20 @@ struct PassPage {
   bool has_next = false;
 };
 
-// Reads one page answer:
-// - 200 with {"errors":[],"data":{"passes":[{...}...],"pagination":{"next":...}}} is a page;
-//   "errors" may be absent or empty (a non-empty list is malformed). There is a next page while
-//   `next` is truthy in the JavaScript sense (non-empty string, true, non-zero number, any object
-//   or array); null, false, "", 0, a missing `next` or a missing `pagination` end the list.
-// - 401/403 → kRejectedToken; 429 → kRateLimited with retry_after from Retry-After
-//   (delta-seconds, or an HTTP-date relative to now_unix_seconds; absent or unreadable →
-//   nullopt); 5xx → kTransient.
-// - Anything else (other statuses, a body that is not JSON or not of that shape) → kMalformed with
-//   a short message that never quotes the body.
-Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds);
+// Reads one page answer. Statuses are classified by ClassifyHttpResponse
+// (response_classification.h): anything but a JSON 200 is that error, a 429's Retry-After capped
+// at `max_retry_after`. A 200 must be
+// {"errors":[],"data":{"passes":[{...}...],"pagination":{"next":...}}}; "errors" may be absent or
+// empty (a non-empty list is malformed). There is a next page while `next` is truthy in the
+// JavaScript sense (non-empty string, true, non-zero number, any object or array); null, false,
+// "", 0, a missing `next` or a missing `pagination` end the list. A body that is not JSON or not
+// of that shape → kMalformed with a short message that never quotes the body.
+Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds,
+                               std::chrono::milliseconds max_retry_after);
 
 // Retry-After as a wait from now: delta-seconds or an HTTP-date (any of the three formats HTTP
-// allows); a date in the past is a zero wait. nullopt when unreadable.
+// allows); a date in the past is a zero wait. nullopt when unreadable. Never overflows: a huge
+// value saturates (callers cap it, see ClassifyHttpResponse).
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          int64_t now_unix_seconds);
 

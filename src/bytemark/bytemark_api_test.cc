@@ -11,6 +11,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int64_t kNow = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
+constexpr milliseconds kMaxRetryAfter = std::chrono::hours(1);
 
 HttpResponse Ok(std::string body) { return HttpResponse{200, std::move(body), std::nullopt}; }
 
@@ -22,7 +23,7 @@ std::string PageBody(const std::string& next_json) {
 }
 
 ErrorClass ClassOf(const HttpResponse& response) {
-  Result<PassPage> page = ParsePassPage(response, kNow);
+  Result<PassPage> page = ParsePassPage(response, kNow, kMaxRetryAfter);
   EXPECT_FALSE(page.ok());
   return page.ok() ? ErrorClass::kInternal : page.error().error_class;
 }
@@ -42,7 +43,7 @@ TEST(PassPageUrlTest, ToleratesTrailingSlashAndKeepsBasePath) {
 }
 
 TEST(ParsePassPageTest, ReadsPassesInOrderWithKeyOrderKept) {
-  Result<PassPage> page = ParsePassPage(Ok(PageBody("null")), kNow);
+  Result<PassPage> page = ParsePassPage(Ok(PageBody("null")), kNow, kMaxRetryAfter);
   ASSERT_TRUE(page.ok()) << page.error().ToString();
   ASSERT_EQ(page->passes.size(), 2u);
   EXPECT_EQ(page->passes[0]["uuid"], "a");
@@ -76,7 +77,7 @@ TEST(ParsePassPageTest, NextIsTruthyInTheJavaScriptSense) {
       {"", false},
   };
   for (const Case& one : cases) {
-    Result<PassPage> page = ParsePassPage(Ok(PageBody(one.next_json)), kNow);
+    Result<PassPage> page = ParsePassPage(Ok(PageBody(one.next_json)), kNow, kMaxRetryAfter);
     ASSERT_TRUE(page.ok()) << one.next_json << ": " << page.error().ToString();
     EXPECT_EQ(page->has_next, one.has_next) << "next = " << one.next_json;
   }
@@ -85,7 +86,7 @@ TEST(ParsePassPageTest, NextIsTruthyInTheJavaScriptSense) {
 TEST(ParsePassPageTest, MissingOrNullPaginationIsTheLastPage) {
   for (const char* body :
        {R"({"errors":[],"data":{"passes":[]}})", R"({"data":{"passes":[],"pagination":null}})"}) {
-    Result<PassPage> page = ParsePassPage(Ok(body), kNow);
+    Result<PassPage> page = ParsePassPage(Ok(body), kNow, kMaxRetryAfter);
     ASSERT_TRUE(page.ok()) << body << ": " << page.error().ToString();
     EXPECT_FALSE(page->has_next);
     EXPECT_TRUE(page->passes.empty());
@@ -108,7 +109,7 @@ TEST(ParsePassPageTest, StatusClasses) {
 
 TEST(ParsePassPageTest, RateLimitedCarriesRetryAfter) {
   auto retry_after = [](std::optional<std::string> header) {
-    Result<PassPage> page = ParsePassPage({429, "", std::move(header)}, kNow);
+    Result<PassPage> page = ParsePassPage({429, "", std::move(header)}, kNow, kMaxRetryAfter);
     EXPECT_FALSE(page.ok());
     return page.ok() ? std::nullopt : page.error().retry_after;
   };
@@ -121,7 +122,9 @@ TEST(ParsePassPageTest, RateLimitedCarriesRetryAfter) {
   EXPECT_EQ(retry_after("Tue, 20 Oct 2015 07:28:00 GMT"), milliseconds(0));  // in the past
   EXPECT_EQ(retry_after("soon"), std::nullopt);
   EXPECT_EQ(retry_after(""), std::nullopt);
-  EXPECT_EQ(retry_after("99999999999999999999999"), std::nullopt);
+  // Too large to count: the longest wait allowed, never "no Retry-After".
+  EXPECT_EQ(retry_after("99999999999999999999999"), kMaxRetryAfter);
+  EXPECT_EQ(retry_after("999999999"), kMaxRetryAfter);
 }
 
 TEST(ParsePassPageTest, MalformedBodiesAreMalformedWithoutQuotingTheBody) {
@@ -150,7 +153,7 @@ TEST(ParsePassPageTest, MalformedBodiesAreMalformedWithoutQuotingTheBody) {
       R"({"data":{"passes":[]}} trailing)",
   };
   for (const std::string& body : bodies) {
-    Result<PassPage> page = ParsePassPage(Ok(body), kNow);
+    Result<PassPage> page = ParsePassPage(Ok(body), kNow, kMaxRetryAfter);
     ASSERT_FALSE(page.ok()) << body;
     EXPECT_EQ(page.error().error_class, ErrorClass::kMalformed) << body;
     EXPECT_EQ(page.error().message.find(secret), std::string::npos) << page.error().message;

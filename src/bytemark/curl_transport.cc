@@ -1,5 +1,7 @@
 #include "bytemark/curl_transport.h"
 
+#include "bytemark/response_classification.h"
+
 #include <algorithm>
 #include <climits>
 #include <mutex>
@@ -64,6 +66,10 @@ ErrorClass ClassOf(CURLcode code) {
   }
 }
 
+// The API's answers carry a few hundred bytes of headers; more than this is a hostile or broken
+// server (libcurl itself gives up on one header line over 100 KB, reporting "out of memory").
+constexpr size_t kMaxResponseHeaderBytes = 64 * 1024;
+
 }  // namespace
 
 struct CurlTransport::Transfer {
@@ -73,6 +79,8 @@ struct CurlTransport::Transfer {
   HttpCallback done;
   std::string body;
   bool oversized = false;
+  size_t header_bytes = 0;            // response header bytes seen so far
+  bool header_too_large = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   ~Transfer() { curl_slist_free_all(headers); }
@@ -89,6 +97,19 @@ struct CurlTransport::Transfer {
       return 0;
     }
     transfer->body.append(data, bytes);
+    return bytes;
+  }
+
+  // CURLOPT_HEADERFUNCTION: only counts (libcurl keeps the headers for curl_easy_header).
+  // Returning 0 aborts the transfer once the headers grow past kMaxResponseHeaderBytes.
+  static size_t OnHeader(char* /*data*/, size_t size, size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const size_t bytes = size * count;
+    transfer->header_bytes += bytes;
+    if (transfer->header_bytes > kMaxResponseHeaderBytes) {
+      transfer->header_too_large = true;
+      return 0;
+    }
     return bytes;
   }
 };
@@ -147,6 +168,8 @@ Status CurlTransport::Configure(Transfer& transfer) {
   set(CURLOPT_USERAGENT, "ticketcache/0.1");
   set(CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
   set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
+  set(CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+  set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
   // Rejects a declared Content-Length over the cap before any body byte arrives; the write
   // callback covers chunked and compressed bodies.
   set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
@@ -180,6 +203,12 @@ Status CurlTransport::Configure(Transfer& transfer) {
 }
 
 void CurlTransport::Start(HttpRequest request, HttpCallback done) {
+  if (HasControlCharacters(request.bearer_token)) {
+    // Never on the wire: CR LF in a header value would inject headers of the token's choosing.
+    failed_to_start_.push_back({std::move(done), MakeError(ErrorClass::kRejectedToken,
+                                                           "token contains control characters")});
+    return;
+  }
   auto transfer = std::make_unique<Transfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
@@ -216,6 +245,12 @@ Result<HttpResponse> CurlTransport::ResultOf(Transfer& transfer, CURLcode code) 
     return MakeError(ErrorClass::kMalformed,
                      request.method + " " + request.url + ": response larger than " +
                          std::to_string(request.max_response_bytes) + " bytes");
+  }
+  // A header flood ends as our header callback's abort, or as libcurl's "out of memory" for one
+  // line over its own limit once the status line has arrived.
+  if (transfer.header_too_large || (code == CURLE_OUT_OF_MEMORY && transfer.header_bytes > 0)) {
+    return MakeError(ErrorClass::kMalformed,
+                     request.method + " " + request.url + ": response header too large");
   }
   if (code != CURLE_OK) {
     const char* reason =

@@ -352,5 +352,50 @@ TEST(CurlTransportTest, WakeupEndsAWaitingDriveEarly) {
   waker.join();
 }
 
+
+// A hostile server's header flood is the server's fault: malformed, not "out of memory" — one
+// 300 KB header line (over libcurl's own per-line limit) and many moderate lines alike.
+TEST(CurlTransportTest, HugeResponseHeaderIsMalformed) {
+  const std::string one_line = "X-Padding: " + std::string(300 * 1024, 'x') + "\r\n";
+  std::string many_lines;
+  for (int i = 0; i < 10; ++i) {
+    many_lines += "X-Padding-" + std::to_string(i) + ": " + std::string(30 * 1024, 'y') + "\r\n";
+  }
+  for (const std::string& headers : {one_line, many_lines}) {
+    CannedServer server([&headers](const std::string&) {
+      return Response("200 OK", "{}", headers + "Connection: close\r\n");
+    });
+    CurlTransport transport;
+    HttpRequest request;
+    request.url = server.url("/passes");
+    Result<HttpResponse> response = FetchBlocking(transport, request);
+    ASSERT_FALSE(response.ok());
+    EXPECT_EQ(response.error().error_class, ErrorClass::kMalformed) << response.error().ToString();
+    EXPECT_NE(response.error().message.find("response header too large"), std::string::npos)
+        << response.error().message;
+  }
+}
+
+// CR LF in a token would write a header of the token's choosing into the request; such a token
+// never leaves the transport.
+TEST(CurlTransportTest, TokenWithControlCharactersIsNeverSent) {
+  CannedServer server([](const std::string&) { return Response("200 OK", "{}"); });
+  CurlTransport transport;
+  for (const std::string& token : {std::string("tok\r\nX-Injected: evil"), std::string("a\nb"),
+                                  std::string("nul\0byte", 8), std::string("del\x7f")}) {
+    HttpRequest request;
+    request.url = server.url("/passes");
+    request.bearer_token = token;
+    Result<HttpResponse> response = FetchBlocking(transport, request);
+    ASSERT_FALSE(response.ok());
+    EXPECT_EQ(response.error().error_class, ErrorClass::kRejectedToken);
+    EXPECT_EQ(response.error().message.find("evil"), std::string::npos);
+  }
+  EXPECT_EQ(server.connections(), 0);
+  for (const std::string& request : server.requests()) {
+    EXPECT_EQ(request.find("X-Injected"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace tc

@@ -17,13 +17,18 @@ class FakeApi {
   std::function<Result<HttpResponse>(int page)> answer;
   std::vector<HttpRequest> requests;
   std::deque<std::function<void()>> pending;
+  int64_t answering_cap = 0;  // max_response_bytes of the request being answered
 
   SendRequest Send() {
     return [this](HttpRequest request, HttpCallback done) {
       const std::string& url = request.url;
       const int page = std::stoi(url.substr(url.rfind("page=") + 5));
+      const int64_t cap = request.max_response_bytes;
       requests.push_back(std::move(request));
-      pending.push_back([this, page, done = std::move(done)] { done(answer(page)); });
+      pending.push_back([this, page, cap, done = std::move(done)] {
+        answering_cap = cap;
+        done(answer(page));
+      });
     };
   }
 
@@ -63,10 +68,12 @@ BytemarkConfig TestConfig() {
 }
 
 std::optional<Result<PassListResult>> Fetch(FakeApi& api, const BytemarkConfig& config,
-                                            PassListKind list) {
+                                            PassListKind list, const Clock& clock = FakeClock(),
+                                            std::shared_ptr<UserByteBudget> budget = nullptr) {
   std::optional<Result<PassListResult>> result;
   int calls = 0;
-  FetchPassList(api.Send(), config, "tok-123", list, [&](Result<PassListResult> r) {
+  FetchPassList(api.Send(), config, clock, "tok-123", list, std::move(budget),
+                [&](Result<PassListResult> r) {
     ++calls;
     result.emplace(std::move(r));
   });
@@ -167,11 +174,83 @@ TEST(FetchPassListTest, WorksWithASendThatAnswersSynchronously) {
     done(Ok(Page(requests, 1, last ? "null" : "1")));
   };
   std::optional<Result<PassListResult>> result;
-  FetchPassList(send, config, "t", PassListKind::kActive,
+  const FakeClock clock;
+  FetchPassList(send, config, clock, "t", PassListKind::kActive, nullptr,
                 [&](Result<PassListResult> r) { result.emplace(std::move(r)); });
   ASSERT_TRUE(result && result->ok()) << result->error().ToString();
   EXPECT_EQ((*result)->pages, 100);
   EXPECT_EQ((*result)->passes.size(), 100u);
+}
+
+// The clock is the seam: a Retry-After given as an HTTP-date is read against the clock the fetch
+// was handed, not the machine's.
+TEST(FetchPassListTest, RetryAfterDatesUseTheGivenClock) {
+  FakeClock clock;
+  clock.SetUnixSeconds(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
+  FakeApi api;
+  api.answer = [](int) { return HttpResponse{429, "", "Wed, 21 Oct 2015 07:28:30 GMT"}; };
+  BytemarkConfig config = TestConfig();
+  config.max_retry_after = std::chrono::minutes(5);
+  auto result = Fetch(api, config, PassListKind::kActive, clock);
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().retry_after, std::chrono::seconds(30));
+}
+
+TEST(FetchPassListTest, TokenWithControlCharactersIsRejectedAndNeverSent) {
+  for (const std::string& token : {std::string("tok\r\nX-Injected: evil"), std::string("a\0b", 3),
+                                  std::string("tab\there"), std::string("del\x7f")}) {
+    FakeApi api;
+    api.answer = [](int) { return Ok(Page(0, 1, "null")); };
+    std::optional<Result<PassListResult>> result;
+    FetchPassList(api.Send(), TestConfig(), FakeClock(), token, PassListKind::kActive, nullptr,
+                  [&](Result<PassListResult> r) { result.emplace(std::move(r)); });
+    api.Drain();
+    ASSERT_TRUE(result && !result->ok());
+    EXPECT_EQ(result->error().error_class, ErrorClass::kRejectedToken);
+    EXPECT_EQ(result->error().message, "token contains control characters");
+    EXPECT_TRUE(api.requests.empty());
+  }
+}
+
+// Pages that together exceed the user's byte budget fail the user as malformed; no request may
+// read more than what the budget has left, so nothing past the bound is ever held.
+TEST(FetchPassListTest, PagesOverTheUserByteBudgetFailTheUser) {
+  BytemarkConfig config = TestConfig();
+  config.max_pages = 1000;
+  config.max_response_bytes = 4096;
+  const std::string page = Page(0, 40, "true");  // ~1.3 KB, always another page
+  const int64_t kBudget = 10'000;
+  auto budget = std::make_shared<UserByteBudget>(kBudget);
+
+  FakeApi api;
+  int64_t handed_over = 0;
+  api.answer = [&](int) -> Result<HttpResponse> {
+    // A transport stops reading at the request's cap (see CurlTransport).
+    if (static_cast<int64_t>(page.size()) > api.answering_cap) {
+      return MakeError(ErrorClass::kMalformed, "GET x: response larger than cap");
+    }
+    handed_over += static_cast<int64_t>(page.size());
+    return Ok(page);
+  };
+  std::optional<Result<PassListResult>> active;
+  std::optional<Result<PassListResult>> expired;
+  const FakeClock clock;
+  FetchPassList(api.Send(), config, clock, "tok", PassListKind::kActive, budget,
+                [&](Result<PassListResult> r) { active.emplace(std::move(r)); });
+  FetchPassList(api.Send(), config, clock, "tok", PassListKind::kExpired, budget,
+                [&](Result<PassListResult> r) { expired.emplace(std::move(r)); });
+  api.Drain();
+  for (const auto* result : {&active, &expired}) {
+    ASSERT_TRUE(*result && !(*result)->ok());
+    EXPECT_EQ((*result)->error().error_class, ErrorClass::kMalformed);
+    EXPECT_NE((*result)->error().message.find("max_bytes_per_user (10000 bytes)"),
+              std::string::npos)
+        << (*result)->error().message;
+  }
+  EXPECT_LE(handed_over, kBudget);
+  EXPECT_EQ(budget->remaining(), kBudget - handed_over);  // every reservation given back
+  for (const HttpRequest& request : api.requests) EXPECT_LE(request.max_response_bytes, kBudget);
+  EXPECT_LT(api.requests.size(), 12u);  // both lists together stopped near the bound
 }
 
 }  // namespace

@@ -110,6 +110,13 @@ std::vector<KeySpec> BuildKeys() {
       Key<int64_t>(
           "bytemark.max_response_bytes",
           [](Config& c) -> int64_t& { return c.bytemark.max_response_bytes; }, Positive<int64_t>),
+      Key<int64_t>(
+          "bytemark.max_bytes_per_user",
+          [](Config& c) -> int64_t& { return c.bytemark.max_bytes_per_user; }, Positive<int64_t>),
+      Key<Milliseconds>(
+          "bytemark.max_retry_after",
+          [](Config& c) -> Milliseconds& { return c.bytemark.max_retry_after; },
+          NonNegative<Milliseconds>),
       Key<S>("bytemark.ca_path", [](Config& c) -> S& { return c.bytemark.ca_path; }),
       Key<Milliseconds>(
           "refresh.ttl", [](Config& c) -> Milliseconds& { return c.refresh.ttl; },

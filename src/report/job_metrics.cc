@@ -106,10 +106,6 @@ void JobMetrics::SetBreakerState(BreakerStateValue state) {
   breaker_state_->Set(static_cast<double>(state));
 }
 
-void JobMetrics::SetUsersInBackoff(int64_t users) {
-  users_in_backoff_->Set(static_cast<double>(users));
-}
-
 void JobMetrics::CountSkippedTick() { skipped_ticks_->Increment(); }
 
 void JobMetrics::ObserveRun(const RunSummary& summary) {

@@ -35,7 +35,6 @@ class JobMetrics {
   // the transport error class ("timeout", "network", "transient").
   void ObserveApiRequest(std::string_view endpoint, std::string_view result, double seconds);
   void SetBreakerState(BreakerStateValue state);
-  void SetUsersInBackoff(int64_t users);
   void CountSkippedTick();
   // At the end of every run: runs by status, duration, users by outcome, failures by class,
   // last run and last success timestamps.

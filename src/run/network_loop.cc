@@ -1,6 +1,7 @@
 #include "run/network_loop.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -25,8 +26,9 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       limiter_(std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
       breaker_(std::make_unique<CircuitBreaker>(refresh_.breaker)),
       pipeline_(std::make_unique<ApiRequestPipeline>(
-          env.transport, env.clock, refresh_.retry, *limiter_, *breaker_, env.metrics,
-          concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {}
+          env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after,
+          *limiter_, *breaker_, env.metrics, concurrency_,
+          static_cast<uint64_t>(env.clock.NowUnixMillis()))) {}
 
 NetworkLoop::~NetworkLoop() = default;
 
@@ -117,8 +119,10 @@ void NetworkLoop::StartUser(StaleUser user) {
     const char* endpoint = EndpointOf(request.url);
     pipeline_->Send(std::move(request), endpoint, std::move(done));
   };
+  // Both lists share one byte budget (bytemark.max_bytes_per_user).
+  const auto budget = std::make_shared<UserByteBudget>(env_.config.bytemark.max_bytes_per_user);
   for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
-    FetchPassList(send, env_.config.bytemark, token, list,
+    FetchPassList(send, env_.config.bytemark, env_.clock, token, list, budget,
                   [this, user_id, list](Result<PassListResult> result) {
                     OnListFetched(user_id, list, std::move(result));
                   });
