@@ -22,7 +22,9 @@ tc init --demo-users 1000 2>/dev/null
 echo "== first run: every cache is missing, so every user is built"
 tc run 2>data/run1.log
 echo "== user 42's cache document (first 600 bytes)"
-tc show 42 | head -c 600; echo " ..."
+# Through a file, not a pipe: under pipefail a reader that stops early would fail the script.
+tc show 42 >data/user42.json
+head -c 600 data/user42.json; echo " ..."
 echo "== second run: every cache is fresh, nothing is fetched"
 tc run 2>data/run2.log
 echo "== status"

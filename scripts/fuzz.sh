@@ -33,6 +33,7 @@ mkdir -p "$build_dir/artifacts"
 for target in "${targets[@]}"; do
   work="$build_dir/corpus/$target"
   seeds="fuzz/corpus/$target"
+  [[ -d "$seeds" ]] || seeds="fuzz/corpus/${target%_fuzz}"
   mkdir -p "$work" "$seeds"
   dict=()
   [[ -f "fuzz/$target.dict" ]] && dict=(-dict="fuzz/$target.dict")

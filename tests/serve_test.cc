@@ -1,7 +1,11 @@
 // `serve` on an every-2-seconds cron: runs happen, ticks during a run are skipped and counted,
-// /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0 (SPEC §8).
+// /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0 (docs/operations.md).
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <regex>
@@ -56,6 +60,13 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
     port = ServePort(serve.StderrSoFar());
   }
   ASSERT_GT(port, 0) << serve.StderrSoFar();
+  // A client that connects and sends nothing must not hold up anyone else.
+  const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   CurlTransport transport;
 
   auto health = Get(transport, port, "/healthz");
@@ -67,6 +78,9 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   auto missing = Get(transport, port, "/nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
+  auto too_long = Get(transport, port, "/" + std::string(10'000, 'a'));
+  ASSERT_TRUE(too_long.ok());
+  EXPECT_EQ(too_long->status, 414);
 
   // Wait (bounded) for one finished run and one skipped tick.
   std::string metrics;
@@ -99,6 +113,7 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
     if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(running);
+  ::close(idle);
   serve.Signal(SIGTERM);
   ChildResult stopped = serve.Wait(20'000);
   EXPECT_EQ(stopped.signal, 0) << "serve did not stop by itself";

@@ -1,70 +1,129 @@
 #include "commands/http_endpoint.h"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 namespace tc {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct HttpEndpoint::Impl {
+  explicit Impl(const HttpEndpointOptions& endpoint_options) : options(endpoint_options) {}
+  // Declared before `io`: destroying `io` destroys the connections its handlers still own, and
+  // they count themselves out of `open_connections`.
+  HttpEndpointOptions options;
+  HttpHandler handler;
+  std::atomic<int> open_connections{0};
   asio::io_context io;
   tcp::acceptor acceptor{io};
-  HttpHandler handler;
-
-  void Accept() {
-    acceptor.async_accept([this](beast::error_code error, tcp::socket socket) {
-      if (error) {
-        if (error == asio::error::operation_aborted) return;
-      } else {
-        Serve(std::move(socket));
-      }
-      Accept();
-    });
-  }
-
-  void Serve(tcp::socket socket) {
-    // Probes and scrapes are tiny: a synchronous exchange with a short deadline is enough.
-    beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(5));
-    beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    beast::error_code error;
-    http::read(stream, buffer, request, error);
-    if (error) return;
-    HttpAnswer answer;
-    try {
-      answer = handler(std::string(request.method_string()), std::string(request.target()));
-    } catch (const std::exception& e) {
-      answer = HttpAnswer{500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what()};
-    }
-    http::response<http::string_body> response{static_cast<http::status>(answer.status),
-                                               request.version()};
-    response.set(http::field::server, "ticketcache");
-    response.set(http::field::content_type, answer.content_type);
-    response.keep_alive(false);
-    response.body() = std::move(answer.body);
-    response.prepare_payload();
-    http::write(stream, response, error);
-    stream.socket().shutdown(tcp::socket::shutdown_send, error);
-  }
 };
 
-HttpEndpoint::HttpEndpoint() : impl_(std::make_unique<Impl>()) {}
+namespace {
+
+// One accepted connection: read until the head is complete (or rejected, or the deadline passes),
+// answer, close. Owns itself through shared_ptr for the life of its async operations.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpEndpoint::Impl* impl, tcp::socket socket)
+      : impl_(impl), stream_(std::move(socket)) {
+    ++impl_->open_connections;
+  }
+  ~Connection() { --impl_->open_connections; }
+
+  void Start() {
+    stream_.expires_after(impl_->options.head_timeout);  // whole head, not per read: slowloris
+    Read();
+  }
+
+ private:
+  void Read() {
+    const size_t room = impl_->options.limits.max_head_bytes + 1 - received_.size();
+    const size_t old_size = received_.size();
+    received_.resize(old_size + std::min<size_t>(room, 4096));
+    stream_.async_read_some(
+        asio::buffer(received_.data() + old_size, received_.size() - old_size),
+        [self = shared_from_this(), old_size](beast::error_code error, size_t bytes) {
+          self->received_.resize(old_size + bytes);
+          self->OnRead(error);
+        });
+  }
+
+  void OnRead(beast::error_code error) {
+    const HeadScan scan = ScanRequestHead(received_, impl_->options.limits);
+    if (scan.state == HeadScan::State::kNeedMore) {
+      if (error) return;  // timeout, reset, or closed before a whole head: drop it
+      Read();
+      return;
+    }
+    answer_ = RespondToBytes(received_, impl_->options.limits, impl_->handler);
+    stream_.expires_after(impl_->options.write_timeout);
+    asio::async_write(stream_, asio::buffer(answer_),
+                      [self = shared_from_this()](beast::error_code write_error, size_t) {
+                        if (write_error) return;
+                        beast::error_code ignored;
+                        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        self->stream_.expires_after(kLingerTime);
+                        self->Drain();
+                      });
+  }
+
+  // Lingering close: reads and drops what the client still sends (the rest of an over-long
+  // request) until it closes, for at most kLingerTime / kLingerBytes. Closing with unread bytes
+  // would send a reset, and the client could lose the 414/431 it has not read yet.
+  void Drain() {
+    received_.resize(4096);
+    stream_.async_read_some(asio::buffer(received_),
+                            [self = shared_from_this()](beast::error_code error, size_t bytes) {
+                              self->drained_ += bytes;
+                              if (!error && self->drained_ < kLingerBytes) self->Drain();
+                            });
+  }
+
+  static constexpr std::chrono::seconds kLingerTime{2};
+  static constexpr size_t kLingerBytes = 1 << 20;
+
+  HttpEndpoint::Impl* impl_;  // outlives every connection (see Impl)
+  beast::tcp_stream stream_;
+  std::string received_;
+  std::string answer_;
+  size_t drained_ = 0;
+};
+
+void Accept(HttpEndpoint::Impl* impl) {
+  impl->acceptor.async_accept([impl](beast::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !impl->acceptor.is_open()) return;
+    if (!error) {
+      if (impl->open_connections.load() >= impl->options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<Connection>(impl, std::move(socket))->Start();
+      }
+    }
+    Accept(impl);
+  });
+}
+
+}  // namespace
+
+HttpEndpoint::HttpEndpoint(HttpEndpointOptions options)
+    : impl_(std::make_unique<Impl>(options)), options_(options) {}
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
 Status HttpEndpoint::Start(const std::string& listen, HttpHandler handler) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    return MakeError(ErrorClass::kConfig, "server.listen: expected HOST:PORT, got \"" + listen + "\"");
+    return MakeError(ErrorClass::kConfig,
+                     "server.listen: expected HOST:PORT, got \"" + listen + "\"");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   try {
     port = std::stoi(listen.substr(colon + 1));
@@ -83,22 +142,26 @@ Status HttpEndpoint::Start(const std::string& listen, HttpHandler handler) {
   if (!error) impl_->acceptor.bind(endpoint, error);
   if (!error) impl_->acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    return MakeError(ErrorClass::kNetwork, "server.listen: cannot listen on " + listen + ": " + error.message());
+    return MakeError(ErrorClass::kNetwork,
+                     "server.listen: cannot listen on " + listen + ": " + error.message());
   }
   port_ = impl_->acceptor.local_endpoint().port();
-  impl_->Accept();
-  thread_ = std::thread([this] { impl_->io.run(); });
+  Accept(impl_.get());
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    threads_.emplace_back([impl = impl_.get()] { impl->io.run(); });
+  }
   return Status::Ok();
 }
 
 void HttpEndpoint::Stop() {
-  if (!thread_.joinable()) return;
-  asio::post(impl_->io, [this] {
+  if (threads_.empty()) return;
+  asio::post(impl_->io, [impl = impl_.get()] {
     beast::error_code ignored;
-    impl_->acceptor.close(ignored);
+    impl->acceptor.close(ignored);
   });
   impl_->io.stop();
-  thread_.join();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
 }
 
 }  // namespace tc

@@ -1,43 +1,54 @@
-// A small HTTP/1.1 server for `serve`'s /metrics, /healthz, /readyz and status page, on
-// Boost.Beast. One connection at a time is plenty for scrapes and probes; every answer closes
-// the connection.
+// The HTTP/1.1 server behind `serve`'s /metrics, /healthz, /readyz and status page, on Boost.Asio.
+// Connections are served concurrently by a small pool of threads; a connection that is idle or
+// trickles its request (slowloris) costs a socket, not a thread, and is closed when its head
+// deadline passes; beyond `max_connections` new connections are closed at once. Every answer
+// closes its connection. Request parsing and limits live in commands/http_request.h.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "clock/clock.h"
+#include "commands/http_request.h"
 #include "error/error.h"
 
 namespace tc {
 
-struct HttpAnswer {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
+struct HttpEndpointOptions {
+  // From accept to the end of the request head; a client slower than that is disconnected.
+  Duration head_timeout = std::chrono::seconds(10);
+  // Sending the answer.
+  Duration write_timeout = std::chrono::seconds(10);
+  // Open connections at once; more are closed as soon as they are accepted.
+  int max_connections = 256;
+  // Threads running handlers and I/O. A slow handler (a /readyz probe) holds one of them.
+  int threads = 4;
+  HttpRequestLimits limits;
 };
-
-// Called on the server's thread with the request's method and target ("/metrics?x=1").
-using HttpHandler = std::function<HttpAnswer(const std::string& method, const std::string& target)>;
 
 class HttpEndpoint {
  public:
-  HttpEndpoint();
+  explicit HttpEndpoint(HttpEndpointOptions options = {});
   ~HttpEndpoint();  // stops
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
-  // Binds `listen` ("HOST:PORT"; port 0 = any free port) and serves on a background thread.
+  // Binds `listen` ("HOST:PORT"; port 0 = any free port) and serves on background threads.
   // kConfig naming server.listen when the address is bad, kNetwork when it cannot bind.
   Status Start(const std::string& listen, HttpHandler handler);
   int port() const { return port_; }
+  // Stops accepting, drops open connections, joins the threads. Idempotent.
   void Stop();
 
+ public:
+  struct Impl;  // shared with the connections in http_endpoint.cc
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
+  HttpEndpointOptions options_;
   int port_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands/commands.h"
+#include "commands/standard_output.h"
 
 namespace tc {
 
@@ -16,8 +17,7 @@ int ShowCommand(const CommonOptions& common, int64_t user_id) {
     return kExitAborted;
   }
   // Exactly the stored JSON text (JavaScript's JSON.stringify of the document).
-  std::cout << JsStringify(DocumentToJson((*loaded)->document)) << "\n";
-  return kExitOk;
+  return WriteStandardOutput(JsStringify(DocumentToJson((*loaded)->document)) + "\n");
 }
 
 }  // namespace tc
