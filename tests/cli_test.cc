@@ -9,7 +9,9 @@ namespace {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = MakeTestTempDir("tc_cli"); }
+  void SetUp() override {
+    dir_ = MakeTestTempDir("tc_cli");
+  }
   void TearDown() override { RunChild({"/bin/rm", "-rf", dir_}); }
   std::string Config(const std::string& text) {
     const std::string path = dir_ + "/config.toml";

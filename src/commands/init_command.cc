@@ -28,8 +28,8 @@ Status CreateSqliteFolder(const std::string& url, const char* key) {
 int InitCommand(const CommonOptions& common, int64_t demo_users) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  for (const auto& [url, key] :
-       {std::pair{config->store.url, "store.url"}, std::pair{config->tokens.url, "tokens.url"}}) {
+  for (const auto& [url, key] : {std::pair{config->store.url, "store.url"},
+                                 std::pair{config->tokens.url, "tokens.url"}}) {
     if (key == std::string("tokens.url") && demo_users == 0) continue;  // the portal's, not ours
     if (Status made = CreateSqliteFolder(url, key); !made.ok()) {
       return ReportStartupError("init", made.error());
@@ -40,18 +40,17 @@ int InitCommand(const CommonOptions& common, int64_t demo_users) {
     const std::string prefix = "sqlite:";
     if (!config->tokens.url.starts_with(prefix)) {
       return ReportStartupError(
-          "usage",
-          MakeError(ErrorClass::kConfig, "--demo-users: tokens.url must be a sqlite: database"));
+          "usage", MakeError(ErrorClass::kConfig,
+                             "--demo-users: tokens.url must be a sqlite: database"));
     }
-    Status seeded =
-        SeedDemoPortal(config->tokens.url.substr(prefix.size()), config->tokens.table, demo_users);
+    Status seeded = SeedDemoPortal(config->tokens.url.substr(prefix.size()), config->tokens.table,
+                                   demo_users);
     if (!seeded.ok()) return ReportStartupError("demo portal", seeded.error());
     LogInfo("demo portal seeded", {{"users", demo_users}});
   }
   auto store = OpenCacheStore(config->store);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
-  if (Status ready = (*store)->Init(); !ready.ok())
-    return ReportStartupError("init", ready.error());
+  if (Status ready = (*store)->Init(); !ready.ok()) return ReportStartupError("init", ready.error());
   LogInfo("store initialised", {{"cache_collection", config->store.cache_collection},
                                 {"log_collection", config->store.log_collection}});
   return kExitOk;

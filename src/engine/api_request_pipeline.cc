@@ -88,11 +88,12 @@ void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   HttpRequest request = attempt.request;  // the attempt keeps its copy for a retry
   std::weak_ptr<int> alive = generation_;
   const SteadyTime started = now;
-  transport_.Start(std::move(request), [this, alive, started, attempt = std::move(attempt)](
-                                           Result<HttpResponse> result) mutable {
-    if (alive.expired()) return;
-    OnFinished(std::move(attempt), started, std::move(result));
-  });
+  transport_.Start(std::move(request),
+                   [this, alive, started, attempt = std::move(attempt)](
+                       Result<HttpResponse> result) mutable {
+                     if (alive.expired()) return;
+                     OnFinished(std::move(attempt), started, std::move(result));
+                   });
 }
 
 void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,

@@ -51,9 +51,9 @@ class ApiRequestPipeline {
     HttpRequest request;
     std::string endpoint;
     HttpCallback done;
-    int attempt = 0;             // 0 = first try
-    int rate_limited_tries = 0;  // 429s answered so far
-    bool slot_reserved = false;  // the rate limiter already granted this attempt its slot
+    int attempt = 0;            // 0 = first try
+    int rate_limited_tries = 0; // 429s answered so far
+    bool slot_reserved = false; // the rate limiter already granted this attempt its slot
   };
 
   void StartOrDefer(Attempt attempt, SteadyTime now);
@@ -70,8 +70,8 @@ class ApiRequestPipeline {
   const size_t max_in_flight_;
   std::mt19937_64 rng_;
 
-  std::deque<Attempt> ready_;                   // may start as soon as a slot is free
-  std::multimap<SteadyTime, Attempt> waiting_;  // retry backoff or a reserved rate-limit slot
+  std::deque<Attempt> ready_;                  // may start as soon as a slot is free
+  std::multimap<SteadyTime, Attempt> waiting_; // retry backoff or a reserved rate-limit slot
   size_t in_flight_ = 0;
   int64_t attempts_ = 0;
   int64_t retries_ = 0;

@@ -1,7 +1,5 @@
 #include "engine/refresh_run.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -13,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "bytemark/pass_list_fetch.h"
 #include "document/document_merge.h"
@@ -27,8 +27,8 @@ namespace tc {
 
 namespace {
 
-constexpr int kStoreRetries = 3;       // enumeration/freshness queries: tries before aborting
-constexpr int kMaxWriteConflicts = 5;  // compare-and-swap rounds before giving up on a user
+constexpr int kStoreRetries = 3;         // enumeration/freshness queries: tries before aborting
+constexpr int kMaxWriteConflicts = 5;    // compare-and-swap rounds before giving up on a user
 constexpr Duration kLoopTick{50};
 
 // A user the enumeration found stale, on its way through the run.
@@ -174,8 +174,8 @@ class Run {
   const std::string lock_name_;
   const int concurrency_;
 
-  std::mutex summary_mutex_;           // guards summary_ counters touched by several threads
-  std::atomic<bool> stopping_{false};  // no new users (SIGTERM, breaker, abort)
+  std::mutex summary_mutex_;  // guards summary_ counters touched by several threads
+  std::atomic<bool> stopping_{false};       // no new users (SIGTERM, breaker, abort)
   std::atomic<bool> enumeration_done_{false};
   std::atomic<int64_t> store_jobs_pending_{0};
   bool started_ = false;
@@ -215,8 +215,8 @@ void Run::Execute() {
     started_ = true;
     RunRecord record{summary_.run_id, summary_.started_at_ms, 0, "running", summary_.shard, ""};
     if (Status saved = env_.store.SaveRun(record); !saved.ok()) {
-      LogWarn("could not record run start",
-              {{"run_id", summary_.run_id}, {"error", saved.error().ToString()}});
+      LogWarn("could not record run start", {{"run_id", summary_.run_id},
+                                             {"error", saved.error().ToString()}});
     }
   }
 
@@ -233,8 +233,8 @@ void Run::Execute() {
 
   if (!request_.dry_run) {
     if (Status unlocked = env_.store.Unlock(lock_name_, summary_.run_id); !unlocked.ok()) {
-      LogWarn("could not release run lock",
-              {{"lock", lock_name_}, {"error", unlocked.error().ToString()}});
+      LogWarn("could not release run lock", {{"lock", lock_name_},
+                                             {"error", unlocked.error().ToString()}});
     }
   }
 }
@@ -284,8 +284,9 @@ void Run::Enumerate() {
 // stale ones) and hands the stale users to the network loop. False when the run is stopping.
 bool Run::ProcessPage(std::vector<UserToken> page) {
   if (request_.shard) {
-    std::erase_if(
-        page, [&](const UserToken& user) { return !ShardOwnsUser(*request_.shard, user.user_id); });
+    std::erase_if(page, [&](const UserToken& user) {
+      return !ShardOwnsUser(*request_.shard, user.user_id);
+    });
   }
   if (page.empty()) return true;
   std::vector<int64_t> ids;
@@ -327,7 +328,8 @@ bool Run::ProcessPage(std::vector<UserToken> page) {
     for (const auto& user : stale) stale_ids.push_back(user.user_id);
     auto states = WithStoreRetries([&] { return env_.store.LoadUserStates(stale_ids); });
     if (!states.ok()) {
-      StopTakingUsers(RunStatus::kAborted, "user state query failed: " + states.error().ToString());
+      StopTakingUsers(RunStatus::kAborted,
+                      "user state query failed: " + states.error().ToString());
       return false;
     }
     std::unordered_map<int64_t, UserState> by_user;
@@ -340,7 +342,8 @@ bool Run::ProcessPage(std::vector<UserToken> page) {
     // Explicitly named users are always attempted; everyone else respects the backoff.
     if (request_.only_users.empty()) {
       std::erase_if(stale, [&](const StaleUser& user) {
-        const bool skip = user.previous && InBackoff(*user.previous, now, user.token_fingerprint);
+        const bool skip =
+            user.previous && InBackoff(*user.previous, now, user.token_fingerprint);
         in_backoff += skip ? 1 : 0;
         return skip;
       });
@@ -355,8 +358,7 @@ bool Run::ProcessPage(std::vector<UserToken> page) {
   }
   for (auto& user : stale) {
     if (request_.dry_run) {
-      LogInfo("would refresh",
-              {{"user_id", user.user_id}, {"reason", StaleReasonName(user.reason)}});
+      LogInfo("would refresh", {{"user_id", user.user_id}, {"reason", StaleReasonName(user.reason)}});
       continue;
     }
     if (!stale_users_.Push(std::move(user))) {
@@ -415,7 +417,8 @@ void Run::NetworkLoop() {
     }
     if (Stopping()) AbandonQueuedUsers();
 
-    if (fetching_.empty() && stale_users_.size() == 0 && (enumeration_done_.load() || Stopping())) {
+    if (fetching_.empty() && stale_users_.size() == 0 &&
+        (enumeration_done_.load() || Stopping())) {
       break;  // store workers finish their jobs after the loop
     }
     if (grace_deadline && now >= *grace_deadline) {
@@ -530,9 +533,9 @@ void Run::WriteDocument(StoreJob& job) {
     if (!loaded.ok()) return RecordFailure(job.user, loaded.error(), "load");
     const int64_t now = env_.clock.NowUnixSeconds();
     const std::optional<StoredDocument>& existing = *loaded;
-    auto outcome =
-        existing ? MergeDocument(existing->document, job.active, job.expired, now, free_products)
-                 : BuildDocument(user_id, job.active, job.expired, now, free_products);
+    auto outcome = existing ? MergeDocument(existing->document, job.active, job.expired, now,
+                                            free_products)
+                            : BuildDocument(user_id, job.active, job.expired, now, free_products);
     if (!outcome.ok()) return RecordFailure(job.user, outcome.error(), "merge");
     const std::optional<int64_t> expected =
         existing ? std::optional<int64_t>(existing->version) : std::nullopt;
@@ -549,8 +552,8 @@ void Run::WriteDocument(StoreJob& job) {
         summary_.free_tickets_added += outcome->free_tickets_added;
       }
       if (outcome->free_tickets_added > 0) {
-        LogInfo("free ticket added",
-                {{"user_id", user_id}, {"count", outcome->free_tickets_added}});
+        LogInfo("free ticket added", {{"user_id", user_id},
+                                      {"count", outcome->free_tickets_added}});
       }
       return RecordSuccess(job.user);
     }
@@ -580,8 +583,8 @@ void Run::RecordFailure(const StaleUser& user, const Error& error, const char* s
   const UserState next = AfterFailure(previous, error, env_.clock.NowUnixSeconds(),
                                       user.token_fingerprint, config_.refresh.user_backoff);
   if (Status saved = env_.store.SaveUserStates({&next, 1}); !saved.ok()) {
-    LogWarn("could not save user state",
-            {{"user_id", user.user_id}, {"error", saved.error().ToString()}});
+    LogWarn("could not save user state", {{"user_id", user.user_id},
+                                          {"error", saved.error().ToString()}});
   }
 }
 
@@ -590,8 +593,8 @@ void Run::RecordSuccess(const StaleUser& user) {
   const UserState next =
       AfterSuccess(*user.previous, env_.clock.NowUnixSeconds(), user.token_fingerprint);
   if (Status saved = env_.store.SaveUserStates({&next, 1}); !saved.ok()) {
-    LogWarn("could not save user state",
-            {{"user_id", user.user_id}, {"error", saved.error().ToString()}});
+    LogWarn("could not save user state", {{"user_id", user.user_id},
+                                          {"error", saved.error().ToString()}});
   }
 }
 
@@ -609,12 +612,11 @@ RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
 
   summary.finished_at_ms = env.clock.NowUnixMillis();
   if (run.started()) {
-    RunRecord record{summary.run_id,         summary.started_at_ms,
-                     summary.finished_at_ms, RunStatusName(summary.status),
-                     summary.shard,          summary.ToJson().dump()};
+    RunRecord record{summary.run_id, summary.started_at_ms, summary.finished_at_ms,
+                     RunStatusName(summary.status), summary.shard, summary.ToJson().dump()};
     if (Status saved = env.store.SaveRun(record); !saved.ok()) {
-      LogWarn("could not record run",
-              {{"run_id", summary.run_id}, {"error", saved.error().ToString()}});
+      LogWarn("could not record run", {{"run_id", summary.run_id},
+                                       {"error", saved.error().ToString()}});
     }
   }
   if (env.metrics != nullptr) env.metrics->ObserveRun(summary);

@@ -1,21 +1,17 @@
 #include "report/run_summary.h"
 
-#include <fmt/format.h>
-
 #include <ctime>
+
+#include <fmt/format.h>
 
 namespace tc {
 
 const char* RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk:
-      return "ok";
-    case RunStatus::kDegraded:
-      return "degraded";
-    case RunStatus::kAborted:
-      return "aborted";
-    case RunStatus::kInterrupted:
-      return "interrupted";
+    case RunStatus::kOk: return "ok";
+    case RunStatus::kDegraded: return "degraded";
+    case RunStatus::kAborted: return "aborted";
+    case RunStatus::kInterrupted: return "interrupted";
   }
   return "aborted";
 }

@@ -506,8 +506,8 @@ Result<std::optional<LockLease>> MongoCacheStore::ReadLock(const std::string& na
   CollectionHandle collection(
       mongoc_client_get_collection(client.get(), database_.c_str(), collections_.locks.c_str()));
   BsonDocument filter = LockNameFilter(name);
-  auto leases =
-      ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock", secrets_);
+  auto leases = ReadAll<LockLease>(collection, filter, nullptr, LockLeaseFromBson, "read lock",
+                                   secrets_);
   if (!leases.ok()) return leases.error();
   if (leases->empty()) return std::optional<LockLease>();
   return std::optional<LockLease>(std::move(leases->front()));

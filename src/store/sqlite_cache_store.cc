@@ -615,8 +615,8 @@ Result<std::optional<LockLease>> SqliteCacheStore::ReadLock(const std::string& n
   auto lease = Acquire();
   if (!lease.ok()) return lease.error();
   SqliteConnection& connection = lease->connection();
-  auto statement =
-      connection.Prepare("SELECT owner, expires_at_ms FROM ticketcache_locks WHERE name = ?1");
+  auto statement = connection.Prepare(
+      "SELECT owner, expires_at_ms FROM ticketcache_locks WHERE name = ?1");
   if (!statement.ok()) return statement.error();
   Query query(*statement);
   query.Bind(1, name);

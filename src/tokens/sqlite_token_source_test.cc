@@ -251,9 +251,8 @@ TEST_F(SqliteTokenSourceTest, DemoPortalIsSeededIdempotently) {
   sqlite3* demo_db = nullptr;
   ASSERT_EQ(sqlite3_open(demo.c_str(), &demo_db), SQLITE_OK);
   sqlite3_stmt* count = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(demo_db, "SELECT count(*) FROM bytemark_tokens", -1, &count, nullptr),
-      SQLITE_OK);
+  ASSERT_EQ(sqlite3_prepare_v2(demo_db, "SELECT count(*) FROM bytemark_tokens", -1, &count, nullptr),
+            SQLITE_OK);
   ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int64(count, 0), 60);
   sqlite3_finalize(count);

@@ -20,9 +20,9 @@ struct UserToken {
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
-  // The next page: users with user_id > after_user_id, ascending, at most `limit` of them, each
-  // user once (the first non-blank token in table order wins), NULL and blank tokens skipped. An
-  // empty page means the end. kStore on failure.
+  // The next page: users with user_id > after_user_id, ascending, at most `limit` of them, each user
+  // once (the first non-blank token in table order wins), NULL and blank tokens skipped.
+  // An empty page means the end. kStore on failure.
   virtual Result<std::vector<UserToken>> NextPage(int64_t after_user_id, int limit) = 0;
   // The tokens of exactly these users (for `run --user`), same rules, ascending.
   virtual Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) = 0;
