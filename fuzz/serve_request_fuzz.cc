@@ -2,6 +2,8 @@
 // scanner, the parser and the router, to the bytes of the answer. Checks, beyond "no crash, no
 // sanitizer report": every answer is a well-formed HTTP/1.1 response, and the scanner is
 // consistent with itself as bytes arrive (a head found complete or rejected on a prefix stays so).
+// fuzz-libs: fmt::fmt Boost::headers
+// fuzz-sources: src/commands/http_request.cc
 #include <cstddef>
 #include <cstdint>
 #include <string>

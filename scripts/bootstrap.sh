@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building, testing and benchmarking ticketcache needs.
+# Installs every Debian package that building, testing and benchmarking ticketcache needs (and
+# CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev).
 # Idempotent: installs only what is missing; runs `apt-get update` at most once per call.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang clang-format clang-tidy libclang-rt-14-dev
 )
 
 missing=()

@@ -12,8 +12,7 @@ namespace {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/tc_cli_XXXXXX";
-    dir_ = mkdtemp(pattern);
+    dir_ = MakeTestTempDir("tc_cli");
   }
   void TearDown() override { RunChild({"/bin/rm", "-rf", dir_}); }
   std::string Config(const std::string& text) {

@@ -28,8 +28,7 @@ class MysqlFullRunTest : public ::testing::Test {
     if (!server_) GTEST_SKIP() << testing::kMysqlSkipReason;
     admin_ = std::make_unique<MysqlPool>(server_->options, 1);
     prefix_ = testing::UniqueTablePrefix();
-    char pattern[] = "/tmp/tc_mysql_run_XXXXXX";
-    dir_ = mkdtemp(pattern);
+    dir_ = MakeTestTempDir("tc_mysql_run");
     env_ = {{"TICKETCACHE_TOKENS_PASSWORD", server_->password},
             {"TICKETCACHE_STORE_PASSWORD", server_->password}};
   }

@@ -122,9 +122,10 @@ void Audit(RefreshOutcome& outcome, const PassEntry& entry, PassListKind list, b
   ++(created ? outcome.created : outcome.changed);
 }
 
-// Build: one list, oldest time_created first.
-void BuildList(const std::vector<Json>& passes, PassListKind list, int64_t now,
-               RefreshOutcome& outcome, std::vector<PassEntry>& entries) {
+// Indexes of `passes` (distinct uuids, see DistinctPasses) ordered by time_created, oldest first:
+// ties keep API order, passes without a readable time_created go last in API order. Build and
+// merge both list passes in this order, so a document keeps its order from one run to the next.
+std::vector<std::size_t> TimeCreatedOrder(const std::vector<Json>& passes) {
   struct Dated {
     std::size_t index;
     std::optional<Instant> created;
@@ -142,9 +143,19 @@ void BuildList(const std::vector<Json>& passes, PassListKind list, int64_t now,
     if (!a.created || !b.created) return a.created.has_value() && !b.created.has_value();
     return *a.created < *b.created;
   });
+  std::vector<std::size_t> indexes;
+  indexes.reserve(order.size());
+  for (const Dated& dated : order) indexes.push_back(dated.index);
+  return indexes;
+}
+
+// Build: one list, in TimeCreatedOrder.
+void BuildList(const std::vector<Json>& passes, PassListKind list, int64_t now,
+               RefreshOutcome& outcome, std::vector<PassEntry>& entries) {
+  const std::vector<std::size_t> order = TimeCreatedOrder(passes);
   entries.reserve(order.size());
-  for (const Dated& dated : order) {
-    const Json& pass = passes[dated.index];
+  for (std::size_t index : order) {
+    const Json& pass = passes[index];
     entries.push_back(NewEntry(pass, PayloadHash(pass), now, 0));
     Audit(outcome, entries.back(), list, /*created=*/true);
   }
@@ -164,7 +175,7 @@ void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<Js
                  RefreshOutcome& outcome) {
   const auto old_index = IndexByUuid(old_entries);
   std::vector<PassEntry>& entries = outcome.document.passes;
-  const std::vector<std::size_t> order = DistinctPasses(passes);
+  const std::vector<std::size_t> order = TimeCreatedOrder(passes);
   entries.reserve(order.size());
   for (std::size_t index : order) {
     const Json& pass = passes[index];
@@ -191,7 +202,7 @@ void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<J
   entries = old_entries;
   // Keys view old_entries (which do not move); positions are the same in `entries`, its copy.
   const auto old_index = IndexByUuid(old_entries);
-  for (std::size_t index : DistinctPasses(passes)) {
+  for (std::size_t index : TimeCreatedOrder(passes)) {  // new ones appended in this order
     const Json& pass = passes[index];
     std::string hash = PayloadHash(pass);
     auto old = old_index.find(StringMember(pass, "uuid"));

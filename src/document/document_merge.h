@@ -37,11 +37,13 @@ Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& a
                                      const std::vector<Json>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids);
 
-// A document exists: "passes" is rebuilt from `active` in API order (unchanged entries kept as
-// they were, changed ones get the new payload, status, hash and timestamp but keep
-// free_ticket_status, new ones get free_ticket_status 1 when their product_uuid is free, passes
-// no longer listed are dropped); "passes4" keeps every old entry in place, replaces changed ones
-// the same way and appends new ones with free_ticket_status 0. The document timestamp is `now`.
+// A document exists: "passes" is rebuilt from `active` in the same order as a build
+// (time_created, oldest first, ties and undated passes as above; never plain API order), so the
+// list keeps its order from run to run: unchanged entries kept as they were, changed ones get the
+// new payload, status, hash and timestamp but keep free_ticket_status, new ones get
+// free_ticket_status 1 when their product_uuid is free, passes no longer listed are dropped.
+// "passes4" keeps every old entry in place, replaces changed ones the same way and appends new
+// ones (in time_created order) with free_ticket_status 0. The document timestamp is `now`.
 Result<RefreshOutcome> MergeDocument(const CacheDocument& existing, const std::vector<Json>& active,
                                      const std::vector<Json>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids);

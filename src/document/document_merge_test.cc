@@ -263,7 +263,7 @@ TEST(MergeDocumentTest, NewUuidOfAnotherProductIsNotFree) {
   EXPECT_EQ(outcome->created, 2);
 }
 
-TEST(MergeDocumentTest, PassesRebuiltInApiOrderAndVanishedPassesDropped) {
+TEST(MergeDocumentTest, PassesInTimeCreatedOrderNotApiOrderAndVanishedPassesDropped) {
   const CacheDocument existing = Existing(
       {Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z"), Pass("gone")}, {});
   // API order, not time order: the newest pass first.
@@ -272,9 +272,97 @@ TEST(MergeDocumentTest, PassesRebuiltInApiOrderAndVanishedPassesDropped) {
                                     Pass("a", "2024-01-01T00:00:00Z")};
   Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
-  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"new", "b", "a"}));
+  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b", "new"}));
   EXPECT_EQ(outcome->created, 1);
   EXPECT_EQ(outcome->changed, 0);
+}
+
+TEST(MergeDocumentTest, SameListMergedKeepsTheBuildsOrderAndChangesNothing) {
+  // The app's list must not reorder after the first hour: merge == build order.
+  const std::vector<Json> active = {Pass("c", "2024-01-03T00:00:00Z"), Pass("t1"),
+                                    Pass("a", "2024-01-01T00:00:00Z"), Pass("t2"),
+                                    Pass("odd", "not a date"), Pass("b", "2024-01-02T00:00:00Z")};
+  const CacheDocument existing = Existing(active, {});
+  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(Uuids(outcome->document.passes), Uuids(existing.passes));
+  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b", "c", "t1", "t2", "odd"}));
+  for (std::size_t i = 0; i < existing.passes.size(); ++i) {  // every entry untouched
+    const PassEntry& merged = outcome->document.passes[i];
+    EXPECT_EQ(merged.timestamp, existing.passes[i].timestamp);
+    EXPECT_EQ(merged.payload_hash, existing.passes[i].payload_hash);
+    EXPECT_EQ(merged.payload, existing.passes[i].payload);
+    EXPECT_EQ(merged.free_ticket_status, existing.passes[i].free_ticket_status);
+  }
+  EXPECT_FALSE(IsUpdated(*outcome));
+  EXPECT_TRUE(outcome->audit.empty());
+}
+
+TEST(MergeDocumentTest, ADocumentStoredInApiOrderIsReorderedWithoutCountingAChange) {
+  // Written by an older merge in API order: the entries keep their hashes and stamps, only
+  // their order is repaired, and no pass is reported created or changed.
+  CacheDocument existing = Existing(
+      {Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z")}, {});
+  std::swap(existing.passes[0], existing.passes[1]);
+  const std::vector<Json> active = {Pass("b", "2024-01-02T00:00:00Z"),
+                                    Pass("a", "2024-01-01T00:00:00Z")};
+  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b"}));
+  EXPECT_EQ(outcome->document.passes[0].timestamp, kEarlier);
+  EXPECT_EQ(outcome->document.passes[1].timestamp, kEarlier);
+  EXPECT_EQ(outcome->created + outcome->changed, 0);
+}
+
+TEST(MergeDocumentTest, AChangedPassMovesToItsNewTimeCreatedAndKeepsItsFreeStatus) {
+  CacheDocument existing = Existing(
+      {Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z"),
+       Pass("c", "2024-01-03T00:00:00Z")},
+      {});
+  existing.passes[0].free_ticket_status = 1;
+  const std::vector<Json> active = {Pass("a", "2024-01-04T00:00:00Z"),  // re-issued: now newest
+                                    Pass("b", "2024-01-02T00:00:00Z"),
+                                    Pass("c", "2024-01-03T00:00:00Z")};
+  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"b", "c", "a"}));
+  EXPECT_EQ(outcome->changed, 1);
+  EXPECT_EQ(outcome->created, 0);
+  EXPECT_EQ(outcome->document.passes[2].free_ticket_status, 1);
+  EXPECT_EQ(outcome->document.passes[2].timestamp, kNow);
+  EXPECT_EQ(outcome->document.passes[0].timestamp, kEarlier);
+  ASSERT_EQ(outcome->audit.size(), 1u);
+  EXPECT_EQ(outcome->audit[0].pass_uuid, "a");
+  EXPECT_FALSE(outcome->audit[0].created);
+}
+
+TEST(MergeDocumentTest, TiesAndUndatedPassesFollowThisResponsesApiOrder) {
+  const CacheDocument existing =
+      Existing({Pass("x"), Pass("y"), Pass("u1", ""), Pass("u2", "2024-13-45")}, {});
+  ASSERT_EQ(Uuids(existing.passes), (Uuid{"x", "y", "u1", "u2"}));
+  // Same time_created for x, y, new: the API's order of this response decides among them;
+  // the unreadable ones go last, in API order.
+  Json no_time = Pass("u3");
+  no_time["time_created"] = 17;  // not a string
+  const std::vector<Json> active = {Pass("u2", "2024-13-45"), no_time, Pass("new"), Pass("y"),
+                                    Pass("u1", ""), Pass("x")};
+  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"new", "y", "x", "u2", "u3", "u1"}));
+  EXPECT_EQ(outcome->created, 2);
+  EXPECT_EQ(outcome->changed, 0);
+}
+
+TEST(MergeDocumentTest, NewExpiredPassesAppendedInTimeCreatedOrder) {
+  const CacheDocument existing =
+      Existing({}, {Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")});
+  const std::vector<Json> expired = {Pass("n2", "2023-09-01T00:00:00Z", "p", "EXPIRED"),
+                                     Pass("n1", "2023-01-01T00:00:00Z", "p", "EXPIRED"),
+                                     Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")};
+  Result<RefreshOutcome> outcome = MergeDocument(existing, {}, expired, kNow, {});
+  ASSERT_TRUE(outcome.ok());
+  // Old entries stay in place; the new ones follow, oldest first.
+  EXPECT_EQ(Uuids(outcome->document.passes4), (Uuid{"e1", "n1", "n2"}));
 }
 
 // ---- Merge: passes4 ----

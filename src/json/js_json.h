@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,17 +15,26 @@ namespace tc {
 // JSON with object key order kept.
 using Json = nlohmann::ordered_json;
 
-// JSON.parse semantics: a duplicate key keeps its first position and takes the last value;
-// numbers become the double JavaScript would hold (integers within ±2^53 are kept as int64,
-// others as the rounded double). kMalformed (with a byte position, never the text itself) on
-// invalid input. Refused on purpose although JSON.parse accepts them: lone surrogate escapes
-// ("\ud800"), numbers beyond the double range (1e400), nesting deeper than 1000. A leading
-// UTF-8 BOM is skipped (as Node's HTTP clients strip it). See docs/data-compatibility.md.
+// Containers nested deeper than this are refused. Node's JSON.parse has no limit, but its
+// JSON.stringify throws past about 4,170 levels (default V8 stack), so the Node job fails such a
+// user anyway; every payload Node can hash, wrapped in a stored document, stays below this.
+inline constexpr std::size_t kMaxJsonDepth = 5000;
+
+// Accepts exactly what Node's JSON.parse(body.toString('utf8')) accepts and builds the value it
+// builds: ill-formed UTF-8 bytes read as U+FFFD (the WHATWG decoder); a duplicate key keeps its
+// first position and takes the last value; numbers become the double JavaScript would hold
+// (integers within ±2^53 are kept as int64, others as the rounded double; beyond the double
+// range ±Infinity); an escaped lone surrogate ("\ud800") is kept, stored in the std::string as
+// its 3-byte WTF-8 form (ED A0..BF 80..BF) — paired escapes become ordinary 4-byte UTF-8. A
+// leading UTF-8 BOM is skipped (as Node's HTTP clients strip it). kMalformed (with a byte
+// position, never the text itself) on invalid input or nesting deeper than kMaxJsonDepth.
+// Iterative: no input can exhaust the stack. See docs/data-compatibility.md.
 Result<Json> ParseJsJson(std::string_view text);
 
 // Byte-identical to JavaScript's JSON.stringify(value) (no indentation): integer-like keys first
 // in ascending numeric order, then the rest in insertion order; numbers as Number#toString;
-// strings escaped as JavaScript escapes them.
+// strings escaped as JavaScript escapes them (a WTF-8 lone surrogate as \udxxx, lowercase);
+// ±Infinity and NaN as null.
 std::string JsStringify(const Json& value);
 
 // Lowercase hex MD5 of the UTF-8 bytes of text; "" only if OpenSSL cannot compute MD5 at all.

@@ -1,139 +1,331 @@
-// ParseJsJson: nlohmann's lexer and parser driven through a SAX handler that builds the value the
-// way JavaScript's JSON.parse does. Rules and known divergences: docs/data-compatibility.md.
+// ParseJsJson: a hand-written, iterative JSON reader that builds the value JavaScript's
+// JSON.parse builds. Rules: docs/data-compatibility.md.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "json/js_json.h"
+#include "json/utf8_decode.h"
 
 namespace tc {
 namespace {
 
-// Deeper payloads are refused: JsStringify recurses, and no pass object comes near this.
-constexpr std::size_t kMaxDepth = 1000;
-
 // Integers JavaScript holds exactly; others are stored as the double JS would round them to.
 constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53);
 
-// Builds a Json from SAX events. A duplicate key keeps its first position and takes the last
-// value (ordered_json's operator[] finds the existing member), as JSON.parse does.
-class JsJsonBuilder {
+void AppendUtf8(uint32_t code_point, std::string& out) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {  // a lone surrogate lands here too: WTF-8
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Reads one JSON text (well-formed UTF-8) with an explicit stack instead of recursion.
+class Reader {
  public:
-  bool null() { return Put(Json(nullptr)); }
-  bool boolean(bool value) { return Put(Json(value)); }
-  bool number_integer(int64_t value) {
-    if (value > kMaxSafeInteger || value < -kMaxSafeInteger) {
-      return Put(Json(static_cast<double>(value)));
-    }
-    return Put(Json(value));
-  }
-  bool number_unsigned(uint64_t value) {
-    if (value > static_cast<uint64_t>(kMaxSafeInteger)) {
-      return Put(Json(static_cast<double>(value)));
-    }
-    return Put(Json(static_cast<int64_t>(value)));
-  }
-  bool number_float(double value, const std::string& /*text*/) { return Put(Json(value)); }
-  bool string(std::string& value) { return Put(Json(std::move(value))); }
-  bool binary(Json::binary_t& /*value*/) { return false; }  // not produced by the JSON lexer
+  explicit Reader(std::string_view text) : text_(text) {}
 
-  bool start_object(std::size_t /*size*/) { return Open(Json::object()); }
-  bool key(std::string& key) {
-    key_ = std::move(key);
-    return true;
-  }
-  bool end_object() {
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t /*size*/) { return Open(Json::array()); }
-  bool end_array() {
-    stack_.pop_back();
-    return true;
+  Result<Json> Parse() {
+    Json root;
+    std::vector<Json*> stack;  // open containers; pointers stay valid, as only the top grows
+    std::string key;
+    SkipSpace();
+    while (true) {
+      // Here a value is expected: into `key` of the top object, the top array, or the root.
+      Json value;
+      bool opened = false;
+      if (!ReadScalarOrOpen(value, opened)) return Fail();
+      Json* placed = Place(root, stack, key, std::move(value));
+      if (opened) {
+        if (stack.size() >= kMaxJsonDepth) {
+          return MakeError(ErrorClass::kMalformed,
+                           fmt::format("malformed JSON: nesting deeper than {} levels",
+                                       kMaxJsonDepth));
+        }
+        stack.push_back(placed);
+        SkipSpace();
+        const char close = placed->is_object() ? '}' : ']';
+        if (Peek() == close) {
+          ++pos_;
+        } else {
+          if (placed->is_object() && !ReadKey(key)) return Fail();
+          continue;
+        }
+        stack.pop_back();
+      }
+      // After a value: a comma continues the top container, a bracket closes it.
+      while (true) {
+        SkipSpace();
+        if (stack.empty()) {
+          if (pos_ != text_.size()) return Fail("unexpected text after the value");
+          return root;
+        }
+        const bool object = stack.back()->is_object();
+        const char c = Peek();
+        if (c == ',') {
+          ++pos_;
+          SkipSpace();
+          if (object && !ReadKey(key)) return Fail();
+          break;
+        }
+        if (c != (object ? '}' : ']')) {
+          return Fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+        ++pos_;
+        stack.pop_back();
+      }
+    }
   }
 
-  bool parse_error(std::size_t position, const std::string& /*last_token*/,
-                   const nlohmann::detail::exception& exception) {
-    // out_of_range.406 is a number beyond the double range: JSON.parse would give ±Infinity
-    // (stringified as null); nlohmann stops there, so we refuse it (a documented divergence).
-    const std::string reason = exception.id == 406 ? std::string("number out of the double range")
-                                                   : ReasonWithoutInput(exception.what());
-    error_ = MakeError(ErrorClass::kMalformed,
-                       fmt::format("malformed JSON at byte {}: {}", position, reason));
+ private:
+  char Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
+            text_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  bool SetReason(const char* reason) {
+    if (reason_ == nullptr) reason_ = reason;
     return false;
   }
 
-  Json& root() { return root_; }
-  bool has_error() const { return error_.has_value(); }
-  Error& error() { return *error_; }
-
- private:
-  // A syntax error's message ends with "; last read: '<input>'": keep only the reason (a fixed
-  // phrase), so no part of the payload (which may hold personal data) reaches a log.
-  static std::string ReasonWithoutInput(std::string_view what) {
-    const std::size_t last_read = what.find("; last read");
-    if (last_read != std::string_view::npos) what = what.substr(0, last_read);
-    const std::size_t column = what.find("column ");
-    if (column != std::string_view::npos) {
-      const std::size_t colon = what.find(": ", column);
-      if (colon != std::string_view::npos) what = what.substr(colon + 2);
-    }
-    return std::string(what);
+  // Never quotes the text: a payload may hold personal data, and errors reach logs.
+  Error Fail(const char* reason = nullptr) {
+    if (reason != nullptr) SetReason(reason);
+    return MakeError(ErrorClass::kMalformed,
+                     fmt::format("malformed JSON at byte {}: {}", pos_,
+                                 reason_ != nullptr ? reason_ : "syntax error"));
   }
 
-  // Places value in the current container (or as the root) and returns where it now lives.
-  Json* Place(Json&& value) {
-    if (stack_.empty()) {
-      root_ = std::move(value);
-      return &root_;
+  // A duplicate key keeps its first position and takes the last value (ordered_json's
+  // operator[] finds the existing member), as JSON.parse does.
+  static Json* Place(Json& root, std::vector<Json*>& stack, const std::string& key, Json&& value) {
+    if (stack.empty()) {
+      root = std::move(value);
+      return &root;
     }
-    Json& container = *stack_.back();
+    Json& container = *stack.back();
     if (container.is_array()) {
       container.push_back(std::move(value));
       return &container.back();
     }
-    Json& member = container[key_];
+    Json& member = container[key];
     member = std::move(value);
     return &member;
   }
 
-  bool Put(Json&& value) {
-    Place(std::move(value));
+  // "key" then ':' then spaces; leaves pos_ at the value.
+  bool ReadKey(std::string& key) {
+    if (Peek() != '"') return SetReason("expected a string key");
+    key.clear();
+    if (!ReadString(key)) return false;
+    SkipSpace();
+    if (Peek() != ':') return SetReason("expected ':'");
+    ++pos_;
+    SkipSpace();
     return true;
   }
 
-  bool Open(Json&& container) {
-    if (stack_.size() >= kMaxDepth) {
-      error_ = MakeError(ErrorClass::kMalformed,
-                         fmt::format("malformed JSON: nesting deeper than {} levels", kMaxDepth));
-      return false;
+  bool ReadScalarOrOpen(Json& value, bool& opened) {
+    const char c = Peek();
+    switch (c) {
+      case '{':
+        ++pos_;
+        value = Json::object();
+        opened = true;
+        return true;
+      case '[':
+        ++pos_;
+        value = Json::array();
+        opened = true;
+        return true;
+      case '"': {
+        std::string text;
+        if (!ReadString(text)) return false;
+        value = Json(std::move(text));
+        return true;
+      }
+      case 't':
+        return ReadLiteral("true", Json(true), value);
+      case 'f':
+        return ReadLiteral("false", Json(false), value);
+      case 'n':
+        return ReadLiteral("null", Json(nullptr), value);
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) return ReadNumber(value);
+        return SetReason(pos_ == text_.size() ? "unexpected end of input" : "expected a value");
     }
-    stack_.push_back(Place(std::move(container)));
+  }
+
+  bool ReadLiteral(std::string_view word, Json literal, Json& value) {
+    if (text_.substr(pos_, word.size()) != word) return SetReason("invalid literal");
+    pos_ += word.size();
+    value = std::move(literal);
     return true;
   }
 
-  Json root_;
-  std::vector<Json*> stack_;  // open containers; pointers stay valid, as only the top grows
-  std::string key_;
-  std::optional<Error> error_;
+  bool ReadDigits() {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+    return pos_ > start;
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as the double JavaScript holds (±Infinity
+  // beyond the double range); integers within ±2^53 stay int64.
+  bool ReadNumber(Json& value) {
+    const std::size_t start = pos_;
+    if (Peek() == '-') ++pos_;
+    if (Peek() == '0') {
+      ++pos_;
+    } else if (!ReadDigits()) {
+      return SetReason("invalid number");
+    }
+    bool integer = true;
+    if (Peek() == '.') {
+      ++pos_;
+      integer = false;
+      if (!ReadDigits()) return SetReason("invalid number");
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      ++pos_;
+      integer = false;
+      if (Peek() == '+' || Peek() == '-') ++pos_;
+      if (!ReadDigits()) return SetReason("invalid number");
+    }
+    const std::string_view token = text_.substr(start, pos_ - start);
+    if (integer && token.size() <= 17) {
+      int64_t parsed = 0;
+      std::from_chars(token.data(), token.data() + token.size(), parsed);
+      if (parsed <= kMaxSafeInteger && parsed >= -kMaxSafeInteger) {
+        value = Json(parsed);
+        return true;
+      }
+    }
+    double parsed = 0;
+    const auto result = std::from_chars(token.data(), token.data() + token.size(), parsed);
+    if (result.ec == std::errc::result_out_of_range) {
+      // Overflow or underflow: strtod rounds to ±HUGE_VAL (= ±Infinity) or to ±0 / a subnormal,
+      // as JavaScript does. The token holds only ASCII digits, sign, '.', 'e'.
+      const std::string copy(token);
+      parsed = std::strtod(copy.c_str(), nullptr);
+    }
+    value = Json(parsed);
+    return true;
+  }
+
+  // Four hex digits after "\u" at pos_; -1 when malformed.
+  int ReadHex4() {
+    if (text_.size() - pos_ < 4) return -1;
+    int unit = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int digit = HexValue(text_[pos_ + static_cast<std::size_t>(i)]);
+      if (digit < 0) return -1;
+      unit = unit * 16 + digit;
+    }
+    pos_ += 4;
+    return unit;
+  }
+
+  // A string at pos_ (on its opening quote) appended to out. Escaped surrogate pairs become the
+  // code point; a lone surrogate becomes its 3-byte WTF-8 form (ED A0..BF 80..BF).
+  bool ReadString(std::string& out) {
+    ++pos_;  // opening quote
+    while (true) {
+      std::size_t run = pos_;
+      while (run < text_.size() && text_[run] != '"' && text_[run] != '\\' &&
+             static_cast<unsigned char>(text_[run]) >= 0x20) {
+        ++run;
+      }
+      out.append(text_.substr(pos_, run - pos_));
+      pos_ = run;
+      if (pos_ >= text_.size()) return SetReason("unterminated string");
+      const char c = text_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (c != '\\') return SetReason("control character in a string");
+      ++pos_;
+      if (pos_ >= text_.size()) return SetReason("unterminated string");
+      const char escape = text_[pos_++];
+      switch (escape) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          const int unit = ReadHex4();
+          if (unit < 0) return SetReason("invalid \\u escape");
+          auto code_point = static_cast<uint32_t>(unit);
+          if (unit >= 0xD800 && unit <= 0xDBFF && text_.substr(pos_, 2) == "\\u") {
+            const std::size_t before = pos_;
+            pos_ += 2;
+            const int low = ReadHex4();
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+              code_point = 0x10000 + ((code_point - 0xD800) << 10) +
+                           (static_cast<uint32_t>(low) - 0xDC00);
+            } else {
+              pos_ = before;  // not a pair: the next escape is read on its own
+            }
+          }
+          AppendUtf8(code_point, out);
+          break;
+        }
+        default:
+          --pos_;
+          return SetReason("invalid escape");
+      }
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  const char* reason_ = nullptr;
 };
 
 }  // namespace
 
 Result<Json> ParseJsJson(std::string_view text) {
-  JsJsonBuilder builder;
-  const bool ok = Json::sax_parse(text.begin(), text.end(), &builder);
-  if (!ok || builder.has_error()) {
-    if (builder.has_error()) return std::move(builder.error());
-    return MakeError(ErrorClass::kMalformed, "malformed JSON");
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (FirstInvalidUtf8(text) != text.size()) {
+    const std::string decoded = DecodeUtf8Lossy(text);
+    return Reader(decoded).Parse();
   }
-  return std::move(builder.root());
+  return Reader(text).Parse();
 }
 
 }  // namespace tc

@@ -97,15 +97,33 @@ void AppendUnsigned(uint64_t value, std::string& out) {
   AppendInteger(static_cast<int64_t>(value), out);
 }
 
-// QuoteJSONString: the short escapes, other controls as lowercase \u00xx, everything else raw.
-// Strings hold UTF-8 (ParseJsJson refuses lone surrogates), so bytes are copied through.
+// QuoteJSONString: the short escapes, other controls as lowercase \u00xx, a lone surrogate
+// (WTF-8 ED A0..BF 80..BF, as ParseJsJson stores it) as lowercase \udxxx, everything else raw.
 void AppendString(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0xED) continue;
+    if (c == 0xED) {
+      if (i + 2 >= text.size() || static_cast<unsigned char>(text[i + 1]) < 0xA0 ||
+          static_cast<unsigned char>(text[i + 1]) > 0xBF) {
+        continue;  // U+D000..U+D7FF: ordinary UTF-8
+      }
+      out.append(text.data() + run_start, i - run_start);
+      const auto b1 = static_cast<unsigned char>(text[i + 1]);
+      const auto b2 = static_cast<unsigned char>(text[i + 2]);
+      const unsigned unit = 0xD000u | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+      out += "\\u";
+      out += kHex[(unit >> 12) & 0xF];
+      out += kHex[(unit >> 8) & 0xF];
+      out += kHex[(unit >> 4) & 0xF];
+      out += kHex[unit & 0xF];
+      i += 2;
+      run_start = i + 1;
+      continue;
+    }
     out.append(text.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {

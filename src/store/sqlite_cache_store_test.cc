@@ -118,6 +118,27 @@ TEST_F(SqliteCacheStoreTest, StoresTheDocumentAsJavaScriptWouldWriteIt) {
             std::string::npos);
 }
 
+TEST_F(SqliteCacheStoreTest, LoneSurrogatesAndInfinityRoundTripAsJsonStringifyWritesThem) {
+  // docs/data-compatibility.md: the SQL stores keep the JSON.stringify text.
+  auto store = OpenInitialized();
+  ASSERT_NE(store, nullptr);
+  CacheDocument document = Document(6, 1'700'000'000);
+  auto payload = ParseJsJson(R"({"uuid":"p-1","status":"USABLE","name":"x\ud800y","n":1e400})");
+  ASSERT_TRUE(payload.ok());
+  document.passes[0].payload = *payload;
+  document.passes[0].payload_hash = PayloadHash(*payload);
+  ASSERT_TRUE(store->Replace(document, std::nullopt, {}).ok());
+  EXPECT_NE(QueryText("SELECT document FROM Cache WHERE user_id = 6")
+                .find(R"("name":"x\ud800y","n":null})"),
+            std::string::npos);
+  auto loaded = store->Load(6);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
+  ASSERT_TRUE(loaded->has_value());
+  const PassEntry& entry = (*loaded)->document.passes.at(0);
+  EXPECT_EQ(entry.payload["name"].get<std::string>(), "x\xED\xA0\x80y");
+  EXPECT_EQ(PayloadHash(entry.payload), document.passes[0].payload_hash);
+}
+
 TEST_F(SqliteCacheStoreTest, UserIdsBeyondDoublePrecisionSurvive) {
   auto store = OpenInitialized();
   ASSERT_NE(store, nullptr);

@@ -1,6 +1,7 @@
 // Oracle for src/json/js_json_test.cc: what the seed's Node.js code computes for a payload.
 // Usage: node js_hash_oracle.js INPUT OUTPUT
-//   INPUT:  a JSON array of strings, each the text of one JSON value as an API would send it.
+//   INPUT:  a JSON array of hex strings, each the bytes of one body as an API would send it;
+//           the bytes are decoded as Node decodes an HTTP body (UTF-8, U+FFFD for ill-formed).
 //   OUTPUT: a JSON array, one element per input: {"ok":true,"out":JSON.stringify(JSON.parse(t)),
 //           "md5":<hex md5 of out's UTF-8 bytes>} or {"ok":false} when JSON.parse throws.
 'use strict';
@@ -9,7 +10,8 @@ const fs = require('fs');
 
 const [input, output] = process.argv.slice(2);
 const texts = JSON.parse(fs.readFileSync(input, 'utf8'));
-const results = texts.map((text) => {
+const results = texts.map((hex) => {
+  const text = Buffer.from(hex, 'hex').toString('utf8');
   let out;
   try {
     out = JSON.stringify(JSON.parse(text));

@@ -1,5 +1,7 @@
 #include "support/child_process.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -68,7 +70,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, st
 
 std::string TempPath(const char* what) {
   static int counter = 0;
-  return "/tmp/tc_child_" + std::to_string(getpid()) + "_" + std::to_string(++counter) + "." + what;
+  return ::testing::TempDir() + "tc_child_" + std::to_string(getpid()) + "_" +
+         std::to_string(++counter) + "." + what;
 }
 
 ChildResult Collect(int status, const std::string& out_path, const std::string& err_path) {
@@ -92,6 +95,14 @@ std::string ReadFile(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+std::string MakeTestTempDir(const std::string& stem) {
+  std::string pattern = ::testing::TempDir() + stem + "_XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot make a temp dir under " + ::testing::TempDir());
+  }
+  return pattern;
 }
 
 ChildResult RunChild(const std::vector<std::string>& argv,

@@ -18,6 +18,10 @@ struct ChildResult {
   std::string err;     // stderr
 };
 
+// A new, empty directory under the test temp dir (::testing::TempDir(), which honours
+// TEST_TMPDIR), named after `stem`. Throws std::runtime_error when it cannot be made.
+std::string MakeTestTempDir(const std::string& stem);
+
 // Runs `argv` to completion (argv[0] is the program path) with the current environment plus
 // `env` (a value of "" unsets the variable).
 ChildResult RunChild(const std::vector<std::string>& argv,

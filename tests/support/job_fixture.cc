@@ -9,8 +9,7 @@
 namespace tc {
 
 JobFixture::JobFixture(JobFixtureOptions options) {
-  char pattern[] = "/tmp/tc_job_XXXXXX";
-  dir_ = mkdtemp(pattern);
+  dir_ = MakeTestTempDir("tc_job");
   std::vector<std::string> sim_args{"--users", std::to_string(options.users)};
   sim_args.insert(sim_args.end(), options.sim_args.begin(), options.sim_args.end());
   auto sim = SimProcess::Start(sim_args);
