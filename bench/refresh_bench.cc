@@ -2,13 +2,15 @@
 //
 //   refresh_bench throughput  N users all stale, zero latency, 10 passes each (issue 3)
 //   refresh_bench bound       latency L, concurrency C, N stale users: users/s vs the ideal
-//                             bound min(C / L, R) / requests-per-user, and the seed's C = 1 (issue 5)
+//                             bound min(C / L, R) / requests-per-user, and the seed's C = 1 (issue
+//                             5)
 //   refresh_bench rate        the global rate limit: highest API rate seen in any one second
-//   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most fresh
-//   refresh_bench all         everything above
+//   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most
+//   fresh refresh_bench all         everything above
 //
 // The job runs as a separate process (the real binary), so its peak RSS and CPU time come from
 // wait4(2); the simulator runs in another process and reports its own counters.
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -19,8 +21,6 @@
 #include <iostream>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "json/js_json.h"
 #include "support/child_process.h"
@@ -73,7 +73,8 @@ JobMeasure MeasureJob(const std::vector<std::string>& args) {
 
 class BenchSetting {
  public:
-  BenchSetting(int64_t users, const std::vector<std::string>& sim_args, const std::string& refresh) {
+  BenchSetting(int64_t users, const std::vector<std::string>& sim_args,
+               const std::string& refresh) {
     dir_ = std::filesystem::temp_directory_path() / fmt::format("tc_bench_{}", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
@@ -88,7 +89,8 @@ class BenchSetting {
                                    "[bytemark]\ncustomer_api = \"{1}\"\n"
                                    "[refresh]\n{2}\n[log]\nlevel = \"warn\"\n",
                                    dir_.string(), sim_->base_url(), refresh));
-    JobMeasure init = MeasureJob({"init", "--demo-users", std::to_string(users), "--config", config_});
+    JobMeasure init =
+        MeasureJob({"init", "--demo-users", std::to_string(users), "--config", config_});
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
   }
   ~BenchSetting() {
@@ -123,7 +125,8 @@ int64_t Refreshed(const Json& summary) {
 
 void PrintRun(const std::string& label, const JobMeasure& run, int64_t users) {
   std::cout << fmt::format(
-      "  {:<34} {:>8.0f} users/s  wall {:>6.2f} s  cpu {:>6.3f} ms/user  exit {}  peak RSS {:.1f} MB  "
+      "  {:<34} {:>8.0f} users/s  wall {:>6.2f} s  cpu {:>6.3f} ms/user  exit {}  peak RSS {:.1f} "
+      "MB  "
       "api_requests {}  failed {}\n",
       label, static_cast<double>(users) / run.wall_seconds, run.wall_seconds,
       1000.0 * run.cpu_seconds / static_cast<double>(std::max<int64_t>(users, 1)), run.exit_code,
@@ -133,8 +136,10 @@ void PrintRun(const std::string& label, const JobMeasure& run, int64_t users) {
 
 void Throughput() {
   constexpr int64_t kUsers = 10'000;
-  std::cout << fmt::format("\n[throughput] {} stale users, 10 passes each (10 active + 0 expired), "
-                           "latency 0, concurrency 64\n", kUsers);
+  std::cout << fmt::format(
+      "\n[throughput] {} stale users, 10 passes each (10 active + 0 expired), "
+      "latency 0, concurrency 64\n",
+      kUsers);
   BenchSetting setting(kUsers, {"--passes", "10", "--expired", "0", "--latency-ms", "0"},
                        "concurrency = 64\n");
   const JobMeasure run = setting.Run();
@@ -145,18 +150,22 @@ void Throughput() {
 }
 
 void Bound(int latency_ms, int concurrency, int64_t users, int64_t seed_users) {
-  std::cout << fmt::format("\n[bound] latency {} ms, concurrency {}, {} stale users, 2 requests/user\n",
-                           latency_ms, concurrency, users);
-  BenchSetting setting(users, {"--latency-ms", std::to_string(latency_ms), "--passes", "10", "--expired", "3"},
-                       fmt::format("concurrency = {}\n", concurrency));
+  std::cout << fmt::format(
+      "\n[bound] latency {} ms, concurrency {}, {} stale users, 2 requests/user\n", latency_ms,
+      concurrency, users);
+  BenchSetting setting(
+      users, {"--latency-ms", std::to_string(latency_ms), "--passes", "10", "--expired", "3"},
+      fmt::format("concurrency = {}\n", concurrency));
   const JobMeasure run = setting.Run();
   const double requests_per_user =
-      static_cast<double>(run.summary.value("api_requests", int64_t{0})) / static_cast<double>(users);
+      static_cast<double>(run.summary.value("api_requests", int64_t{0})) /
+      static_cast<double>(users);
   const double ideal = concurrency / (latency_ms / 1000.0) / requests_per_user;
   const double achieved = static_cast<double>(Refreshed(run.summary)) / run.wall_seconds;
   PrintRun(fmt::format("concurrency {}", concurrency), run, users);
-  std::cout << fmt::format("  ideal bound {:.0f} users/s (C/L/requests-per-user = {}/{}ms/{:.2f}); ratio {:.3f}\n",
-                           ideal, concurrency, latency_ms, requests_per_user, achieved / ideal);
+  std::cout << fmt::format(
+      "  ideal bound {:.0f} users/s (C/L/requests-per-user = {}/{}ms/{:.2f}); ratio {:.3f}\n",
+      ideal, concurrency, latency_ms, requests_per_user, achieved / ideal);
   const Json counters = SimCounters(setting.sim());
   std::cout << fmt::format("  simulator: peak concurrency {}, max requests in one second {}\n",
                            counters.value("peak_concurrency", int64_t{0}),
@@ -165,21 +174,26 @@ void Bound(int latency_ms, int concurrency, int64_t users, int64_t seed_users) {
   // The seed's behaviour: one request at a time, on a subset (it would take N × 2L otherwise).
   BenchSetting seed(seed_users, {"--latency-ms", std::to_string(latency_ms)}, "concurrency = 1\n");
   const JobMeasure sequential = seed.Run();
-  const double sequential_rate = static_cast<double>(Refreshed(sequential.summary)) / sequential.wall_seconds;
+  const double sequential_rate =
+      static_cast<double>(Refreshed(sequential.summary)) / sequential.wall_seconds;
   PrintRun(fmt::format("concurrency 1 (seed), {} users", seed_users), sequential, seed_users);
-  std::cout << fmt::format("  speedup over the seed's sequential job: {:.1f}x\n", achieved / sequential_rate);
+  std::cout << fmt::format("  speedup over the seed's sequential job: {:.1f}x\n",
+                           achieved / sequential_rate);
 }
 
 void Rate(double limit, int64_t users) {
-  std::cout << fmt::format("\n[rate] rate_limit {} requests/s, {} stale users, latency 5 ms, concurrency 64\n",
-                           limit, users);
-  BenchSetting setting(users, {"--latency-ms", "5"}, fmt::format("concurrency = 64\nrate_limit = {}\n", limit));
+  std::cout << fmt::format(
+      "\n[rate] rate_limit {} requests/s, {} stale users, latency 5 ms, concurrency 64\n", limit,
+      users);
+  BenchSetting setting(users, {"--latency-ms", "5"},
+                       fmt::format("concurrency = 64\nrate_limit = {}\n", limit));
   const JobMeasure run = setting.Run();
   PrintRun("rate-limited run", run, users);
   const Json counters = SimCounters(setting.sim());
   const auto max_second = counters.value("max_per_second", int64_t{0});
-  std::cout << fmt::format("  highest API rate in any one second: {} (limit {}, {:+.1f}%)\n", max_second,
-                           limit, 100.0 * (static_cast<double>(max_second) - limit) / limit);
+  std::cout << fmt::format("  highest API rate in any one second: {} (limit {}, {:+.1f}%)\n",
+                           max_second, limit,
+                           100.0 * (static_cast<double>(max_second) - limit) / limit);
   std::cout << "  per second:";
   for (const auto& entry : counters["per_second"]) std::cout << " " << entry[1].get<int64_t>();
   std::cout << "\n";
@@ -192,10 +206,11 @@ void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_ev
   sqlite3_open(db_path.c_str(), &db);
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   sqlite3_stmt* insert = nullptr;
-  sqlite3_prepare_v2(db,
-                     "INSERT OR REPLACE INTO BytemarkTicketsCache (user_id, timestamp, version, document) "
-                     "VALUES (?, ?, 1, ?)",
-                     -1, &insert, nullptr);
+  sqlite3_prepare_v2(
+      db,
+      "INSERT OR REPLACE INTO BytemarkTicketsCache (user_id, timestamp, version, document) "
+      "VALUES (?, ?, 1, ?)",
+      -1, &insert, nullptr);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -205,7 +220,8 @@ void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_ev
         fmt::format(R"({{"user_id":{},"timestamp":{},"passes":[],"passes4":[]}})", user, timestamp);
     sqlite3_bind_int64(insert, 1, user);
     sqlite3_bind_int64(insert, 2, timestamp);
-    sqlite3_bind_text(insert, 3, document.c_str(), static_cast<int>(document.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, document.c_str(), static_cast<int>(document.size()),
+                      SQLITE_TRANSIENT);
     sqlite3_step(insert);
     sqlite3_reset(insert);
   }
@@ -215,7 +231,8 @@ void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_ev
 }
 
 void Memory() {
-  std::cout << "\n[memory] token table of N users, 99.9% of caches fresh (1 in 1,000 stale), concurrency 64\n";
+  std::cout << "\n[memory] token table of N users, 99.9% of caches fresh (1 in 1,000 stale), "
+               "concurrency 64\n";
   double rss_small = 0;
   for (int64_t users : {int64_t{10'000}, int64_t{1'000'000}}) {
     BenchSetting setting(users, {"--latency-ms", "0"}, "concurrency = 64\n");

@@ -35,10 +35,10 @@ TEST(SimCommandLineTest, Defaults) {
 
 TEST(SimCommandLineTest, HostileFlags) {
   SimLaunch launch;
-  ASSERT_TRUE(Parse({"--fault-all", "html502", "--retry-after", "date+86400", "--big-page-bytes",
-                     "1000"},
-                    launch)
-                  .ok());
+  ASSERT_TRUE(
+      Parse({"--fault-all", "html502", "--retry-after", "date+86400", "--big-page-bytes", "1000"},
+            launch)
+          .ok());
   EXPECT_EQ(launch.settings.fault_all, "html502");
   EXPECT_EQ(launch.settings.retry_after, "date+86400");
   EXPECT_EQ(launch.settings.big_page_bytes, 1000);

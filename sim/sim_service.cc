@@ -9,10 +9,10 @@
 #include <optional>
 
 #include "deterministic_random.h"
-#include "sim_answers.h"
 #include "pass_page.h"
 #include "pass_text.h"
 #include "request_target.h"
+#include "sim_answers.h"
 #include "sim_token.h"
 
 namespace tc::sim {

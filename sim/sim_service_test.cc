@@ -247,7 +247,6 @@ TEST_F(SimServiceTest, ControlEndpoints) {
   EXPECT_TRUE(Control("GET", "/_sim/counters").counter_path.empty());
 }
 
-
 std::optional<std::string> HeaderOf(const SimResponse& response, std::string_view name) {
   for (const auto& [key, value] : response.headers) {
     if (key == name) return value;
@@ -261,8 +260,8 @@ TEST_F(SimServiceTest, FaultAllAnswersEveryRequestAlike) {
     std::string kind;
     int status;
   };
-  for (const Case& one : std::vector<Case>{{"403", 403}, {"404", 404}, {"html", 200},
-                                          {"html502", 502}, {"redirect", 302}}) {
+  for (const Case& one : std::vector<Case>{
+           {"403", 403}, {"404", 404}, {"html", 200}, {"html502", 502}, {"redirect", 302}}) {
     ASSERT_EQ(Control("POST", "/_sim/config", json{{"fault_all", one.kind}}.dump()).status, 200);
     for (int64_t user : {1, 2, 49}) {
       EXPECT_EQ(Get("/passes", user).status, one.status) << one.kind;

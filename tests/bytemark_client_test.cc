@@ -62,7 +62,8 @@ class BytemarkClientTest : public testing::Test {
                                         PassListKind list = PassListKind::kActive) {
     Status set = sim_->SetUserFault(user, kind);
     EXPECT_TRUE(set.ok()) << set.error().ToString();
-    Result<PassListResult> result = FetchPassListBlocking(transport_, config, clock_, Token(user), list);
+    Result<PassListResult> result =
+        FetchPassListBlocking(transport_, config, clock_, Token(user), list);
     Status cleared = sim_->ClearUserFault(user);
     EXPECT_TRUE(cleared.ok()) << cleared.error().ToString();
     return result;
@@ -178,8 +179,8 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
 }
 
 TEST_F(BytemarkClientTest, UnknownTokenIsRejected) {
-  Result<PassListResult> result =
-      FetchPassListBlocking(transport_, Config(), clock_, "tc-sim-token-999999", PassListKind::kActive);
+  Result<PassListResult> result = FetchPassListBlocking(
+      transport_, Config(), clock_, "tc-sim-token-999999", PassListKind::kActive);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().error_class, ErrorClass::kRejectedToken);
   EXPECT_EQ(result.error().message.find("tc-sim-token-999999"), std::string::npos);
@@ -241,8 +242,8 @@ TEST_F(BytemarkClientTest, KeepAliveReusesOneConnection) {
   const int64_t before = Counters().value("requests_total", int64_t{0});
   constexpr int kLists = 50;  // 3 pages each
   for (int i = 0; i < kLists; ++i) {
-    Result<PassListResult> result =
-        FetchPassListBlocking(transport_, Config(), clock_, Token(1 + i % 8), PassListKind::kActive);
+    Result<PassListResult> result = FetchPassListBlocking(transport_, Config(), clock_,
+                                                          Token(1 + i % 8), PassListKind::kActive);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
   }
   const int64_t requests = Counters().value("requests_total", int64_t{0}) - before;

@@ -11,9 +11,7 @@ namespace {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = MakeTestTempDir("tc_cli");
-  }
+  void SetUp() override { dir_ = MakeTestTempDir("tc_cli"); }
   void TearDown() override { RunChild({"/bin/rm", "-rf", dir_}); }
   std::string Config(const std::string& text) {
     const std::string path = dir_ + "/config.toml";
@@ -124,7 +122,8 @@ TEST_F(CliTest, ConcurrencyFlagHasTheConfigurationsLimit) {
   EXPECT_NE(flag.err.find("refresh.concurrency (command line): must be between 1 and 4096"),
             std::string::npos)
       << flag.err;
-  ChildResult file = RunTicketcache({"config", "--config", Config("[refresh]\nconcurrency = 1000000000\n")});
+  ChildResult file =
+      RunTicketcache({"config", "--config", Config("[refresh]\nconcurrency = 1000000000\n")});
   EXPECT_EQ(file.exit_code, 2);
   EXPECT_NE(file.err.find("refresh.concurrency"), std::string::npos) << file.err;
 }
@@ -132,8 +131,8 @@ TEST_F(CliTest, ConcurrencyFlagHasTheConfigurationsLimit) {
 TEST_F(CliTest, MisspeltStorePathIsNotCreated) {
   // Only `init` creates a sqlite: store; `run` and `status` name the missing file.
   const std::string path =
-      Config("[store]\nurl = \"sqlite:" + dir_ + "/typo/cache.db\"\n[tokens]\nurl = \"sqlite:" +
-             dir_ + "/portal.db\"\n");
+      Config("[store]\nurl = \"sqlite:" + dir_ +
+             "/typo/cache.db\"\n[tokens]\nurl = \"sqlite:" + dir_ + "/portal.db\"\n");
   for (const char* command : {"run", "status"}) {
     ChildResult result = RunTicketcache({command, "--config", path});
     EXPECT_EQ(result.exit_code, 1) << command;
@@ -147,11 +146,10 @@ TEST_F(CliTest, MisspeltStorePathIsNotCreated) {
 // Every run that got past its configuration ends with its one summary on stdout, even when it
 // cannot open its token source or its store.
 TEST_F(CliTest, RunThatCannotOpenItsStoresStillPrintsAnAbortedSummary) {
-  const std::string missing_tokens = Config("[tokens]\nurl = \"sqlite:" + dir_ +
-                                            "/no-such-portal.db\"\n[store]\nurl = \"sqlite:" +
-                                            dir_ + "/cache.db\"\n");
-  const std::string unopenable_store =
-      dir_ + "/store.toml";
+  const std::string missing_tokens =
+      Config("[tokens]\nurl = \"sqlite:" + dir_ +
+             "/no-such-portal.db\"\n[store]\nurl = \"sqlite:" + dir_ + "/cache.db\"\n");
+  const std::string unopenable_store = dir_ + "/store.toml";
   WriteFile(unopenable_store, "[tokens]\nurl = \"sqlite:" + dir_ + "/no-such-portal.db\"\n" +
                                   "[store]\nurl = \"sqlite:" + dir_ + "/no/such/dir/cache.db\"\n");
   for (const std::string& path : {missing_tokens, unopenable_store}) {

@@ -65,9 +65,10 @@ TEST_F(HostileApiTest, EveryHostileAnswerForEveryoneIsClassified) {
     const char* kind;
     ErrorClass expected;
   };
-  for (const Case& one : {Case{"404", ErrorClass::kMalformed}, Case{"403", ErrorClass::kRejectedToken},
-                          Case{"html", ErrorClass::kMalformed}, Case{"html502", ErrorClass::kTransient},
-                          Case{"redirect", ErrorClass::kMalformed}}) {
+  for (const Case& one :
+       {Case{"404", ErrorClass::kMalformed}, Case{"403", ErrorClass::kRejectedToken},
+        Case{"html", ErrorClass::kMalformed}, Case{"html502", ErrorClass::kTransient},
+        Case{"redirect", ErrorClass::kMalformed}}) {
     Configure(fmt::format(R"({{"fault_all":"{}"}})", one.kind));
     for (int64_t user : {1, 2}) {
       Result<PassListResult> result = Fetch(user, Config());
@@ -201,10 +202,10 @@ TEST(HostileRunTest, HugeRetryAfterForEveryoneNeverStallsTheRun) {
   for (const char* value : {"999999999", "9223372036854775", "date+86400"}) {
     JobFixture job(JobFixtureOptions().WithUsers(20));
     ASSERT_TRUE(job.error().empty()) << job.error();
-    ASSERT_TRUE(job.sim()
-                    .Post("/_sim/config",
-                          fmt::format(R"({{"fault_all":"429","retry_after":"{}"}})", value))
-                    .ok());
+    ASSERT_TRUE(
+        job.sim()
+            .Post("/_sim/config", fmt::format(R"({{"fault_all":"429","retry_after":"{}"}})", value))
+            .ok());
     Json summary;
     ChildResult run = job.Run({}, &summary);
     ASSERT_TRUE(summary.is_object()) << run.out << run.err;
@@ -219,8 +220,7 @@ TEST(HostileRunTest, UserFaultsForEveryoneNeverOpenTheBreaker) {
   for (const char* kind : {"403", "html", "404"}) {
     JobFixture job(JobFixtureOptions().WithUsers(100));
     ASSERT_TRUE(job.error().empty()) << job.error();
-    ASSERT_TRUE(
-        job.sim().Post("/_sim/config", fmt::format(R"({{"fault_all":"{}"}})", kind)).ok());
+    ASSERT_TRUE(job.sim().Post("/_sim/config", fmt::format(R"({{"fault_all":"{}"}})", kind)).ok());
     Json summary;
     ChildResult run = job.Run({}, &summary);
     ASSERT_TRUE(summary.is_object()) << run.out << run.err;

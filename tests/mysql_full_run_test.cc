@@ -225,8 +225,8 @@ TEST_F(MysqlFullRunTest, ServerRestartedInTheMiddleOfARun) {
   // "unchanged" nor a write conflict: a write whose acknowledgement the restart lost (the store's
   // retry then met its own write) is recognised as ours and counted as built.
   int64_t outcomes = 0;
-  for (const char* key : {"fresh", "built", "updated", "unchanged", "failed", "skipped_backoff",
-                          "abandoned"}) {
+  for (const char* key :
+       {"fresh", "built", "updated", "unchanged", "failed", "skipped_backoff", "abandoned"}) {
     outcomes += during[key].get<int64_t>();
   }
   EXPECT_EQ(outcomes, during["users_seen"].get<int64_t>()) << run.out;

@@ -1,7 +1,8 @@
 // `serve` on an every-2-seconds cron: runs happen, ticks during a run are skipped and counted,
-// /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0 (docs/operations.md).
-#include <gtest/gtest.h>
+// /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0
+// (docs/operations.md).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>

@@ -88,12 +88,11 @@ void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   HttpRequest request = attempt.request;  // the attempt keeps its copy for a retry
   std::weak_ptr<int> alive = generation_;
   const SteadyTime started = now;
-  transport_.Start(std::move(request),
-                   [this, alive, started, attempt = std::move(attempt)](
-                       Result<HttpResponse> result) mutable {
-                     if (alive.expired()) return;
-                     OnFinished(std::move(attempt), started, std::move(result));
-                   });
+  transport_.Start(std::move(request), [this, alive, started, attempt = std::move(attempt)](
+                                           Result<HttpResponse> result) mutable {
+    if (alive.expired()) return;
+    OnFinished(std::move(attempt), started, std::move(result));
+  });
 }
 
 void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
@@ -122,13 +121,13 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
 
   if (*failure == ErrorClass::kRateLimited) {
     const std::optional<Duration> retry_after = verdict.error().retry_after;
-    const Duration wait = retry_after.value_or(FullJitterBackoff(
-        attempt.rate_limited_tries, retry_.base_delay, retry_.max_delay, rng_));
+    const Duration wait = retry_after.value_or(
+        FullJitterBackoff(attempt.rate_limited_tries, retry_.base_delay, retry_.max_delay, rng_));
     if (wait > max_retry_after_ - attempt.rate_limited_wait) {
-      attempt.done(MakeError(
-          ErrorClass::kRateLimited,
-          "HTTP 429: told to wait " + Seconds(wait) + ", over bytemark.max_retry_after (" +
-              Seconds(max_retry_after_) + "): left for a later run"));
+      attempt.done(MakeError(ErrorClass::kRateLimited, "HTTP 429: told to wait " + Seconds(wait) +
+                                                           ", over bytemark.max_retry_after (" +
+                                                           Seconds(max_retry_after_) +
+                                                           "): left for a later run"));
       return;
     }
     if (++attempt.rate_limited_tries >= kMaxRateLimitedTries) {

@@ -23,11 +23,11 @@
 #include <random>
 #include <string>
 
+#include "api/circuit_breaker.h"
+#include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
-#include "api/circuit_breaker.h"
-#include "api/rate_limiter.h"
 #include "report/job_metrics.h"
 
 namespace tc {
@@ -67,10 +67,10 @@ class ApiRequestPipeline {
     HttpRequest request;
     std::string endpoint;
     HttpCallback done;
-    int attempt = 0;            // 0 = first try
-    int rate_limited_tries = 0; // 429s answered so far
+    int attempt = 0;                // 0 = first try
+    int rate_limited_tries = 0;     // 429s answered so far
     Duration rate_limited_wait{0};  // waited for 429s so far
-    bool slot_reserved = false; // the rate limiter already granted this attempt its slot
+    bool slot_reserved = false;     // the rate limiter already granted this attempt its slot
   };
 
   void StartOrDefer(Attempt attempt, SteadyTime now);
@@ -88,8 +88,8 @@ class ApiRequestPipeline {
   const size_t max_in_flight_;
   std::mt19937_64 rng_;
 
-  std::deque<Attempt> ready_;                  // may start as soon as a slot is free
-  std::multimap<SteadyTime, Attempt> waiting_; // retry backoff or a reserved rate-limit slot
+  std::deque<Attempt> ready_;                   // may start as soon as a slot is free
+  std::multimap<SteadyTime, Attempt> waiting_;  // retry backoff or a reserved rate-limit slot
   size_t in_flight_ = 0;
   int64_t attempts_ = 0;
   int64_t retries_ = 0;

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
-#include <random>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -176,7 +176,11 @@ TEST_F(PipelineTest, TransportFailuresOfRetryableClassesAreRetried) {
 
 TEST_F(PipelineTest, NonRetryableAnswersAreFinalAtOnce) {
   std::vector<Result<HttpResponse>> answers = {
-      Answer(401), Answer(403), Answer(404), Answer(302), Answer(400),
+      Answer(401),
+      Answer(403),
+      Answer(404),
+      Answer(302),
+      Answer(400),
       HttpResponse{200, "<html><body>Bad Gateway</body></html>", std::nullopt},
       MakeError(ErrorClass::kMalformed, "GET x: response larger than 8 bytes"),
       MakeError(ErrorClass::kRejectedToken, "token contains control characters"),
@@ -310,10 +314,14 @@ TEST_F(PipelineTest, RejectedAndMalformedUsersNeverOpenTheBreaker) {
   int n = 0;
   transport_.answer = [&n](const HttpRequest&) -> Result<HttpResponse> {
     switch (n++ % 4) {
-      case 0: return Answer(401);
-      case 1: return Answer(403);
-      case 2: return HttpResponse{200, "<html>", std::nullopt};
-      default: return MakeError(ErrorClass::kMalformed, "GET x: response larger than 8 bytes");
+      case 0:
+        return Answer(401);
+      case 1:
+        return Answer(403);
+      case 2:
+        return HttpResponse{200, "<html>", std::nullopt};
+      default:
+        return MakeError(ErrorClass::kMalformed, "GET x: response larger than 8 bytes");
     }
   };
   for (int i = 0; i < 2000; ++i) Send("u" + std::to_string(i));

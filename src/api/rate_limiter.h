@@ -59,7 +59,7 @@ class RateLimiter {
   double rate_at_slowdown_ = 0;     // unlimited mode: the observed rate when 429s began
   SteadyTime theoretical_arrival_;  // GCRA: when the bucket would be empty again
   SteadyTime last_adjustment_;
-  bool adjusted_ = false;           // last_adjustment_ is meaningful
+  bool adjusted_ = false;  // last_adjustment_ is meaningful
   int slowdowns_ = 0;
   std::array<int64_t, kBuckets> bucket_ids_{};
   std::array<int64_t, kBuckets> bucket_counts_{};

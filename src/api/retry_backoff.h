@@ -1,6 +1,6 @@
-// When and how long to wait before retrying one API request (see docs/design.md, failure model): transient classes only,
-// bounded by refresh.retry.retries, exponential backoff with full jitter so that many clients failing
-// together do not retry together.
+// When and how long to wait before retrying one API request (see docs/design.md, failure model):
+// transient classes only, bounded by refresh.retry.retries, exponential backoff with full jitter so
+// that many clients failing together do not retry together.
 #pragma once
 
 #include <random>

@@ -1,13 +1,13 @@
 #include "bytemark/bytemark_api.h"
 
-#include "bytemark/response_classification.h"
-
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <charconv>
 #include <limits>
 #include <utility>
+
+#include "bytemark/response_classification.h"
 
 namespace tc {
 namespace {
@@ -67,8 +67,10 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
     int64_t seconds = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     // Digits only: a number too large for int64 is a very long wait, not an unreadable one.
-    if (error == std::errc::result_out_of_range) seconds = kMaxSeconds;
-    else if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    if (error == std::errc::result_out_of_range)
+      seconds = kMaxSeconds;
+    else if (error != std::errc() || end != value.data() + value.size())
+      return std::nullopt;
     return std::chrono::seconds(std::min(seconds, kMaxSeconds));
   }
   // An HTTP-date. libcurl's parser reads all three formats RFC 9110 allows.

@@ -1,11 +1,11 @@
 #include "bytemark/curl_transport.h"
 
-#include "bytemark/response_classification.h"
-
 #include <algorithm>
 #include <climits>
 #include <mutex>
 #include <utility>
+
+#include "bytemark/response_classification.h"
 
 namespace tc {
 namespace {
@@ -79,7 +79,7 @@ struct CurlTransport::Transfer {
   HttpCallback done;
   std::string body;
   bool oversized = false;
-  size_t header_bytes = 0;            // response header bytes seen so far
+  size_t header_bytes = 0;  // response header bytes seen so far
   bool header_too_large = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
 

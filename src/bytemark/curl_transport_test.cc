@@ -352,7 +352,6 @@ TEST(CurlTransportTest, WakeupEndsAWaitingDriveEarly) {
   waker.join();
 }
 
-
 // A hostile server's header flood is the server's fault: malformed, not "out of memory" — one
 // 300 KB header line (over libcurl's own per-line limit) and many moderate lines alike.
 TEST(CurlTransportTest, HugeResponseHeaderIsMalformed) {
@@ -382,7 +381,7 @@ TEST(CurlTransportTest, TokenWithControlCharactersIsNeverSent) {
   CannedServer server([](const std::string&) { return Response("200 OK", "{}"); });
   CurlTransport transport;
   for (const std::string& token : {std::string("tok\r\nX-Injected: evil"), std::string("a\nb"),
-                                  std::string("nul\0byte", 8), std::string("del\x7f")}) {
+                                   std::string("nul\0byte", 8), std::string("del\x7f")}) {
     HttpRequest request;
     request.url = server.url("/passes");
     request.bearer_token = token;

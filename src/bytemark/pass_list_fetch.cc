@@ -59,8 +59,8 @@ void OnPage(const std::shared_ptr<PassListFetch>& fetch, Result<HttpResponse> re
     fetch->done(std::move(error));
     return;
   }
-  Result<PassPage> page = ParsePassPage(*response, fetch->clock->NowUnixSeconds(),
-                                        fetch->config.max_retry_after);
+  Result<PassPage> page =
+      ParsePassPage(*response, fetch->clock->NowUnixSeconds(), fetch->config.max_retry_after);
   if (!page.ok()) {
     Error error = page.error();
     error.message = where + error.message;
@@ -120,8 +120,8 @@ void FetchPassList(const SendRequest& send, const BytemarkConfig& config, const 
   fetch->clock = &clock;
   fetch->token = token;
   fetch->list = list;
-  fetch->budget = budget ? std::move(budget)
-                         : std::make_shared<UserByteBudget>(config.max_bytes_per_user);
+  fetch->budget =
+      budget ? std::move(budget) : std::make_shared<UserByteBudget>(config.max_bytes_per_user);
   fetch->done = std::move(done);
   RequestPage(fetch);
 }

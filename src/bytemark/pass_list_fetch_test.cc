@@ -74,9 +74,9 @@ std::optional<Result<PassListResult>> Fetch(FakeApi& api, const BytemarkConfig& 
   int calls = 0;
   FetchPassList(api.Send(), config, clock, "tok-123", list, std::move(budget),
                 [&](Result<PassListResult> r) {
-    ++calls;
-    result.emplace(std::move(r));
-  });
+                  ++calls;
+                  result.emplace(std::move(r));
+                });
   EXPECT_FALSE(result.has_value()) << "done ran before any answer";
   api.Drain();
   EXPECT_EQ(calls, 1);
@@ -198,7 +198,7 @@ TEST(FetchPassListTest, RetryAfterDatesUseTheGivenClock) {
 
 TEST(FetchPassListTest, TokenWithControlCharactersIsRejectedAndNeverSent) {
   for (const std::string& token : {std::string("tok\r\nX-Injected: evil"), std::string("a\0b", 3),
-                                  std::string("tab\there"), std::string("del\x7f")}) {
+                                   std::string("tab\there"), std::string("del\x7f")}) {
     FakeApi api;
     api.answer = [](int) { return Ok(Page(0, 1, "null")); };
     std::optional<Result<PassListResult>> result;

@@ -34,8 +34,9 @@ Status ClassifyHttpResponse(const HttpResponse& response, int64_t now_unix_secon
     Error error = MakeError(ErrorClass::kRateLimited, status + ": rate limited");
     if (response.retry_after) {
       const auto wait = ParseRetryAfter(*response.retry_after, now_unix_seconds);
-      if (wait) error.retry_after = std::clamp(*wait, std::chrono::milliseconds(0),
-                                               std::max(max_retry_after, std::chrono::milliseconds(0)));
+      if (wait)
+        error.retry_after = std::clamp(*wait, std::chrono::milliseconds(0),
+                                       std::max(max_retry_after, std::chrono::milliseconds(0)));
     }
     return error;
   }

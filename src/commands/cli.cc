@@ -1,9 +1,8 @@
 #include "commands/cli.h"
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "commands/commands.h"
 #include "schedule/schedule_preview.h"
@@ -64,7 +63,8 @@ int RunCli(int argc, char** argv) {
                    "Also create and seed the embedded demo portal database with N users")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
 
-  auto* config = app.add_subcommand("config", "Print the effective configuration, secrets redacted");
+  auto* config =
+      app.add_subcommand("config", "Print the effective configuration, secrets redacted");
   AddConfigOption(*config, common);
 
   std::string cron_expression;
@@ -92,7 +92,8 @@ int RunCli(int argc, char** argv) {
     if (concurrency_option->count() > 0) {
       common.overrides.emplace_back("refresh.concurrency", concurrency);
     }
-    if (rate_limit >= 0) common.overrides.emplace_back("refresh.rate_limit", std::to_string(rate_limit));
+    if (rate_limit >= 0)
+      common.overrides.emplace_back("refresh.rate_limit", std::to_string(rate_limit));
     return RunCommand(common, run_flags);
   }
   if (*serve) return ServeCommand(common);
@@ -101,7 +102,8 @@ int RunCli(int argc, char** argv) {
   if (*init) return InitCommand(common, demo_users);
   if (*config) return ConfigCommand(common);
   if (*schedule) {
-    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     return PrintNextFireTimes(cron_expression, timezone, next, now, std::cout, std::cerr);
   }
   return kExitUsage;

@@ -5,6 +5,7 @@
 #include "commands/http_endpoint.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <atomic>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "clock/clock.h"
 
@@ -38,7 +37,8 @@ class Socket {
 
   bool connected() const { return connected_; }
   bool Send(std::string_view bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
   }
   // Everything until the server closes; "<timeout>" when it stays silent for 10 s.
   std::string ReadAll() {
@@ -69,7 +69,8 @@ HttpAnswer Route(const std::string& /*method*/, const std::string& target) {
 
 int Get(int port, const std::string& path) {
   Socket socket(port);
-  if (!socket.connected() || !socket.Send("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n")) return -1;
+  if (!socket.connected() || !socket.Send("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n"))
+    return -1;
   return StatusOf(socket.ReadAll());
 }
 

@@ -66,8 +66,8 @@ TEST(HttpRequestTest, OversizedHeadersAre431) {
   HttpRequestLimits limits;
   limits.max_head_bytes = 1000;
   const std::string big = "GET /healthz HTTP/1.1\r\nX-Big: " + std::string(2000, 'b');
-  EXPECT_EQ(StatusOf(Respond(big, limits)), 431);                 // still arriving
-  EXPECT_EQ(StatusOf(Respond(big + "\r\n\r\n", limits)), 431);    // complete
+  EXPECT_EQ(StatusOf(Respond(big, limits)), 431);               // still arriving
+  EXPECT_EQ(StatusOf(Respond(big + "\r\n\r\n", limits)), 431);  // complete
   EXPECT_EQ(StatusOf(Respond("GET /healthz HTTP/1.1\r\nX-Small: 1\r\n\r\n", limits)), 200);
 }
 

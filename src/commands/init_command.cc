@@ -18,8 +18,8 @@ int InitCommand(const CommonOptions& common, int64_t demo_users) {
     if (!tokens.ok()) return ReportStartupError("configuration", tokens.error());
     if (tokens->scheme != StorageScheme::kSqlite) {
       return ReportStartupError(
-          "usage", MakeError(ErrorClass::kConfig,
-                             "--demo-users: tokens.url must be a sqlite: database"));
+          "usage",
+          MakeError(ErrorClass::kConfig, "--demo-users: tokens.url must be a sqlite: database"));
     }
     Status seeded = SeedDemoPortal(tokens->sqlite_path, config->tokens.table, demo_users);
     if (!seeded.ok()) return ReportStartupError("demo portal", seeded.error());
@@ -27,7 +27,8 @@ int InitCommand(const CommonOptions& common, int64_t demo_users) {
   }
   auto store = OpenCacheStore(config->store, StoreAccess::kCreate);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
-  if (Status ready = (*store)->Init(); !ready.ok()) return ReportStartupError("init", ready.error());
+  if (Status ready = (*store)->Init(); !ready.ok())
+    return ReportStartupError("init", ready.error());
   LogInfo("store initialised", {{"cache_collection", config->store.cache_collection},
                                 {"log_collection", config->store.log_collection}});
   return kExitOk;

@@ -1,17 +1,17 @@
+#include <fmt/format.h>
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "bytemark/curl_transport.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
-#include "run/refresh_run.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/refresh_run.h"
 
 namespace tc {
 
@@ -27,7 +27,8 @@ int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Err
   SystemClock clock;
   RunSummary summary;
   summary.started_at_ms = summary.finished_at_ms = clock.NowUnixMillis();
-  summary.run_id = fmt::format("{}-000000", FormatIsoUtcMillis(summary.started_at_ms).substr(0, 19));
+  summary.run_id =
+      fmt::format("{}-000000", FormatIsoUtcMillis(summary.started_at_ms).substr(0, 19));
   summary.dry_run = flags.dry_run;
   summary.shard = flags.shard;
   summary.status = RunStatus::kAborted;

@@ -10,9 +10,9 @@
 #include "commands/schedule_loop.h"
 #include "commands/status_page.h"
 #include "commands/status_report.h"
-#include "run/refresh_run.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
+#include "run/refresh_run.h"
 #include "schedule/cron_schedule.h"
 
 namespace tc {

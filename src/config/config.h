@@ -16,16 +16,16 @@ namespace tc {
 struct TokensConfig {
   std::string url = "sqlite:data/portal.db";  // sqlite:PATH or mysql://user@host:port/db
   std::string table = "bytemark_tokens";
-  int page_size = 1000;                       // users per keyset page
-  std::string password;                       // secret: from env or password_file only
-  std::string tls_ca;                         // MySQL: CA file; non-empty turns TLS on
+  int page_size = 1000;  // users per keyset page
+  std::string password;  // secret: from env or password_file only
+  std::string tls_ca;    // MySQL: CA file; non-empty turns TLS on
 };
 
 struct StoreConfig {
-  std::string url = "sqlite:data/cache.db";   // sqlite:PATH, mysql://…, mongodb://…
+  std::string url = "sqlite:data/cache.db";  // sqlite:PATH, mysql://…, mongodb://…
   std::string cache_collection = "BytemarkTicketsCache";
   std::string log_collection = "BytemarkTicketsLog";
-  std::string password;                       // secret
+  std::string password;  // secret
   std::string tls_ca;
 };
 
@@ -34,11 +34,11 @@ struct BytemarkConfig {
   int page_size = 100;
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds connect_timeout{5'000};
-  int max_pages = 200;                        // per list per user; more is "endless paging"
+  int max_pages = 200;  // per list per user; more is "endless paging"
   int64_t max_response_bytes = 8 * 1024 * 1024;
-  int64_t max_bytes_per_user = 32 * 1024 * 1024;  // response bytes kept over both lists' pages
+  int64_t max_bytes_per_user = 32 * 1024 * 1024;      // response bytes kept over both lists' pages
   std::chrono::milliseconds max_retry_after{10'000};  // longest Retry-After waited for
-  std::string ca_path;                        // CA bundle; empty = system default
+  std::string ca_path;                                // CA bundle; empty = system default
 };
 
 // Retries of one API request (transient classes only): full-jitter exponential backoff.
@@ -61,9 +61,9 @@ struct BreakerPolicy {
 // One failure class hitting most users tried is the API's, not theirs: the run ends degraded and
 // nobody is put into per-user backoff for it (docs/failure-model.md). TOML: refresh.api_wide_*.
 struct ApiWidePolicy {
-  int min_users = 20;   // no verdict on fewer users tried (a handful of dead tokens is per-user)
-  int window = 50;      // the verdict looks at the last this many users tried
-  double ratio = 0.9;   // one class on at least this share of them: API-wide
+  int min_users = 20;  // no verdict on fewer users tried (a handful of dead tokens is per-user)
+  int window = 50;     // the verdict looks at the last this many users tried
+  double ratio = 0.9;  // one class on at least this share of them: API-wide
 };
 
 // Per-user failure memory: from the 2nd consecutive failure a user waits
@@ -86,8 +86,8 @@ inline constexpr int kMaxConcurrency = 4096;
 struct RefreshConfig {
   std::chrono::milliseconds ttl{60 * 60'000};
   std::chrono::milliseconds refresh_ahead{5 * 60'000};
-  int concurrency = 32;                       // 1..kMaxConcurrency
-  double rate_limit = 0;                      // requests/s across the run; 0 = unlimited
+  int concurrency = 32;   // 1..kMaxConcurrency
+  double rate_limit = 0;  // requests/s across the run; 0 = unlimited
   std::vector<std::string> free_product_uuids;
   std::chrono::milliseconds grace_period{30'000};  // on SIGTERM, let in-flight users finish
   RetryPolicy retry;
@@ -107,8 +107,8 @@ struct ServerConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";                 // trace, debug, info, warn, error, off
-  std::string format = "json";                // json | text
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string format = "json";  // json | text
 };
 
 struct Config {

@@ -279,9 +279,10 @@ TEST(MergeDocumentTest, PassesInTimeCreatedOrderNotApiOrderAndVanishedPassesDrop
 
 TEST(MergeDocumentTest, SameListMergedKeepsTheBuildsOrderAndChangesNothing) {
   // The app's list must not reorder after the first hour: merge == build order.
-  const std::vector<Json> active = {Pass("c", "2024-01-03T00:00:00Z"), Pass("t1"),
-                                    Pass("a", "2024-01-01T00:00:00Z"), Pass("t2"),
-                                    Pass("odd", "not a date"), Pass("b", "2024-01-02T00:00:00Z")};
+  const std::vector<Json> active = {
+      Pass("c", "2024-01-03T00:00:00Z"), Pass("t1"),
+      Pass("a", "2024-01-01T00:00:00Z"), Pass("t2"),
+      Pass("odd", "not a date"),         Pass("b", "2024-01-02T00:00:00Z")};
   const CacheDocument existing = Existing(active, {});
   Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
@@ -301,8 +302,8 @@ TEST(MergeDocumentTest, SameListMergedKeepsTheBuildsOrderAndChangesNothing) {
 TEST(MergeDocumentTest, ADocumentStoredInApiOrderIsReorderedWithoutCountingAChange) {
   // Written by an older merge in API order: the entries keep their hashes and stamps, only
   // their order is repaired, and no pass is reported created or changed.
-  CacheDocument existing = Existing(
-      {Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z")}, {});
+  CacheDocument existing =
+      Existing({Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z")}, {});
   std::swap(existing.passes[0], existing.passes[1]);
   const std::vector<Json> active = {Pass("b", "2024-01-02T00:00:00Z"),
                                     Pass("a", "2024-01-01T00:00:00Z")};
@@ -315,10 +316,10 @@ TEST(MergeDocumentTest, ADocumentStoredInApiOrderIsReorderedWithoutCountingAChan
 }
 
 TEST(MergeDocumentTest, AChangedPassMovesToItsNewTimeCreatedAndKeepsItsFreeStatus) {
-  CacheDocument existing = Existing(
-      {Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z"),
-       Pass("c", "2024-01-03T00:00:00Z")},
-      {});
+  CacheDocument existing =
+      Existing({Pass("a", "2024-01-01T00:00:00Z"), Pass("b", "2024-01-02T00:00:00Z"),
+                Pass("c", "2024-01-03T00:00:00Z")},
+               {});
   existing.passes[0].free_ticket_status = 1;
   const std::vector<Json> active = {Pass("a", "2024-01-04T00:00:00Z"),  // re-issued: now newest
                                     Pass("b", "2024-01-02T00:00:00Z"),
@@ -344,8 +345,8 @@ TEST(MergeDocumentTest, TiesAndUndatedPassesFollowThisResponsesApiOrder) {
   // the unreadable ones go last, in API order.
   Json no_time = Pass("u3");
   no_time["time_created"] = 17;  // not a string
-  const std::vector<Json> active = {Pass("u2", "2024-13-45"), no_time, Pass("new"), Pass("y"),
-                                    Pass("u1", ""), Pass("x")};
+  const std::vector<Json> active = {Pass("u2", "2024-13-45"), no_time,  Pass("new"), Pass("y"),
+                                    Pass("u1", ""),           Pass("x")};
   Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"new", "y", "x", "u2", "u3", "u1"}));
@@ -354,8 +355,7 @@ TEST(MergeDocumentTest, TiesAndUndatedPassesFollowThisResponsesApiOrder) {
 }
 
 TEST(MergeDocumentTest, NewExpiredPassesAppendedInTimeCreatedOrder) {
-  const CacheDocument existing =
-      Existing({}, {Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")});
+  const CacheDocument existing = Existing({}, {Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")});
   const std::vector<Json> expired = {Pass("n2", "2023-09-01T00:00:00Z", "p", "EXPIRED"),
                                      Pass("n1", "2023-01-01T00:00:00Z", "p", "EXPIRED"),
                                      Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")};

@@ -4,19 +4,32 @@ namespace tc {
 
 std::string_view ErrorClassName(ErrorClass error_class) {
   switch (error_class) {
-    case ErrorClass::kTransient: return "transient";
-    case ErrorClass::kTimeout: return "timeout";
-    case ErrorClass::kNetwork: return "network";
-    case ErrorClass::kRateLimited: return "rate_limited";
-    case ErrorClass::kRejectedToken: return "rejected_token";
-    case ErrorClass::kMalformed: return "malformed";
-    case ErrorClass::kStore: return "store";
-    case ErrorClass::kConflict: return "conflict";
-    case ErrorClass::kConfig: return "config";
-    case ErrorClass::kLocked: return "locked";
-    case ErrorClass::kInterrupted: return "interrupted";
-    case ErrorClass::kCircuitOpen: return "circuit_open";
-    case ErrorClass::kInternal: return "internal";
+    case ErrorClass::kTransient:
+      return "transient";
+    case ErrorClass::kTimeout:
+      return "timeout";
+    case ErrorClass::kNetwork:
+      return "network";
+    case ErrorClass::kRateLimited:
+      return "rate_limited";
+    case ErrorClass::kRejectedToken:
+      return "rejected_token";
+    case ErrorClass::kMalformed:
+      return "malformed";
+    case ErrorClass::kStore:
+      return "store";
+    case ErrorClass::kConflict:
+      return "conflict";
+    case ErrorClass::kConfig:
+      return "config";
+    case ErrorClass::kLocked:
+      return "locked";
+    case ErrorClass::kInterrupted:
+      return "interrupted";
+    case ErrorClass::kCircuitOpen:
+      return "circuit_open";
+    case ErrorClass::kInternal:
+      return "internal";
   }
   return "internal";
 }

@@ -3,8 +3,8 @@
 // reproduces JavaScript's number formatting and property order. See docs/data-compatibility.md.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 

@@ -64,9 +64,9 @@ class Reader {
       Json* placed = Place(root, stack, key, std::move(value));
       if (opened) {
         if (stack.size() >= kMaxJsonDepth) {
-          return MakeError(ErrorClass::kMalformed,
-                           fmt::format("malformed JSON: nesting deeper than {} levels",
-                                       kMaxJsonDepth));
+          return MakeError(
+              ErrorClass::kMalformed,
+              fmt::format("malformed JSON: nesting deeper than {} levels", kMaxJsonDepth));
         }
         stack.push_back(placed);
         SkipSpace();
@@ -107,9 +107,8 @@ class Reader {
   char Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
 
   void SkipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-            text_[pos_] == '\r')) {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -279,14 +278,30 @@ class Reader {
       if (pos_ >= text_.size()) return SetReason("unterminated string");
       const char escape = text_[pos_++];
       switch (escape) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const int unit = ReadHex4();
           if (unit < 0) return SetReason("invalid \\u escape");
@@ -296,8 +311,8 @@ class Reader {
             pos_ += 2;
             const int low = ReadHex4();
             if (low >= 0xDC00 && low <= 0xDFFF) {
-              code_point = 0x10000 + ((code_point - 0xD800) << 10) +
-                           (static_cast<uint32_t>(low) - 0xDC00);
+              code_point =
+                  0x10000 + ((code_point - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
             } else {
               pos_ = before;  // not a pair: the next escape is read on its own
             }

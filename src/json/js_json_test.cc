@@ -114,7 +114,9 @@ TEST(ParseJsJsonTest, LoneSurrogatesStayLoneAsJsonParseKeepsThem) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
   EXPECT_EQ((*parsed)[0].get<std::string>(), "x\xED\xA0\x80y");
   EXPECT_EQ((*parsed)[1].get<std::string>(), "\xED\xB0\x80");
-  EXPECT_EQ((*parsed)[2].get<std::string>(), "\xED\xA0\x80" "A");
+  EXPECT_EQ((*parsed)[2].get<std::string>(),
+            "\xED\xA0\x80"
+            "A");
   EXPECT_EQ((*parsed)[3].get<std::string>(), "\xF4\x8F\xBF\xBF");  // a pair: plain UTF-8
   EXPECT_EQ(JsStringify(*parsed), R"(["x\ud800y","\udc00","\ud800A","􏿿"])");
   EXPECT_EQ(RoundTrip(R"({"\udfff":"\ud83d"})"), R"({"\udfff":"\ud83d"})");
@@ -125,7 +127,10 @@ TEST(ParseJsJsonTest, LoneSurrogatesStayLoneAsJsonParseKeepsThem) {
 
 TEST(ParseJsJsonTest, InvalidUtf8ReadsAsReplacementCharacters) {
   // Node decodes the body with the WHATWG decoder before JSON.parse.
-  EXPECT_EQ(RoundTrip("\"a\xff" "b\""), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(RoundTrip("\"a\xff"
+                      "b\""),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   // A surrogate encoded as raw UTF-8 is three ill-formed bytes, a truncated sequence one.
   EXPECT_EQ(RoundTrip("\"\xed\xa0\x80\""), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
   EXPECT_EQ(RoundTrip("[\"\xf0\x9f\x98\"]"), "[\"\xEF\xBF\xBD\"]");
@@ -230,12 +235,25 @@ std::vector<std::string> MalformedCorpus() {
 // overflow to Infinity, raw ill-formed UTF-8 (decoded to U+FFFD first), deep nesting.
 std::vector<std::string> OutsideUtf8AndDoubleCorpus() {
   std::vector<std::string> corpus = {
-      R"("\ud800")", R"("\udc00abc")", R"(["\ud800\u0041"])", R"({"\udfff":1})",
-      R"("x\ud800y")", R"(["\uDBFF","\uDC00\uD800","\ud83d\ud83d\ude00","\ude00\ud83d"])",
-      R"({"\ud800":1,"\ud800":2,"\udc00":3})", "1e400", "[-1e400]", "1.8e308", "-1.8e308",
+      R"("\ud800")",
+      R"("\udc00abc")",
+      R"(["\ud800\u0041"])",
+      R"({"\udfff":1})",
+      R"("x\ud800y")",
+      R"(["\uDBFF","\uDC00\uD800","\ud83d\ud83d\ude00","\ude00\ud83d"])",
+      R"({"\ud800":1,"\ud800":2,"\udc00":3})",
+      "1e400",
+      "[-1e400]",
+      "1.8e308",
+      "-1.8e308",
       R"({"a":1e999999,"b":-0e999999,"c":1e-999999})",
-      "\"\xff\"", "\"\xed\xa0\x80\"", "[\"\xf0\x9f\x98\",\"\xc0\xaf\",\"\xe0\x80\x80\"]",
-      "{\"k\xfe\":\"\xf4\x90\x80\x80\"}", "\"\xf0\x9f\x98" "A\"", "\"\x80\x80\xbf\""};
+      "\"\xff\"",
+      "\"\xed\xa0\x80\"",
+      "[\"\xf0\x9f\x98\",\"\xc0\xaf\",\"\xe0\x80\x80\"]",
+      "{\"k\xfe\":\"\xf4\x90\x80\x80\"}",
+      "\"\xf0\x9f\x98"
+      "A\"",
+      "\"\x80\x80\xbf\""};
   constexpr int kDeep = 3000;  // well inside what Node's JSON.stringify manages
   corpus.push_back(std::string(kDeep, '[') + "\"\\ud800\"" + std::string(kDeep, ']'));
   std::string objects;
@@ -378,8 +396,8 @@ class RandomJsonText {
           if (Pick(4) == 0) {  // a lone surrogate, escaped, high or low
             AppendEscape(static_cast<uint32_t>(0xD800 + Pick(0x800)), out);
           } else if (Pick(8) == 0) {  // a raw ill-formed byte: the body decoder makes it U+FFFD
-            static constexpr const char* kBadBytes[] = {"\xff", "\xc0", "\x80", "\xed\xa0",
-                                                        "\xf0\x9f", "\xe0\x80"};
+            static constexpr const char* kBadBytes[] = {"\xff",     "\xc0",     "\x80",
+                                                        "\xed\xa0", "\xf0\x9f", "\xe0\x80"};
             out += kBadBytes[Pick(6)];
           } else {
             AppendUtf8(NonSurrogate(0x80, 0x7FF), out);

@@ -7,7 +7,6 @@
 #include <shared_mutex>
 #include <vector>
 
-
 namespace tc {
 namespace {
 

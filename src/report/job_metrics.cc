@@ -1,13 +1,13 @@
 #include "report/job_metrics.h"
 
-#include <cstdio>
-#include <fstream>
-
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#include <cstdio>
+#include <fstream>
 
 namespace tc {
 
@@ -15,8 +15,8 @@ namespace {
 
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-const prometheus::Histogram::BucketBoundaries kRunDurationBuckets = {
-    1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600};
+const prometheus::Histogram::BucketBoundaries kRunDurationBuckets = {1,   5,   15,   30,   60,  120,
+                                                                     300, 600, 1200, 1800, 3600};
 
 }  // namespace
 
@@ -28,8 +28,9 @@ JobMetrics::JobMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                .Register(registry);
   users_ = &prometheus::BuildCounter()
                 .Name("ticketcache_users_total")
-                .Help("Users by outcome of their run (fresh, built, updated, unchanged, failed, "
-                      "skipped_backoff, abandoned)")
+                .Help(
+                    "Users by outcome of their run (fresh, built, updated, unchanged, failed, "
+                    "skipped_backoff, abandoned)")
                 .Register(registry);
   failures_ = &prometheus::BuildCounter()
                    .Name("ticketcache_user_failures_total")
@@ -111,9 +112,9 @@ void JobMetrics::CountSkippedTick() { skipped_ticks_->Increment(); }
 void JobMetrics::ObserveRun(const RunSummary& summary) {
   runs_->Add({{"status", RunStatusName(summary.status)}}).Increment();
   const std::pair<const char*, int64_t> outcomes[] = {
-      {"fresh", summary.fresh},         {"built", summary.built},
-      {"updated", summary.updated},     {"unchanged", summary.unchanged},
-      {"failed", summary.failed},       {"skipped_backoff", summary.skipped_backoff},
+      {"fresh", summary.fresh},        {"built", summary.built},
+      {"updated", summary.updated},    {"unchanged", summary.unchanged},
+      {"failed", summary.failed},      {"skipped_backoff", summary.skipped_backoff},
       {"abandoned", summary.abandoned}};
   for (const auto& [outcome, count] : outcomes) {
     users_->Add({{"outcome", outcome}}).Increment(static_cast<double>(count));

@@ -1,13 +1,13 @@
 #include "report/job_metrics.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace tc {
 namespace {
@@ -20,7 +20,8 @@ std::vector<std::string> ExpositionProblems(const std::string& text,
                                             std::map<std::string, double>* samples) {
   std::vector<std::string> problems;
   const std::regex help(R"(^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*$)");
-  const std::regex type(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  const std::regex type(
+      R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
   const std::regex sample(
       R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})? ([^ ]+)( -?[0-9]+)?$)");
   std::map<std::string, std::string> types;
@@ -124,7 +125,8 @@ TEST(JobMetricsTest, OutputFollowsTheExpositionFormat) {
 TEST(JobMetricsTest, CheckerRejectsBrokenText) {
   std::map<std::string, double> samples;
   EXPECT_FALSE(ExpositionProblems("no_type_metric 1\n", &samples).empty());
-  EXPECT_FALSE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx{bad label} 1\n", &samples).empty());
+  EXPECT_FALSE(
+      ExpositionProblems("# HELP x h\n# TYPE x counter\nx{bad label} 1\n", &samples).empty());
   EXPECT_FALSE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx one\n", &samples).empty());
   EXPECT_TRUE(ExpositionProblems("# HELP x h\n# TYPE x counter\nx{a=\"b\"} 1\n", &samples).empty());
 }

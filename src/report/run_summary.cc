@@ -6,10 +6,14 @@ namespace tc {
 
 const char* RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk: return "ok";
-    case RunStatus::kDegraded: return "degraded";
-    case RunStatus::kAborted: return "aborted";
-    case RunStatus::kInterrupted: return "interrupted";
+    case RunStatus::kOk:
+      return "ok";
+    case RunStatus::kDegraded:
+      return "degraded";
+    case RunStatus::kAborted:
+      return "aborted";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "aborted";
 }

@@ -1,4 +1,5 @@
-// The one JSON object a run prints on stdout when it ends (SPEC §1.5), and the exit code it maps to.
+// The one JSON object a run prints on stdout when it ends (SPEC §1.5), and the exit code it maps
+// to.
 #pragma once
 
 #include <cstdint>

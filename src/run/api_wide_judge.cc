@@ -1,8 +1,8 @@
 #include "run/api_wide_judge.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace tc {
 

@@ -21,8 +21,7 @@ TEST(ApiWideJudgeTest, NoVerdictBeforeTheMinimumNumberOfUsers) {
 TEST(ApiWideJudgeTest, ADifferentClassPerUserOrManySuccessesIsNoVerdict) {
   ApiWideJudge judge(Policy());
   for (int i = 0; i < 500; ++i) {
-    judge.Record(i % 3 == 0 ? std::optional<ErrorClass>(ErrorClass::kRejectedToken)
-                            : std::nullopt);
+    judge.Record(i % 3 == 0 ? std::optional<ErrorClass>(ErrorClass::kRejectedToken) : std::nullopt);
   }
   EXPECT_FALSE(judge.verdict());
 }
@@ -72,7 +71,9 @@ TEST(FailureStateGateTest, AVerdictDiscardsItsClassAndFinishKeepsTheRest) {
   for (int i = 0; i < 25; ++i) tickets.push_back(gate.RecordOutcome(ErrorClass::kMalformed));
   ASSERT_EQ(gate.verdict(), ErrorClass::kMalformed);
   for (size_t i = 0; i < tickets.size(); ++i) {
-    EXPECT_TRUE(gate.Admit(tickets[i], ErrorClass::kMalformed, StateOf(100 + static_cast<int64_t>(i))).empty());
+    EXPECT_TRUE(
+        gate.Admit(tickets[i], ErrorClass::kMalformed, StateOf(100 + static_cast<int64_t>(i)))
+            .empty());
   }
   const auto finished = gate.Finish([](ErrorClass) { return false; });
   ASSERT_EQ(finished.size(), 1u);  // the dead token is the user's; the malformed ones the API's

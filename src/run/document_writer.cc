@@ -1,9 +1,9 @@
 #include "run/document_writer.h"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "document/document_merge.h"
 #include "log/logger.h"
@@ -14,7 +14,11 @@ namespace tc {
 
 DocumentWriter::DocumentWriter(CacheStore& store, const Clock& clock, const RefreshConfig& refresh,
                                RunCounters& counters, FailureStateGate& gate, RunControl& control)
-    : store_(store), clock_(clock), refresh_(refresh), counters_(counters), gate_(gate),
+    : store_(store),
+      clock_(clock),
+      refresh_(refresh),
+      counters_(counters),
+      gate_(gate),
       control_(control) {}
 
 void DocumentWriter::Handle(WriteJob& job) {
@@ -56,8 +60,8 @@ void DocumentWriter::Write(WriteJob& job) {
       counters_.passes_changed += outcome->changed;
       counters_.free_tickets_added += outcome->free_tickets_added;
       if (outcome->free_tickets_added > 0) {
-        LogInfo("free ticket added", {{"user_id", user_id},
-                                      {"count", outcome->free_tickets_added}});
+        LogInfo("free ticket added",
+                {{"user_id", user_id}, {"count", outcome->free_tickets_added}});
       }
       NoteStore(nullptr);
       return RecordSuccess(job.user);
@@ -87,8 +91,7 @@ void DocumentWriter::NoteStore(const Error* store_error) {
   if (++store_failures_in_a_row_ >= kMaxConsecutiveStoreFailures) {
     control_.Stop(RunStatus::kAborted,
                   fmt::format("store failing: {} users in a row could not be written ({})",
-                              kMaxConsecutiveStoreFailures,
-                              RedactSecrets(store_error->ToString())),
+                              kMaxConsecutiveStoreFailures, RedactSecrets(store_error->ToString())),
                   /*stop_writes=*/true);
   }
 }

@@ -10,9 +10,14 @@ namespace tc {
 LeaseKeeper::LeaseKeeper(CacheStore& store, const Clock& clock, std::string lock_name,
                          std::string owner, Duration ttl, int64_t expires_at_ms,
                          std::function<void(std::string)> on_lost)
-    : store_(store), clock_(clock), lock_name_(std::move(lock_name)), owner_(std::move(owner)),
-      ttl_(std::max(ttl, Duration(3))), on_lost_(std::move(on_lost)),
-      expires_at_ms_(expires_at_ms), next_due_(clock.SteadyNow() + ttl_ / 3) {}
+    : store_(store),
+      clock_(clock),
+      lock_name_(std::move(lock_name)),
+      owner_(std::move(owner)),
+      ttl_(std::max(ttl, Duration(3))),
+      on_lost_(std::move(on_lost)),
+      expires_at_ms_(expires_at_ms),
+      next_due_(clock.SteadyNow() + ttl_ / 3) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -23,7 +28,9 @@ LeaseKeeper::~LeaseKeeper() {
   if (thread_.joinable()) thread_.join();
 }
 
-void LeaseKeeper::Start() { thread_ = std::thread([this] { Loop(); }); }
+void LeaseKeeper::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void LeaseKeeper::Stop() {
   {
@@ -73,12 +80,12 @@ void LeaseKeeper::RenewIfDue() {
     if (renewed.ok()) {
       lost_reason = "lock lease lost: '" + lock_name_ + "' is held by another run";
     } else if (now_ms >= expires_at_ms_) {
-      lost_reason = "lock lease lost: renewals failed until it expired (" +
-                    renewed.error().ToString() + ")";
+      lost_reason =
+          "lock lease lost: renewals failed until it expired (" + renewed.error().ToString() + ")";
     } else {
-      LogWarn("could not renew run lock; retrying",
-              {{"lock", lock_name_}, {"error", renewed.error().ToString()},
-               {"lease_left_ms", expires_at_ms_ - now_ms}});
+      LogWarn("could not renew run lock; retrying", {{"lock", lock_name_},
+                                                     {"error", renewed.error().ToString()},
+                                                     {"lease_left_ms", expires_at_ms_ - now_ms}});
       next_due_ = clock_.SteadyNow() + std::max(ttl_ / 10, Duration(1));
       return;
     }

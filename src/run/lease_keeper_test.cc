@@ -1,12 +1,12 @@
 #include "run/lease_keeper.h"
 
-#include <filesystem>
-#include <memory>
-#include <string>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
 
 #include "store/fault_injection_store.h"
 

@@ -26,9 +26,9 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       limiter_(std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
       breaker_(std::make_unique<CircuitBreaker>(refresh_.breaker)),
       pipeline_(std::make_unique<ApiRequestPipeline>(
-          env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after,
-          *limiter_, *breaker_, env.metrics, concurrency_,
-          static_cast<uint64_t>(env.clock.NowUnixMillis()))) {}
+          env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after, *limiter_,
+          *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {
+}
 
 NetworkLoop::~NetworkLoop() = default;
 
@@ -47,8 +47,7 @@ void NetworkLoop::Run() {
       grace_deadline = now + refresh_.grace_period;
       control.Stop(RunStatus::kInterrupted, "stop requested (signal)");
       LogInfo("stopping: letting in-flight users finish",
-              {{"in_flight_users", fetching_.size()},
-               {"grace_ms", refresh_.grace_period.count()}});
+              {{"in_flight_users", fetching_.size()}, {"grace_ms", refresh_.grace_period.count()}});
     }
     if (const auto since = breaker_->NotClosedSince();
         since && now - *since >= refresh_.breaker.give_up_after && !fetching_.empty()) {
@@ -76,8 +75,8 @@ void NetworkLoop::Run() {
       env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));
     }
 
-    while (!control.stopping() && static_cast<int64_t>(fetching_.size()) +
-                                          pipes_.write_jobs_pending.load() < max_active) {
+    while (!control.stopping() &&
+           static_cast<int64_t>(fetching_.size()) + pipes_.write_jobs_pending.load() < max_active) {
       auto user = pipes_.stale_users.TryPop();
       if (!user) break;
       StartUser(std::move(*user));
@@ -129,8 +128,7 @@ void NetworkLoop::StartUser(StaleUser user) {
   }
 }
 
-void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list,
-                                Result<PassListResult> result) {
+void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result) {
   const auto found = fetching_.find(user_id);
   if (found == fetching_.end()) return;  // abandoned
   UserFetch& fetch = *found->second;

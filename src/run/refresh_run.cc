@@ -1,12 +1,12 @@
 #include "run/refresh_run.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <random>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "api/circuit_breaker.h"
 #include "log/logger.h"
@@ -34,7 +34,9 @@ std::string NewRunId(const Clock& clock) {
 class RefreshRun {
  public:
   RefreshRun(const RunEnvironment& env, const RunRequest& request, RunSummary& summary)
-      : env_(env), request_(request), summary_(summary),
+      : env_(env),
+        request_(request),
+        summary_(summary),
         lock_name_(RunLockName(request.shard ? &*request.shard : nullptr)),
         stale_users_(static_cast<size_t>(std::max(1, env.config.refresh.concurrency)) * 2),
         write_jobs_(std::numeric_limits<size_t>::max()),
@@ -62,8 +64,8 @@ class RefreshRun {
       started_ = true;
       RunRecord record{summary_.run_id, summary_.started_at_ms, 0, "running", summary_.shard, ""};
       if (Status saved = env_.store.SaveRun(record); !saved.ok()) {
-        LogWarn("could not record run start", {{"run_id", summary_.run_id},
-                                               {"error", saved.error().ToString()}});
+        LogWarn("could not record run start",
+                {{"run_id", summary_.run_id}, {"error", saved.error().ToString()}});
       }
       lease = std::make_unique<LeaseKeeper>(
           env_.store, env_.clock, lock_name_, summary_.run_id, env_.config.refresh.lock.ttl,
@@ -102,8 +104,8 @@ class RefreshRun {
       lease->Stop();  // a renewal due by the clock is made (or found lost) before the verdict
       if (!lease->lost()) {
         if (Status unlocked = env_.store.Unlock(lock_name_, summary_.run_id); !unlocked.ok()) {
-          LogWarn("could not release run lock", {{"lock", lock_name_},
-                                                 {"error", unlocked.error().ToString()}});
+          LogWarn("could not release run lock",
+                  {{"lock", lock_name_}, {"error", unlocked.error().ToString()}});
         }
       }
     }
@@ -153,8 +155,8 @@ class RefreshRun {
       for (StaleUser& user : selected.stale) {
         if (request_.dry_run) {
           if (++counters_.would_refresh <= kDryRunUsersListed) {
-            LogInfo("would refresh", {{"user_id", user.user_id},
-                                      {"reason", StaleReasonName(user.reason)}});
+            LogInfo("would refresh",
+                    {{"user_id", user.user_id}, {"reason", StaleReasonName(user.reason)}});
           }
         } else if (!stale_users_.Push(std::move(user))) {
           ++counters_.abandoned;  // the run is stopping: the rest of the page is abandoned
@@ -209,11 +211,12 @@ RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
 
   summary.finished_at_ms = env.clock.NowUnixMillis();
   if (run.started()) {
-    RunRecord record{summary.run_id, summary.started_at_ms, summary.finished_at_ms,
-                     RunStatusName(summary.status), summary.shard, summary.ToJson().dump()};
+    RunRecord record{summary.run_id,         summary.started_at_ms,
+                     summary.finished_at_ms, RunStatusName(summary.status),
+                     summary.shard,          summary.ToJson().dump()};
     if (Status saved = env.store.SaveRun(record); !saved.ok()) {
-      LogWarn("could not record run", {{"run_id", summary.run_id},
-                                       {"error", saved.error().ToString()}});
+      LogWarn("could not record run",
+              {{"run_id", summary.run_id}, {"error", saved.error().ToString()}});
     }
   }
   if (env.metrics != nullptr) env.metrics->ObserveRun(summary);

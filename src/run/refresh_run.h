@@ -25,11 +25,11 @@
 namespace tc {
 
 struct RunRequest {
-  std::string run_id;                // empty: generated
-  std::vector<int64_t> only_users;   // --user: exactly these (ignores per-user backoff)
-  bool force = false;                // every cache stale
-  bool dry_run = false;              // list who would be refreshed and why; no API calls, no writes
-  std::optional<Shard> shard;        // --shard K/N
+  std::string run_id;               // empty: generated
+  std::vector<int64_t> only_users;  // --user: exactly these (ignores per-user backoff)
+  bool force = false;               // every cache stale
+  bool dry_run = false;             // list who would be refreshed and why; no API calls, no writes
+  std::optional<Shard> shard;       // --shard K/N
 };
 
 struct RunEnvironment {
@@ -38,7 +38,7 @@ struct RunEnvironment {
   CacheStore& store;
   HttpTransport& transport;  // REQUIRES: not shared with another run in progress
   const Clock& clock;
-  JobMetrics* metrics = nullptr;                   // optional
+  JobMetrics* metrics = nullptr;                      // optional
   const std::atomic<bool>* stop_requested = nullptr;  // SIGTERM: stop taking users, grace period
 };
 

@@ -2,18 +2,17 @@
 // a fake clock moves only when the run waits, the store is a real SQLite file.
 #include "run/refresh_run.h"
 
-#include "run/run_test_support.h"
-#include "store/cache_store_wrapper.h"
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
 #include "json/js_json.h"
+#include "run/run_test_support.h"
+#include "store/cache_store_wrapper.h"
 
 namespace tc {
 namespace {
@@ -26,9 +25,12 @@ Result<HttpResponse> FaultMix(const HttpRequest& request, int attempt) {
   const int64_t user = UserOf(request);
   const bool expired = request.url.find("/v4.0/") != std::string::npos;
   switch (user % 10) {
-    case 1: return Reply(500);
-    case 2: return Reply(401, R"({"errors":["unauthorized"]})");
-    case 3: return Reply(200, R"({"errors":[],"data":{"passes":"not a list"}})");
+    case 1:
+      return Reply(500);
+    case 2:
+      return Reply(401, R"({"errors":["unauthorized"]})");
+    case 3:
+      return Reply(200, R"({"errors":[],"data":{"passes":"not a list"}})");
     case 4:
       if (attempt < 2) return MakeError(ErrorClass::kTimeout, "operation timed out");
       break;
@@ -42,7 +44,8 @@ Result<HttpResponse> FaultMix(const HttpRequest& request, int attempt) {
     case 6:
       if (attempt < 1) return Reply(503);
       break;
-    default: break;
+    default:
+      break;
   }
   return PassesResponse(user, expired);
 }
@@ -71,10 +74,18 @@ TEST_F(RefreshRunTest, EveryUserLandsInExactlyOneOutcomeUnderAFaultMix) {
     // No user refreshed twice, no retry where none is due: exact request counts per user.
     int expected_requests = 2;
     switch (user % 10) {
-      case 1: expected_requests = 2 * (1 + config_.refresh.retry.retries); break;  // retried, then given up
-      case 4: expected_requests = 2 * 3; break;                              // 2 timeouts + success
-      case 5: case 6: expected_requests = 2 * 2; break;
-      default: break;  // 401 and malformed are never retried
+      case 1:
+        expected_requests = 2 * (1 + config_.refresh.retry.retries);
+        break;  // retried, then given up
+      case 4:
+        expected_requests = 2 * 3;
+        break;  // 2 timeouts + success
+      case 5:
+      case 6:
+        expected_requests = 2 * 2;
+        break;
+      default:
+        break;  // 401 and malformed are never retried
     }
     EXPECT_EQ(transport.requests_for(Token(user)), expected_requests) << "user " << user;
   }
@@ -82,7 +93,8 @@ TEST_F(RefreshRunTest, EveryUserLandsInExactlyOneOutcomeUnderAFaultMix) {
 
 TEST_F(RefreshRunTest, FailedUsersKeepTheirOldDocumentByteForByte) {
   FakeTransport healthy(clock_, [](const HttpRequest& request, int) {
-    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+    return Result<HttpResponse>(
+        PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
   });
   ASSERT_EQ(RunOnce(healthy, 40).built, 40);
   config_.refresh.breaker.min_calls = 1'000'000;  // as above
@@ -119,8 +131,8 @@ TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {
 
   clock_.Advance(std::chrono::minutes(1));
   const RunSummary second = RunOnce(transport, 50);
-  EXPECT_EQ(second.fresh, 35);      // built last run
-  EXPECT_EQ(second.failed, 15);     // first consecutive failure: no backoff yet
+  EXPECT_EQ(second.fresh, 35);   // built last run
+  EXPECT_EQ(second.failed, 15);  // first consecutive failure: no backoff yet
   EXPECT_EQ(second.skipped_backoff, 0);
   EXPECT_EQ(second.OutcomeTotal(), 50);
   EXPECT_GT(transport.total_requests(), requests_after_first);
@@ -155,7 +167,8 @@ TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {
 
 TEST_F(RefreshRunTest, RefreshAheadBoundaryOnBothSides) {
   FakeTransport transport(clock_, [](const HttpRequest& request, int) {
-    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+    return Result<HttpResponse>(
+        PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
   });
   ASSERT_EQ(RunOnce(transport, 10).built, 10);
   auto loaded = store_->Load(1);
@@ -189,7 +202,8 @@ TEST_F(RefreshRunTest, DryRunCallsNothingAndWritesNothing) {
 
 TEST_F(RefreshRunTest, DeadApiTripsTheBreakerAndTheRunEndsDegraded) {
   config_.refresh.breaker.give_up_after = std::chrono::seconds(5);
-  FakeTransport transport(clock_, [](const HttpRequest&, int) { return Result<HttpResponse>(Reply(503)); });
+  FakeTransport transport(clock_,
+                          [](const HttpRequest&, int) { return Result<HttpResponse>(Reply(503)); });
   const RunSummary summary = RunOnce(transport, 500);
   EXPECT_EQ(summary.status, RunStatus::kDegraded);
   EXPECT_EQ(summary.ExitCode(), 3);
@@ -204,7 +218,8 @@ TEST_F(RefreshRunTest, DeadApiTripsTheBreakerAndTheRunEndsDegraded) {
 
 TEST_F(RefreshRunTest, ShardsSplitUsersWithoutOverlap) {
   FakeTransport transport(clock_, [](const HttpRequest& request, int) {
-    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+    return Result<HttpResponse>(
+        PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
   });
   RunRequest first;
   first.shard = Shard{0, 2};
@@ -255,7 +270,8 @@ class InterferingStore final : public CacheStoreWrapper {
 
 TEST_F(RefreshRunTest, ConcurrentWriterBetweenReadAndWriteLosesNothing) {
   FakeTransport transport(clock_, [](const HttpRequest& request, int) {
-    return Result<HttpResponse>(PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+    return Result<HttpResponse>(
+        PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
   });
   ASSERT_EQ(RunOnce(transport, 5).built, 5);
   clock_.Advance(std::chrono::hours(2));

@@ -1,9 +1,9 @@
 #include "run/run_counters.h"
 
+#include <gtest/gtest.h>
+
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace tc {
 namespace {

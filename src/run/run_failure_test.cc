@@ -1,10 +1,10 @@
 // The run's failure model (docs/failure-model.md), deterministic and without a server: API-wide
 // failures versus per-user ones, a failing store, a lost lock, misbehaving token sources.
-#include <limits>
-#include <string>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
 
 #include "run/refresh_run.h"
 #include "run/run_test_support.h"
@@ -47,9 +47,8 @@ TEST_F(RunFailureTest, ApiWideFailureEndsDegradedAndBacksNobodyOff) {
     SCOPED_TRACE(c.what);
     TearDown();
     SetUp();
-    FakeTransport broken(clock_, [&](const HttpRequest&, int) {
-      return Result<HttpResponse>(c.answer);
-    });
+    FakeTransport broken(clock_,
+                         [&](const HttpRequest&, int) { return Result<HttpResponse>(c.answer); });
     for (int run = 0; run < 2; ++run) {  // twice: a second failure would start a backoff
       const RunSummary summary = RunOnce(broken, 300);
       EXPECT_EQ(summary.status, RunStatus::kDegraded) << summary.ToJson().dump();

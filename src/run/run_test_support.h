@@ -2,6 +2,8 @@
 // (no network) and lets fake time pass when idle, and a fixture with a real SQLite store.
 #pragma once
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,9 +16,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "json/js_json.h"
 #include "run/refresh_run.h"
@@ -57,7 +56,8 @@ class VectorTokenSource final : public TokenSource {
 class FakeTransport final : public HttpTransport {
  public:
   using Responder = std::function<Result<HttpResponse>(const HttpRequest&, int attempt)>;
-  FakeTransport(FakeClock& clock, Responder respond) : clock_(clock), respond_(std::move(respond)) {}
+  FakeTransport(FakeClock& clock, Responder respond)
+      : clock_(clock), respond_(std::move(respond)) {}
 
   void Start(HttpRequest request, HttpCallback done) override {
     pending_.emplace_back(std::move(request), std::move(done));
@@ -106,8 +106,9 @@ inline HttpResponse PassesResponse(int64_t user, bool expired, int generation = 
   }
   HttpResponse response;
   response.status = 200;
-  response.body = R"({"errors":[],"data":{"passes":[)" + passes +
-                  R"(],"page_count":1,"total_count":3,"pagination":{"page":1,"per_page":100,"next":null}}})";
+  response.body =
+      R"({"errors":[],"data":{"passes":[)" + passes +
+      R"(],"page_count":1,"total_count":3,"pagination":{"page":1,"per_page":100,"next":null}}})";
   return response;
 }
 

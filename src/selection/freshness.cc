@@ -6,10 +6,14 @@ namespace tc {
 
 const char* StaleReasonName(StaleReason reason) {
   switch (reason) {
-    case StaleReason::kFresh: return "fresh";
-    case StaleReason::kMissing: return "missing";
-    case StaleReason::kExpired: return "stale";
-    case StaleReason::kForced: return "forced";
+    case StaleReason::kFresh:
+      return "fresh";
+    case StaleReason::kMissing:
+      return "missing";
+    case StaleReason::kExpired:
+      return "stale";
+    case StaleReason::kForced:
+      return "forced";
   }
   return "stale";
 }

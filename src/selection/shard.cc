@@ -21,9 +21,7 @@ bool ParseInt(std::string_view text, int& out) {
 
 }  // namespace
 
-std::string Shard::ToString() const {
-  return std::to_string(index) + "/" + std::to_string(count);
-}
+std::string Shard::ToString() const { return std::to_string(index) + "/" + std::to_string(count); }
 
 Result<Shard> ParseShard(std::string_view text) {
   const auto slash = text.find('/');

@@ -11,8 +11,8 @@
 namespace tc {
 
 struct Shard {
-  int index = 0;  // K, 0 <= K < N
-  int count = 1;  // N
+  int index = 0;                 // K, 0 <= K < N
+  int count = 1;                 // N
   std::string ToString() const;  // "K/N"
 };
 

@@ -53,9 +53,8 @@ UserState AfterFailure(const UserState& previous, const Error& error, int64_t no
   next.token_fingerprint = token_fingerprint;
   next.next_attempt_at = 0;
   if (IsUsersOwnFault(error.error_class) && next.consecutive_failures >= 2) {
-    const int64_t delay_ms =
-        CappedDoublingMillis(policy.base.count(), next.consecutive_failures - 2,
-                             policy.max.count());
+    const int64_t delay_ms = CappedDoublingMillis(
+        policy.base.count(), next.consecutive_failures - 2, policy.max.count());
     next.next_attempt_at = now_unix_seconds + (delay_ms + 999) / 1000;
   }
   return next;

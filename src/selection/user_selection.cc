@@ -1,10 +1,10 @@
 #include "selection/user_selection.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "selection/user_backoff.h"
 
@@ -12,7 +12,10 @@ namespace tc {
 
 UserSelection::UserSelection(TokenSource& tokens, CacheStore& store, const Clock& clock,
                              const RefreshConfig& refresh, SelectionOptions options)
-    : tokens_(tokens), store_(store), clock_(clock), refresh_(refresh),
+    : tokens_(tokens),
+      store_(store),
+      clock_(clock),
+      refresh_(refresh),
       options_(std::move(options)) {}
 
 template <typename Query>
@@ -54,8 +57,8 @@ Result<std::vector<UserToken>> UserSelection::NextTokens(const std::function<boo
     const int limit = std::max(1, options_.page_size);
     page = WithStoreRetries(stopping, [&] { return tokens_.NextPage(cursor_, limit); });
   }
-  if (!page.ok()) return MakeError(page.error().error_class,
-                                   "token source failed: " + page.error().ToString());
+  if (!page.ok())
+    return MakeError(page.error().error_class, "token source failed: " + page.error().ToString());
   if (!page->empty() && options_.only_users.empty() && cursor_ &&
       page->back().user_id <= *cursor_) {
     return MakeError(ErrorClass::kStore,

@@ -37,7 +37,7 @@ struct SelectionOptions {
 // What one page of token rows became. seen = fresh + in_backoff + stale.size().
 struct SelectedPage {
   std::vector<StaleUser> stale;
-  int64_t seen = 0;        // users of this page (in this shard)
+  int64_t seen = 0;  // users of this page (in this shard)
   int64_t fresh = 0;
   int64_t in_backoff = 0;
   int64_t duplicates = 0;  // user ids not above the previous one: skipped, never refreshed twice

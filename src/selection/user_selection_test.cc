@@ -1,11 +1,11 @@
 #include "selection/user_selection.h"
 
-#include <filesystem>
-#include <limits>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <limits>
 
 #include "selection/user_backoff.h"
 

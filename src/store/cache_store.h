@@ -29,11 +29,11 @@ struct StoredDocument {
 struct UserState {
   int64_t user_id = 0;
   int consecutive_failures = 0;
-  std::string last_error_class;   // ErrorClassName(), empty after a success
-  std::string last_error_message; // never contains a token
-  int64_t last_attempt_at = 0;    // unix seconds
-  int64_t next_attempt_at = 0;    // unix seconds; 0 = no backoff
-  std::string token_fingerprint;  // short one-way digest of the token; a change resets the backoff
+  std::string last_error_class;    // ErrorClassName(), empty after a success
+  std::string last_error_message;  // never contains a token
+  int64_t last_attempt_at = 0;     // unix seconds
+  int64_t next_attempt_at = 0;     // unix seconds; 0 = no backoff
+  std::string token_fingerprint;   // short one-way digest of the token; a change resets the backoff
 };
 
 // Who holds a run lock and until when.
@@ -69,7 +69,8 @@ class CacheStore {
 
   // Freshness of a page of users in ONE query: the timestamp of each existing document among
   // `user_ids`. Users without a document are absent from the answer.
-  virtual Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> user_ids) = 0;
+  virtual Result<std::vector<CacheTimestamp>> CacheTimestamps(
+      std::span<const int64_t> user_ids) = 0;
 
   virtual Result<std::optional<StoredDocument>> Load(int64_t user_id) = 0;
 
@@ -89,14 +90,14 @@ class CacheStore {
   virtual Result<std::vector<UserState>> FailingUsers(int limit) = 0;
 
   // Run history.
-  virtual Status SaveRun(const RunRecord& run) = 0;  // insert or update by run_id
+  virtual Status SaveRun(const RunRecord& run) = 0;                  // insert or update by run_id
   virtual Result<std::vector<RunRecord>> RecentRuns(int limit) = 0;  // newest first
 
   // Run lock: one holder per name (e.g. "run" or "run-shard-2/4"). Succeeds when free, expired,
   // or already held by `owner`; then holds it until `expires_at_ms`. Returns false when held by
   // someone else.
-  virtual Result<bool> TryLock(const std::string& name, const std::string& owner,
-                               int64_t now_ms, int64_t expires_at_ms) = 0;
+  virtual Result<bool> TryLock(const std::string& name, const std::string& owner, int64_t now_ms,
+                               int64_t expires_at_ms) = 0;
   virtual Status Unlock(const std::string& name, const std::string& owner) = 0;
   // The current lease of lock `name` (expired or not); nullopt when nobody holds it. `status`
   // uses it to tell a run still going from one whose process died (its lease ran out).

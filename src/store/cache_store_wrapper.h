@@ -16,8 +16,7 @@ class CacheStoreWrapper : public CacheStore {
 
   Status Init() override { return target_.Init(); }
   Status Ping() override { return target_.Ping(); }
-  Result<std::vector<CacheTimestamp>> CacheTimestamps(
-      std::span<const int64_t> user_ids) override {
+  Result<std::vector<CacheTimestamp>> CacheTimestamps(std::span<const int64_t> user_ids) override {
     return target_.CacheTimestamps(user_ids);
   }
   Result<std::optional<StoredDocument>> Load(int64_t user_id) override {

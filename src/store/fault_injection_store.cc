@@ -8,19 +8,32 @@ namespace {
 const char* MethodName(FaultInjectionStore::Method method) {
   using Method = FaultInjectionStore::Method;
   switch (method) {
-    case Method::kInit: return "Init";
-    case Method::kPing: return "Ping";
-    case Method::kCacheTimestamps: return "CacheTimestamps";
-    case Method::kLoad: return "Load";
-    case Method::kReplace: return "Replace";
-    case Method::kLoadUserStates: return "LoadUserStates";
-    case Method::kSaveUserStates: return "SaveUserStates";
-    case Method::kFailingUsers: return "FailingUsers";
-    case Method::kSaveRun: return "SaveRun";
-    case Method::kRecentRuns: return "RecentRuns";
-    case Method::kTryLock: return "TryLock";
-    case Method::kUnlock: return "Unlock";
-    case Method::kReadLock: return "ReadLock";
+    case Method::kInit:
+      return "Init";
+    case Method::kPing:
+      return "Ping";
+    case Method::kCacheTimestamps:
+      return "CacheTimestamps";
+    case Method::kLoad:
+      return "Load";
+    case Method::kReplace:
+      return "Replace";
+    case Method::kLoadUserStates:
+      return "LoadUserStates";
+    case Method::kSaveUserStates:
+      return "SaveUserStates";
+    case Method::kFailingUsers:
+      return "FailingUsers";
+    case Method::kSaveRun:
+      return "SaveRun";
+    case Method::kRecentRuns:
+      return "RecentRuns";
+    case Method::kTryLock:
+      return "TryLock";
+    case Method::kUnlock:
+      return "Unlock";
+    case Method::kReadLock:
+      return "ReadLock";
   }
   return "?";
 }
@@ -97,8 +110,8 @@ Status FaultInjectionStore::SaveRun(const RunRecord& run) {
   return Call<Status>(Method::kSaveRun, [&] { return CacheStoreWrapper::SaveRun(run); });
 }
 Result<std::vector<RunRecord>> FaultInjectionStore::RecentRuns(int limit) {
-  return Call<Result<std::vector<RunRecord>>>(
-      Method::kRecentRuns, [&] { return CacheStoreWrapper::RecentRuns(limit); });
+  return Call<Result<std::vector<RunRecord>>>(Method::kRecentRuns,
+                                              [&] { return CacheStoreWrapper::RecentRuns(limit); });
 }
 Result<bool> FaultInjectionStore::TryLock(const std::string& name, const std::string& owner,
                                           int64_t now_ms, int64_t expires_at_ms) {
@@ -110,8 +123,8 @@ Status FaultInjectionStore::Unlock(const std::string& name, const std::string& o
   return Call<Status>(Method::kUnlock, [&] { return CacheStoreWrapper::Unlock(name, owner); });
 }
 Result<std::optional<LockLease>> FaultInjectionStore::ReadLock(const std::string& name) {
-  return Call<Result<std::optional<LockLease>>>(
-      Method::kReadLock, [&] { return CacheStoreWrapper::ReadLock(name); });
+  return Call<Result<std::optional<LockLease>>>(Method::kReadLock,
+                                                [&] { return CacheStoreWrapper::ReadLock(name); });
 }
 
 }  // namespace tc

@@ -20,15 +20,26 @@ namespace tc {
 class FaultInjectionStore : public CacheStoreWrapper {
  public:
   enum class Method {
-    kInit, kPing, kCacheTimestamps, kLoad, kReplace, kLoadUserStates, kSaveUserStates,
-    kFailingUsers, kSaveRun, kRecentRuns, kTryLock, kUnlock, kReadLock,
+    kInit,
+    kPing,
+    kCacheTimestamps,
+    kLoad,
+    kReplace,
+    kLoadUserStates,
+    kSaveUserStates,
+    kFailingUsers,
+    kSaveRun,
+    kRecentRuns,
+    kTryLock,
+    kUnlock,
+    kReadLock,
   };
   static constexpr int kForever = INT_MAX;
 
   struct Fault {
     Method method = Method::kReplace;
-    int from_call = 1;         // 1-based: the first call of `method` that fails
-    int to_call = kForever;    // last failing call, inclusive
+    int from_call = 1;       // 1-based: the first call of `method` that fails
+    int to_call = kForever;  // last failing call, inclusive
     ErrorClass error_class = ErrorClass::kStore;
     bool after_target = false;
   };

@@ -1,10 +1,10 @@
 #include "store/fault_injection_store.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 namespace tc {
 namespace {

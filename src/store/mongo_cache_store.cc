@@ -40,7 +40,6 @@ void InitMongocOnce() {
   });
 }
 
-
 Status PingWith(mongoc_client_t* client, const std::vector<std::string>& secrets) {
   BsonDocument command;
   BSON_APPEND_INT32(command.get(), "ping", 1);

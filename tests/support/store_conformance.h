@@ -38,7 +38,8 @@ struct StoreFactory {
 // The SQLite store on a file in a fresh temporary directory.
 StoreFactory SqliteStoreFactory();
 
-// The MySQL store on fresh tables in the server of scripts/with-mariadb.sh (mysql_store_factory.cc).
+// The MySQL store on fresh tables in the server of scripts/with-mariadb.sh
+// (mysql_store_factory.cc).
 StoreFactory MysqlStoreFactory();
 
 // The MongoDB store on fresh collections of TICKETCACHE_TEST_MONGODB_URI's server
