@@ -1,9 +1,8 @@
 // Measures the job against the simulator and prints figures (never asserts on them):
 //
-//   refresh_bench throughput  N users all stale, zero latency, 10 passes each (issue 3)
+//   refresh_bench throughput  N users all stale, zero latency, 10 passes each
 //   refresh_bench bound       latency L, concurrency C, N stale users: users/s vs the ideal
-//                             bound min(C / L, R) / requests-per-user, and the seed's C = 1 (issue
-//                             5)
+//                             bound min(C / L, R) / requests-per-user, and the Node job's C = 1
 //   refresh_bench rate        the global rate limit: highest API rate seen in any one second
 //   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most
 //   fresh refresh_bench all         everything above
@@ -171,13 +170,14 @@ void Bound(int latency_ms, int concurrency, int64_t users, int64_t seed_users) {
                            counters.value("peak_concurrency", int64_t{0}),
                            counters.value("max_per_second", int64_t{0}));
 
-  // The seed's behaviour: one request at a time, on a subset (it would take N × 2L otherwise).
+  // The Node job's behaviour: one request at a time, on a subset (it would take N × 2L otherwise).
   BenchSetting seed(seed_users, {"--latency-ms", std::to_string(latency_ms)}, "concurrency = 1\n");
   const JobMeasure sequential = seed.Run();
   const double sequential_rate =
       static_cast<double>(Refreshed(sequential.summary)) / sequential.wall_seconds;
-  PrintRun(fmt::format("concurrency 1 (seed), {} users", seed_users), sequential, seed_users);
-  std::cout << fmt::format("  speedup over the seed's sequential job: {:.1f}x\n",
+  PrintRun(fmt::format("concurrency 1 (the Node job), {} users", seed_users), sequential,
+           seed_users);
+  std::cout << fmt::format("  speedup over the Node job's sequential job: {:.1f}x\n",
                            achieved / sequential_rate);
 }
 

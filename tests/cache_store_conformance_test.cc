@@ -25,7 +25,7 @@ Json ParsedPayload(const std::string& text) {
   return json.ok() ? *json : Json();
 }
 
-// Payloads the seed's apps really see, and the awkward corners of JSON text.
+// Payloads the Node job's apps really see, and the awkward corners of JSON text.
 const char* const kAwkwardPayloads[] = {
     R"({"uuid":"p-1","status":"USABLE","time_created":"2024-01-02T03:04:05Z","product_uuid":"prod-1"})",
     R"({"uuid":"p-2","status":"USING","name":"Caf\u00e9 \u2615 \ud83d\ude00 \/ \"quoted\" back\\slash",)"
@@ -72,7 +72,7 @@ AuditEntry Audit(int64_t user_id, const char* payload_text, bool created, int64_
   return entry;
 }
 
-// The document as the seed's apps would read it: the exact bytes JavaScript would have written.
+// The document as the Node job's apps would read it: the exact bytes JavaScript would have written.
 std::string Text(const CacheDocument& document) { return JsStringify(DocumentToJson(document)); }
 
 class CacheStoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {

@@ -1,6 +1,6 @@
 // kill -9 at several points of a run over 2,000 users: every document still parses and is
 // either the old or the new one (never a mix), the database is intact, and the next run
-// completes (SPEC: "a crash or kill mid-run leaves every document either old or new").
+// completes (docs/design.md: a crash or kill mid-run leaves every document either old or new).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>

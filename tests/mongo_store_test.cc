@@ -1,6 +1,6 @@
 // The MongoDB store against a real server (TICKETCACHE_TEST_MONGODB_URI), looking at the raw
-// BSON the seed's apps would read: indexes from init, Node-driver typing, documents the seed
-// wrote (ObjectId _id, no _tc_version, extra fields) read and replaced in place, an app's
+// BSON the Node job's apps would read: indexes from init, Node-driver typing, documents the Node
+// job wrote (ObjectId _id, no _tc_version, extra fields) read and replaced in place, an app's
 // rewrite between read and write detected. The generic contract is in
 // cache_store_conformance_test.cc.
 #include <gtest/gtest.h>
@@ -184,7 +184,7 @@ TEST_F(MongoStoreTest, AnAppRewriteBetweenReadAndWriteIsAConflict) {
                   .ok());
   auto loaded = store_->Load(9);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
-  // The seed's on-demand refresh rewrites the document without knowing _tc_version.
+  // The Node job's on-demand refresh rewrites the document without knowing _tc_version.
   CollectionPtr cache = Cache();
   bson_error_t error;
   BsonDocument filter;

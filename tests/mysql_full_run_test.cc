@@ -1,5 +1,5 @@
 // The whole job with the portal's tokens in MariaDB (and the cache in MariaDB or SQLite), against
-// the simulator and the real MariaDB server of scripts/with-mariadb.sh (issue 4, item 5).
+// the simulator and the real MariaDB server of scripts/with-mariadb.sh.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 

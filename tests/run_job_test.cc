@@ -1,5 +1,5 @@
 // The job end to end on the embedded default: the ticketcache binary, SQLite stores, the
-// simulator (SPEC §1, §2, §5; issue 3).
+// simulator.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>

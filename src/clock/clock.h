@@ -15,7 +15,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 class Clock {
  public:
   virtual ~Clock() = default;
-  // Unix time in seconds (document and entry timestamps are whole seconds, as in the seed).
+  // Unix time in seconds (document and entry timestamps are whole seconds, as in the Node job).
   virtual int64_t NowUnixSeconds() const = 0;
   // Unix time in milliseconds, for run records and logs.
   virtual int64_t NowUnixMillis() const = 0;

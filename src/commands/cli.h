@@ -1,4 +1,4 @@
-// The `ticketcache` command line (SPEC §5). Exit codes: 0 completed, 1 could not start or
+// The `ticketcache` command line (docs/design.md). Exit codes: 0 completed, 1 could not start or
 // aborted, 2 usage or configuration error (the message names the setting), 3 degraded.
 #pragma once
 

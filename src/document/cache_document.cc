@@ -52,7 +52,7 @@ std::optional<int64_t> WholeNumber(const Json& value) {
   return std::nullopt;
 }
 
-// Unix seconds: any finite number, a fraction truncated (whole seconds, as in the seed).
+// Unix seconds: any finite number, a fraction truncated (whole seconds, as in the Node job).
 std::optional<int64_t> UnixSeconds(const Json& value) {
   if (value.is_number_float()) {
     const double number = std::trunc(value.get<double>());
@@ -82,7 +82,7 @@ Result<PassEntry> EntryFromJson(const Json& json, const std::string& where) {
   if (!seconds) return FieldError(where + ".timestamp", "expected unix seconds");
   entry.timestamp = *seconds;
 
-  // A pass without a status was stored by the seed without the field: read it as "".
+  // A pass without a status was stored by the Node job without the field: read it as "".
   const Json* status = member("status");
   if (status != nullptr && !status->is_null()) {
     if (!status->is_string()) return FieldError(where + ".status", "expected a string");

@@ -1,4 +1,4 @@
-// The cache document, exactly as the seed's apps read it (SPEC §2; docs/data-compatibility.md).
+// The cache document, exactly as the Node job's apps read it (docs/data-compatibility.md).
 #pragma once
 
 #include <cstdint>
@@ -42,11 +42,11 @@ struct AuditEntry {
 
 const char* PassListName(PassListKind list);  // "passes" | "passes4"
 
-// Document <-> JSON in the seed's field order: user_id, timestamp, passes, passes4; entries as
+// Document <-> JSON in the Node job's field order: user_id, timestamp, passes, passes4; entries as
 // pass_uuid, timestamp, status, free_ticket_status, payload, payload_hash.
 Json DocumentToJson(const CacheDocument& document);
 
-// Reads what the seed or another writer stored. Tolerates extra fields (Mongo's _id, __v, ...),
+// Reads what the Node job or another writer stored. Tolerates extra fields (Mongo's _id, __v, ...),
 // whole numbers stored as doubles, fractional timestamps (truncated), a missing or null list
 // (empty), a missing or null entry status (""), free_ticket_status as true/false. Anything else
 // out of shape is kMalformed naming the field, e.g. "passes4[1].payload_hash".

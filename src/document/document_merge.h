@@ -1,4 +1,4 @@
-// Building and merging a user's cache document from the passes the API returned (SPEC §2; rules
+// Building and merging a user's cache document from the passes the API returned (rules
 // and the reasons for them in docs/data-compatibility.md). Pure functions: no clock, no I/O.
 #pragma once
 

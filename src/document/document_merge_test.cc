@@ -1,4 +1,4 @@
-// One test per build/merge rule of SPEC §2 (docs/data-compatibility.md).
+// One test per build/merge rule of docs/data-compatibility.md.
 #include "document/document_merge.h"
 
 #include <gtest/gtest.h>
@@ -199,7 +199,7 @@ TEST(MergeDocumentTest, SameUuidSameHashKeepsTheOldEntryUntouched) {
 }
 
 TEST(MergeDocumentTest, HashesAsJavaScriptSoNumberSpellingIsNoChange) {
-  // The seed hashed JSON.stringify of its parsed object: "2.50" and "2.5" are the same pass.
+  // The Node job hashed JSON.stringify of its parsed object: "2.50" and "2.5" are the same pass.
   const CacheDocument existing =
       Existing({Parse(R"({"uuid":"a","status":"USABLE","fare":2.5,"10":1,"9":0})")}, {});
   const Json same = Parse(R"({"uuid":"a","status":"USABLE","fare":2.50,"9":0,"10":1.0})");

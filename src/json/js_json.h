@@ -1,4 +1,4 @@
-// JSON exactly as the seed's Node.js code sees it: JSON.parse on the API's text, JSON.stringify
+// JSON exactly as the Node job's Node.js code sees it: JSON.parse on the API's text, JSON.stringify
 // for payload hashes. Hand-written on top of nlohmann::json because no packaged library
 // reproduces JavaScript's number formatting and property order. See docs/data-compatibility.md.
 #pragma once
@@ -40,7 +40,7 @@ std::string JsStringify(const Json& value);
 // Lowercase hex MD5 of the UTF-8 bytes of text; "" only if OpenSSL cannot compute MD5 at all.
 std::string Md5Hex(std::string_view text);
 
-// payload_hash of SPEC §2: Md5Hex(JsStringify(payload)).
+// payload_hash (docs/data-compatibility.md): Md5Hex(JsStringify(payload)).
 std::string PayloadHash(const Json& payload);
 
 }  // namespace tc

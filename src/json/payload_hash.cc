@@ -1,4 +1,4 @@
-// Md5Hex and PayloadHash (SPEC §2 payload_hash), with OpenSSL's EVP MD5.
+// Md5Hex and PayloadHash (docs/data-compatibility.md), with OpenSSL's EVP MD5.
 #include <openssl/evp.h>
 
 #include <array>

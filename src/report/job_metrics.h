@@ -1,4 +1,4 @@
-// The job's Prometheus metrics (SPEC §8): served on /metrics by `serve`, written to
+// The job's Prometheus metrics (docs/operations.md): served on /metrics by `serve`, written to
 // --metrics-file by `run` for node_exporter's textfile collector. Built on prometheus-cpp's
 // registry and text serializer. Thread-safe. Labels never carry a user id or a secret.
 #pragma once

@@ -1,5 +1,5 @@
-// The one JSON object a run prints on stdout when it ends (SPEC §1.5), and the exit code it maps
-// to.
+// The one JSON object a run prints on stdout when it ends (docs/design.md), and the exit code it
+// maps to.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +53,7 @@ struct RunSummary {
            would_refresh;
   }
   Json ToJson() const;
-  // SPEC §5: 0 completed (incl. interrupted), 1 aborted, 3 degraded.
+  // 0 completed (incl. interrupted), 1 aborted, 3 degraded.
   int ExitCode() const;
 };
 

@@ -1,6 +1,6 @@
-// Which caches need a refresh (SPEC §1.2). A cache is stale when it is missing or
+// Which caches need a refresh (docs/design.md). A cache is stale when it is missing or
 // timestamp <= now - ttl + refresh_ahead: refresh-ahead keeps every cache younger than the TTL
-// under an hourly schedule (the seed's `timestamp < now - ttl` let caches reach ~2 h).
+// under an hourly schedule (the Node job's `timestamp < now - ttl` let caches reach ~2 h).
 #pragma once
 
 #include <cstdint>

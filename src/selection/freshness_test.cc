@@ -24,7 +24,7 @@ TEST(FreshnessTest, SeedHourlyScheduleNoLongerSkipsACacheWrittenJustAfterTheHour
   RefreshConfig config;
   const int64_t written = 1'700'000'000 + 5;       // refreshed at hh:00:05
   const int64_t next_tick = 1'700'000'000 + 3600;  // the next hourly run at hh+1:00:00
-  // The seed's rule (timestamp < now - ttl) would skip it until hh+2: age ~2 h.
+  // The Node job's rule (timestamp < now - ttl) would skip it until hh+2: age ~2 h.
   EXPECT_FALSE(written < next_tick - 3600);
   EXPECT_EQ(Classify(written, next_tick, config, false), StaleReason::kExpired);
 }

@@ -1,5 +1,5 @@
-// Scale-out (SPEC §8): `--shard K/N` takes the users whose id hashes to K; each shard has its own
-// run lock, so two instances never work the same shard.
+// Scale-out (docs/operations.md): `--shard K/N` takes the users whose id hashes to K; each shard
+// has its own run lock, so two instances never work the same shard.
 #pragma once
 
 #include <cstdint>

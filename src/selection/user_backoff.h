@@ -1,4 +1,4 @@
-// Per-user failure memory (issue 5): users who fail run after run (dead tokens are common: users
+// Per-user failure memory: users who fail run after run (dead tokens are common: users
 // who left the app) stop costing API calls every hour. Pure functions over UserState
 // (store/cache_store.h); times are unix seconds.
 //

@@ -13,7 +13,7 @@ namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53
 
-// The JavaScript number a JSON number stands for (the seed only ever had doubles).
+// The JavaScript number a JSON number stands for (the Node job only ever had doubles).
 double JsNumber(const Json& value) {
   if (value.is_number_integer() && !value.is_number_unsigned()) {
     return static_cast<double>(value.get<int64_t>());
@@ -262,7 +262,7 @@ Result<CacheDocument> DocumentFromBson(const bson_t& document) {
   if (!bson_iter_init(&iter, &document)) {
     return MakeError(ErrorClass::kMalformed, "corrupt BSON document");
   }
-  // Collected by name, then laid out in the seed's order whatever the stored order is.
+  // Collected by name, then laid out in the Node job's order whatever the stored order is.
   static constexpr std::string_view kFields[] = {"user_id", "timestamp", "passes", "passes4"};
   std::optional<Json> values[std::size(kFields)];
   while (bson_iter_next(&iter)) {

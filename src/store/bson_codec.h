@@ -1,4 +1,4 @@
-// JSON values, cache documents and audit entries <-> BSON, typed exactly as the seed's Node.js
+// JSON values, cache documents and audit entries <-> BSON, typed exactly as the Node job's Node.js
 // MongoDB driver types JavaScript values, so apps reading the cache see what they always saw
 // (docs/stores.md, "MongoDB field types"). Pure: no server needed; unit-tested by round trips.
 #pragma once
@@ -72,10 +72,10 @@ Result<Json> BsonToJson(const bson_t& document);
 // nullopt for any other type or a double outside int64's range.
 std::optional<int64_t> BsonNumberAsInt64(const bson_iter_t& iter);
 
-// The §2 fields in the seed's order: user_id, timestamp, passes, passes4.
+// The document's fields in the Node job's order: user_id, timestamp, passes, passes4.
 Result<BsonDocument> DocumentToBson(const CacheDocument& document);
 
-// Reads the §2 fields and ignores every other top-level field (`_id`, ticketcache's
+// Reads the document's fields and ignores every other top-level field (`_id`, ticketcache's
 // `_tc_version`, anything an app added). kMalformed naming the bad field.
 Result<CacheDocument> DocumentFromBson(const bson_t& document);
 

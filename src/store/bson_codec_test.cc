@@ -158,7 +158,7 @@ TEST(BsonCodecTest, NumberAsInt64AcceptsEveryNumericType) {
   EXPECT_EQ(values[4], std::nullopt);
 }
 
-// Payloads real APIs send and JavaScript formats in its own way (SPEC §2).
+// Payloads real APIs send and JavaScript formats in its own way (docs/data-compatibility.md).
 const char* const kAwkwardPayloads[] = {
     R"({"uuid":"u1","status":"USABLE","name":"Caf\u00e9 \ud83d\ude00 \/path \u0001\n\t","price":2.50})",
     R"({"uuid":"u2","status":"USING","big":1E3,"huge":1e21,"tiny":1e-7,"neg":-0,"pi":0.1})",

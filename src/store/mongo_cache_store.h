@@ -1,4 +1,4 @@
-// The MongoDB cache store on libmongoc: the seed's `BytemarkTicketsCache` and
+// The MongoDB cache store on libmongoc: the Node job's `BytemarkTicketsCache` and
 // `BytemarkTicketsLog` collections, typed as the Node driver writes them, plus ticketcache's own
 // `ticketcache_runs`, `ticketcache_user_state` and `ticketcache_locks`. Collections, indexes,
 // versioning and the drop-in path: docs/stores.md.

@@ -24,7 +24,7 @@ inline constexpr char kTcVersionField[] = "_tc_version";
 // StoredDocument::version of a Mongo cache document packs both things a conditional replace
 // must find unchanged: the `_tc_version` ticketcache bumps on every write (catches another
 // ticketcache instance, even within the same second) and the document's `timestamp` in whole
-// seconds (catches the seed's apps, which rewrite the document without knowing _tc_version).
+// seconds (catches the Node job's apps, which rewrite the document without knowing _tc_version).
 // version = tc_version * 2^32 + timestamp.
 struct MongoDocumentVersion {
   int64_t tc_version = 0;  // [0, 2^31)
@@ -50,9 +50,10 @@ BsonDocument UserIdFilter(int64_t user_id);
 // The range makes a fractional or int64/double timestamp written by another client match too.
 BsonDocument ConditionalReplaceFilter(int64_t user_id, MongoDocumentVersion expected);
 // {$set: {user_id, timestamp, passes, passes4, _tc_version}}: $set rather than a whole-document
-// replacement so `_id` and any field an app added survive; the §2 fields are rewritten whole.
+// replacement so `_id` and any field an app added survive; the document's fields are rewritten
+// whole.
 Result<BsonDocument> ReplaceUpdate(const CacheDocument& document, int64_t new_tc_version);
-// The first document of a user: the §2 fields then _tc_version 1.
+// The first document of a user: the document's fields then _tc_version 1.
 Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
 
 // The `_id` of the `index`-th audit entry of a Replace on top of the document version
@@ -63,7 +64,7 @@ Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
 // retried on the same base (after a failure that left the document unchanged) makes the same
 // ids, so entries a failed attempt already wrote are not written twice.
 bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_version, size_t index);
-// An audit entry with `id` as its ObjectId `_id` first, then the seed's fields.
+// An audit entry with `id` as its ObjectId `_id` first, then the Node job's fields.
 Result<BsonDocument> AuditDocument(const AuditEntry& entry, const bson_oid_t& id);
 // The indexes of the documents a failed unordered bulk insert of `count` documents left out
 // because their `_id` existed (duplicate key, 11000), when that was its only failure: every write

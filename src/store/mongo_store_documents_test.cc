@@ -57,7 +57,7 @@ TEST(MongoDocumentVersionTest, OutOfRangePartsAreMalformed) {
 TEST(MongoStoreDocumentsTest, StoredDocumentVersionComesFromTcVersionAndTimestamp) {
   Result<BsonDocument> seed = DocumentToBson(SmallDocument(5, 1700000000));
   ASSERT_TRUE(seed.ok());
-  // A document the seed wrote: no _tc_version, so version 0.
+  // A document the Node job wrote: no _tc_version, so version 0.
   Result<StoredDocument> stored = StoredDocumentFromBson(**seed);
   ASSERT_TRUE(stored.ok()) << stored.error().ToString();
   EXPECT_EQ(UnpackMongoVersion(stored->version).tc_version, 0);

@@ -23,7 +23,7 @@ namespace tc {
 // so readers run in parallel under WAL); writers in this process take turns on a mutex, writers in
 // other processes are waited for (busy timeout), and compare-and-swap catches lost updates.
 // A document is stored as the text JsStringify(DocumentToJson(doc)), so its bytes are exactly what
-// the seed's JavaScript would write.
+// the Node job's JavaScript would write.
 class SqliteCacheStore final : public CacheStore {
  public:
   // Opens the file at `path`; the tables are created by Init(). kCreate creates the file and its

@@ -1,4 +1,4 @@
-// Oracle for src/json/js_json_test.cc: what the seed's Node.js code computes for a payload.
+// Oracle for src/json/js_json_test.cc: what the Node job's Node.js code computes for a payload.
 // Usage: node js_hash_oracle.js INPUT OUTPUT
 //   INPUT:  a JSON array of hex strings, each the bytes of one body as an API would send it;
 //           the bytes are decoded as Node decodes an HTTP body (UTF-8, U+FFFD for ill-formed).
