@@ -173,46 +173,31 @@ bool ParseArrayIndex(std::string_view key, uint32_t& index) {
   return true;
 }
 
-void AppendValue(const Json& value, std::string& out);
-
-void AppendMember(const std::string& key, const Json& value, bool& first, std::string& out) {
-  if (!first) out += ',';
-  first = false;
-  AppendString(key, out);
-  out += ':';
-  AppendValue(value, out);
-}
-
-void AppendObject(const Json& object, std::string& out) {
-  out += '{';
-  bool first = true;
-  // Most objects have no index-like key: then insertion order is JavaScript's order.
+// The members of an object in JavaScript's order: array-index keys first, ascending, then the
+// rest in insertion order. Most objects have no index-like key: then it is insertion order.
+std::vector<std::pair<const std::string*, const Json*>> MembersInJsOrder(const Json& object) {
+  std::vector<std::pair<const std::string*, const Json*>> members;
+  members.reserve(object.size());
   std::vector<std::pair<uint32_t, Json::const_iterator>> index_keys;
   for (auto it = object.begin(); it != object.end(); ++it) {
     uint32_t index = 0;
     if (ParseArrayIndex(it.key(), index)) index_keys.emplace_back(index, it);
   }
-  if (!index_keys.empty()) {
-    std::sort(index_keys.begin(), index_keys.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [index, it] : index_keys) AppendMember(it.key(), it.value(), first, out);
-  }
+  std::sort(index_keys.begin(), index_keys.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [index, it] : index_keys) members.emplace_back(&it.key(), &it.value());
   uint32_t unused = 0;
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (index_keys.empty() || !ParseArrayIndex(it.key(), unused)) {
-      AppendMember(it.key(), it.value(), first, out);
+      members.emplace_back(&it.key(), &it.value());
     }
   }
-  out += '}';
+  return members;
 }
 
-void AppendValue(const Json& value, std::string& out) {
+// Appends a value that is not an array or an object.
+void AppendScalar(const Json& value, std::string& out) {
   switch (value.type()) {
-    case Json::value_t::null:
-    case Json::value_t::discarded:
-    case Json::value_t::binary:  // no JSON form; never produced by ParseJsJson
-      out += "null";
-      return;
     case Json::value_t::boolean:
       out += value.get<bool>() ? "true" : "false";
       return;
@@ -228,20 +213,55 @@ void AppendValue(const Json& value, std::string& out) {
     case Json::value_t::string:
       AppendString(value.get_ref<const std::string&>(), out);
       return;
-    case Json::value_t::array: {
+    default:  // null, and binary/discarded, which have no JSON form (ParseJsJson never makes them)
+      out += "null";
+      return;
+  }
+}
+
+// One array or object being written: its children in output order and how far we are.
+struct OpenContainer {
+  bool is_object = false;
+  std::vector<std::pair<const std::string*, const Json*>> children;  // key is null in arrays
+  size_t next = 0;
+};
+
+// Iterative on purpose: payloads may nest kMaxJsonDepth levels, and recursion that deep would
+// overflow a worker thread's stack (or a sanitizer build's).
+void AppendValue(const Json& root, std::string& out) {
+  std::vector<OpenContainer> open;
+  const auto enter = [&](const Json& value) {
+    if (value.is_array()) {
       out += '[';
-      bool first = true;
-      for (const Json& element : value) {
-        if (!first) out += ',';
-        first = false;
-        AppendValue(element, out);
-      }
-      out += ']';
-      return;
+      OpenContainer container;
+      container.children.reserve(value.size());
+      for (const Json& element : value) container.children.emplace_back(nullptr, &element);
+      open.push_back(std::move(container));
+    } else if (value.is_object()) {
+      out += '{';
+      OpenContainer container;
+      container.is_object = true;
+      container.children = MembersInJsOrder(value);
+      open.push_back(std::move(container));
+    } else {
+      AppendScalar(value, out);
     }
-    case Json::value_t::object:
-      AppendObject(value, out);
-      return;
+  };
+  enter(root);
+  while (!open.empty()) {
+    OpenContainer& top = open.back();
+    if (top.next == top.children.size()) {
+      out += top.is_object ? '}' : ']';
+      open.pop_back();
+      continue;
+    }
+    const auto [key, child] = top.children[top.next];
+    if (top.next++ > 0) out += ',';
+    if (key != nullptr) {
+      AppendString(*key, out);
+      out += ':';
+    }
+    enter(*child);  // may grow `open`: `top` is not used after this
   }
 }
 
