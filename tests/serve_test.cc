@@ -108,7 +108,8 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
 
   // Wait (bounded) until the status page says a run is in progress, then SIGTERM.
   bool running = false;
-  for (int i = 0; i < 100 && !running; ++i) {
+  // Bounded generously: under ThreadSanitizer a run and a page render are several times slower.
+  for (int i = 0; i < 600 && !running; ++i) {
     auto status_page = Get(transport, port, "/");
     running = status_page.ok() && status_page->body.find("running ") != std::string::npos;
     if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
