@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config/config_renderer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One file per fuzzing process, rewritten for every input (LoadConfig reads a path).
