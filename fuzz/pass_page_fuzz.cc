@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   response.status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
   response.body.assign(reinterpret_cast<const char*>(data + 1), size - 1);
   if (response.status == 429) response.retry_after = response.body;
-  tc::Result<tc::PassPage> page = tc::ParsePassPage(response, 1'700'000'000, std::chrono::seconds(10));
+  tc::Result<tc::PassPage> page =
+      tc::ParsePassPage(response, 1'700'000'000, std::chrono::seconds(10));
   if (page.ok()) {
     for (const tc::Json& pass : page->passes) {
       if (!pass.is_object()) std::abort();
