@@ -16,6 +16,7 @@ class CountingTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>&) override {
     return std::vector<UserToken>{};
   }
+  Result<int64_t> CountUsers() override { return int64_t{0}; }
 
  private:
   int* queries_;

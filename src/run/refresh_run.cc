@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <utility>
@@ -49,6 +52,7 @@ class RefreshRun {
 
   void Execute() {
     CountUnusableRows();
+    CountUsersForProgress();
     std::unique_ptr<LeaseKeeper> lease;
     if (!request_.dry_run) {
       const int64_t now_ms = env_.clock.NowUnixMillis();
@@ -76,6 +80,9 @@ class RefreshRun {
       lease->Start();
     }
 
+    if (env_.observer != nullptr) env_.observer->OnRunStarted(Progress());
+    std::thread ticker;
+    if (env_.observer != nullptr) ticker = std::thread([this] { TickProgress(); });
     std::thread selection([this] { Select(); });
     std::vector<std::thread> workers;
     std::optional<NetworkLoop> network;
@@ -109,6 +116,14 @@ class RefreshRun {
         }
       }
     }
+    if (ticker.joinable()) {
+      {
+        std::lock_guard lock(ticker_mutex_);
+        ticker_stop_ = true;
+      }
+      ticker_wakeup_.notify_all();
+      ticker.join();
+    }
     counters_.FoldInto(summary_);
     summary_.status = control_.status();
     summary_.abort_reason = control_.reason();
@@ -126,6 +141,58 @@ class RefreshRun {
     } else if (*unusable > 0) {
       summary_.skipped_invalid_rows = *unusable;
       LogWarn("token rows skipped: user_id is not an integer", {{"rows", *unusable}});
+    }
+  }
+
+  // The denominator of the observers' progress: the token table's user count (for a shard, that
+  // divided by N), or the --user list. A failed count leaves it unknown; the run goes on.
+  void CountUsersForProgress() {
+    if (env_.observer == nullptr) return;
+    if (!request_.only_users.empty()) {
+      users_total_ = static_cast<int64_t>(request_.only_users.size());
+      return;
+    }
+    auto users = env_.tokens.CountUsers();
+    if (!users.ok()) {
+      LogWarn("could not count users for progress", {{"error", users.error().ToString()}});
+      return;
+    }
+    users_total_ = *users;
+    if (request_.shard && request_.shard->count > 1) {
+      users_total_ = (*users + request_.shard->count - 1) / request_.shard->count;
+      users_total_estimated_ = true;
+    }
+  }
+
+  RunProgress Progress() const {
+    RunProgress progress;
+    progress.run_id = summary_.run_id;
+    progress.shard = summary_.shard;
+    progress.dry_run = request_.dry_run;
+    progress.started_at_ms = summary_.started_at_ms;
+    progress.now_ms = env_.clock.NowUnixMillis();
+    progress.users_total = users_total_;
+    progress.users_total_estimated = users_total_estimated_;
+    progress.users_seen = counters_.users_seen.load();
+    progress.fresh = counters_.fresh.load();
+    progress.built = counters_.built.load();
+    progress.updated = counters_.updated.load();
+    progress.unchanged = counters_.unchanged.load();
+    progress.failed = counters_.failed();
+    progress.skipped = counters_.skipped_backoff.load() + counters_.skipped_duplicates.load();
+    progress.would_refresh = counters_.would_refresh.load();
+    progress.abandoned = counters_.abandoned.load();
+    return progress;
+  }
+
+  // The ticker thread: wall-clock intervals (progress is for people, not part of the run's logic).
+  void TickProgress() {
+    const auto interval = env_.observer->progress_interval();
+    std::unique_lock lock(ticker_mutex_);
+    while (!ticker_wakeup_.wait_for(lock, interval, [this] { return ticker_stop_; })) {
+      lock.unlock();
+      env_.observer->OnProgress(Progress());
+      lock.lock();
     }
   }
 
@@ -186,6 +253,11 @@ class RefreshRun {
   RunSummary& summary_;
   const std::string lock_name_;
   bool started_ = false;
+  int64_t users_total_ = -1;
+  bool users_total_estimated_ = false;
+  std::mutex ticker_mutex_;
+  std::condition_variable ticker_wakeup_;
+  bool ticker_stop_ = false;
 
   BlockingQueue<StaleUser> stale_users_;
   BlockingQueue<WriteJob> write_jobs_;
@@ -220,6 +292,7 @@ RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
     }
   }
   if (env.metrics != nullptr) env.metrics->ObserveRun(summary);
+  if (env.observer != nullptr) env.observer->OnRunFinished(summary);
   return summary;
 }
 

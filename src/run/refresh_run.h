@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
+#include "run/run_observer.h"
 #include "selection/shard.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
@@ -40,6 +41,9 @@ struct RunEnvironment {
   const Clock& clock;
   JobMetrics* metrics = nullptr;                      // optional
   const std::atomic<bool>* stop_requested = nullptr;  // SIGTERM: stop taking users, grace period
+  // Optional: told when the run starts (after it holds its lock; a dry run at once), every
+  // progress_interval() while it works, and at the end (always, even when it could not start).
+  RunObserver* observer = nullptr;
 };
 
 // Runs the job once. Never throws; every outcome, including "could not start", is a summary.

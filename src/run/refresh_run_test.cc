@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "json/js_json.h"
 #include "run/run_test_support.h"
@@ -290,6 +292,91 @@ TEST_F(RefreshRunTest, ConcurrentWriterBetweenReadAndWriteLosesNothing) {
   // Our merge started again from the app's document: its free_ticket_status survived.
   for (const auto& entry : (*loaded)->document.passes) EXPECT_EQ(entry.free_ticket_status, 1);
   EXPECT_EQ((*loaded)->document.timestamp, clock_.NowUnixSeconds());
+}
+
+// Records what a run tells its observer.
+class RecordingObserver final : public RunObserver {
+ public:
+  void OnRunStarted(const RunProgress& progress) override {
+    std::lock_guard lock(mutex_);
+    started.push_back(progress);
+  }
+  void OnProgress(const RunProgress& progress) override {
+    std::lock_guard lock(mutex_);
+    ticks.push_back(progress);
+  }
+  void OnRunFinished(const RunSummary& summary) override {
+    std::lock_guard lock(mutex_);
+    finished.push_back(summary);
+  }
+  std::chrono::milliseconds progress_interval() const override {
+    return std::chrono::milliseconds(1);
+  }
+  std::mutex mutex_;
+  std::vector<RunProgress> started;
+  std::vector<RunProgress> ticks;
+  std::vector<RunSummary> finished;
+};
+
+TEST_F(RefreshRunTest, TheObserverSeesTheStartTheProgressAndTheEnd) {
+  RecordingObserver observer;
+  // Slow enough that the ticker sees the run at work: each answer waits 50 µs of wall time.
+  FakeTransport transport(clock_, [](const HttpRequest& request, int) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    return PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos);
+  });
+  std::vector<UserToken> tokens;
+  for (int64_t user = 1; user <= 300; ++user) tokens.push_back({user, Token(user)});
+  VectorTokenSource source(tokens);
+  RunEnvironment env{config_, source, *store_, transport, clock_, nullptr, nullptr};
+  env.observer = &observer;
+  const RunSummary summary = ExecuteRun(env, {});
+
+  ASSERT_EQ(observer.started.size(), 1U);
+  EXPECT_EQ(observer.started[0].users_total, 300);
+  EXPECT_FALSE(observer.started[0].users_total_estimated);
+  EXPECT_EQ(observer.started[0].run_id, summary.run_id);
+  EXPECT_EQ(observer.started[0].done(), 0);
+  ASSERT_EQ(observer.finished.size(), 1U);
+  EXPECT_EQ(observer.finished[0].built, 300);
+  int64_t previous = 0;
+  for (const RunProgress& tick : observer.ticks) {
+    EXPECT_GE(tick.done(), previous);
+    EXPECT_LE(tick.done(), 300);
+    EXPECT_EQ(tick.users_total, 300);
+    previous = tick.done();
+  }
+}
+
+TEST_F(RefreshRunTest, AShardsTotalIsAnEstimateAndARunThatCannotStartIsStillFinished) {
+  RecordingObserver observer;
+  FakeTransport transport(clock_, FaultMix);
+  std::vector<UserToken> tokens;
+  for (int64_t user = 1; user <= 10; ++user) tokens.push_back({user, Token(user)});
+  VectorTokenSource source(tokens);
+  RunEnvironment env{config_, source, *store_, transport, clock_, nullptr, nullptr};
+  env.observer = &observer;
+  RunRequest request;
+  request.dry_run = true;
+  request.shard = Shard{0, 4};
+  ExecuteRun(env, request);
+  ASSERT_EQ(observer.started.size(), 1U);
+  EXPECT_EQ(observer.started[0].users_total, 3);  // 10 / 4, rounded up
+  EXPECT_TRUE(observer.started[0].users_total_estimated);
+  EXPECT_TRUE(observer.started[0].dry_run);
+
+  // The lock is held by someone else: no start, but the end is told.
+  ASSERT_TRUE(store_
+                  ->TryLock(RunLockName(nullptr), "other", clock_.NowUnixMillis(),
+                            clock_.NowUnixMillis() + 600'000)
+                  .value());
+  RecordingObserver refused;
+  env.observer = &refused;
+  const RunSummary summary = ExecuteRun(env, {});
+  EXPECT_EQ(summary.status, RunStatus::kAborted);
+  EXPECT_TRUE(refused.started.empty());
+  ASSERT_EQ(refused.finished.size(), 1U);
+  EXPECT_EQ(refused.finished[0].status, RunStatus::kAborted);
 }
 
 }  // namespace

@@ -157,6 +157,9 @@ class FailingTokenSource final : public TokenSource {
     return MakeError(ErrorClass::kStore, "portal database is locked");
   }
   Result<int64_t> CountUnusableRows() override { return int64_t{3}; }
+  Result<int64_t> CountUsers() override {
+    return MakeError(ErrorClass::kStore, "portal database is locked");
+  }
 };
 
 TEST_F(RunFailureTest, TokenSourceFailureAbortsAndUnusableRowsAreCounted) {
@@ -246,6 +249,7 @@ class ScriptedTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>&) override {
     return std::vector<UserToken>();
   }
+  Result<int64_t> CountUsers() override { return int64_t{0}; }
   int calls() const { return calls_; }
 
  private:
@@ -294,6 +298,9 @@ class EndlessTokenSource final : public TokenSource {
   }
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>&) override {
     return std::vector<UserToken>();
+  }
+  Result<int64_t> CountUsers() override {
+    return MakeError(ErrorClass::kStore, "an endless table has no count");
   }
 
  private:

@@ -46,6 +46,7 @@ class VectorTokenSource final : public TokenSource {
     }
     return page;
   }
+  Result<int64_t> CountUsers() override { return static_cast<int64_t>(users_.size()); }
 
  private:
   std::vector<UserToken> users_;

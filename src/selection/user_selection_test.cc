@@ -30,6 +30,11 @@ class PagesTokenSource final : public TokenSource {
     for (int64_t id : ids) page.push_back({id, fmt::format("token-{}", id)});
     return page;
   }
+  Result<int64_t> CountUsers() override {
+    int64_t users = 0;
+    for (const auto& page : pages_) users += static_cast<int64_t>(page.size());
+    return users;
+  }
   std::vector<std::optional<int64_t>> afters_;
 
  private:

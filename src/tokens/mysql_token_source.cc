@@ -142,4 +142,15 @@ Result<std::vector<UserToken>> MysqlTokenSource::Lookup(const std::vector<int64_
   return users;
 }
 
+Result<int64_t> MysqlTokenSource::CountUsers() {
+  const std::string sql =
+      "SELECT COUNT(DISTINCT user_id) FROM " + quoted_table_ + " WHERE " + kUsableToken;
+  auto rows = pool_.Run<std::vector<SqlRow>>(
+      [&](MysqlConnection& connection) { return connection.Query(sql, {}); });
+  if (!rows.ok()) return TableError(rows.error());
+  const std::optional<int64_t> count = rows->empty() ? std::nullopt : rows->front().Int(0);
+  if (!count) return MakeError(ErrorClass::kStore, "token table \"" + table_ + "\": no count");
+  return *count;
+}
+
 }  // namespace tc

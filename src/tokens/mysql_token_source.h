@@ -38,6 +38,7 @@ class MysqlTokenSource final : public TokenSource {
 
   Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
+  Result<int64_t> CountUsers() override;
 
  private:
   MysqlTokenSource(MysqlConnectOptions options, std::string table, MysqlRetryPolicy retry);

@@ -60,6 +60,8 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
                         " ORDER BY user_id, rowid";
   source->unusable_sql_ =
       "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kUsableToken;
+  source->count_sql_ =
+      "SELECT count(DISTINCT user_id)" + from + kIntegerUserId + " AND " + kUsableToken;
   for (const std::string* sql : {&source->page_sql_, &source->lookup_sql_}) {
     if (!source->db_->Prepare(*sql).ok()) {
       return source->StoreError("cannot read user_id and token");
@@ -109,6 +111,14 @@ Result<int64_t> SqliteTokenSource::CountUnusableRows() {
   if (!statement.ok()) return StoreError("counting rows without an integer user_id");
   SqliteQuery query(*statement);
   if (query.Step() != SQLITE_ROW) return StoreError("counting rows without an integer user_id");
+  return query.Int(0);
+}
+
+Result<int64_t> SqliteTokenSource::CountUsers() {
+  auto statement = db_->Prepare(count_sql_);
+  if (!statement.ok()) return StoreError("counting users");
+  SqliteQuery query(*statement);
+  if (query.Step() != SQLITE_ROW) return StoreError("counting users");
   return query.Int(0);
 }
 

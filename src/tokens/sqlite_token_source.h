@@ -32,6 +32,7 @@ class SqliteTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
   Result<int64_t> CountUnusableRows() override;
+  Result<int64_t> CountUsers() override;
 
  private:
   SqliteTokenSource(std::unique_ptr<SqliteDatabase> db, std::string table);
@@ -42,6 +43,7 @@ class SqliteTokenSource final : public TokenSource {
   std::string page_sql_;
   std::string lookup_sql_;
   std::string unusable_sql_;
+  std::string count_sql_;
 };
 
 }  // namespace tc

@@ -33,6 +33,9 @@ class TokenSource {
   // integer in int64 range (SQLite columns hold any type). The run counts them in its summary.
   // 0 where the column's type rules such rows out.
   virtual Result<int64_t> CountUnusableRows() { return int64_t{0}; }
+  // How many users NextPage would return in all (distinct user_ids with a usable token): the
+  // denominator of a run's progress and the planner's user count. One aggregate query.
+  virtual Result<int64_t> CountUsers() = 0;
 };
 
 // Opens the source named by config.url (sqlite:PATH or mysql://…). kConfig for an unknown scheme.
