@@ -152,6 +152,10 @@ TEST_F(MysqlTokenSourceTest, SkipsNullAndBlankTokensAndFirstRowInPrimaryKeyOrder
   for (int limit : {1, 2, 3, 1000}) {
     EXPECT_EQ(AsMap(Drain(*source, limit)), expected) << "limit " << limit;
   }
+  // The progress denominator counts exactly the users the pages return.
+  auto users = source->CountUsers();
+  ASSERT_TRUE(users.ok()) << users.error().ToString();
+  EXPECT_EQ(*users, static_cast<int64_t>(expected.size()));
 }
 
 TEST_F(MysqlTokenSourceTest, ExtremeUserIdsAreUsersLikeAnyOther) {

@@ -223,6 +223,9 @@ TEST_F(SqliteTokenSourceTest, OnlyIntegerUserIdsAreUsersAndTheRestAreCounted) {
   auto unusable = source->CountUnusableRows();
   ASSERT_TRUE(unusable.ok()) << unusable.error().ToString();
   EXPECT_EQ(*unusable, 4);
+  auto users = source->CountUsers();  // the users the pages return, each once
+  ASSERT_TRUE(users.ok()) << users.error().ToString();
+  EXPECT_EQ(*users, 4);
   auto found = source->Lookup({0, 1, 12});
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(Ids(*found), (std::vector<int64_t>{1, 12}));
