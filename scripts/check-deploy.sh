@@ -37,6 +37,37 @@ grep -q '^ReadWritePaths=-/var/lib/prometheus/node-exporter$' "$run_unit" ||
   fail "$run_unit: the textfile directory must be optional (ReadWritePaths=-…)"
 grep -q '^UMask=0022$' "$run_unit" || fail "$run_unit: UMask must let node_exporter read the file"
 
+echo "== Dockerfile: its runtime stage installs the package of every library the binary needs"
+# (Docker itself cannot run here; this catches a library added to the build but not the image.)
+runtime_packages=$(awk '/^FROM /{stage++} stage==2' Dockerfile | tr -s ' \\\n' '\n')
+while read -r soname; do
+  library=$(ldd "$binary" | awk -v name="$soname" '$1 == name {print $3}')
+  package=$(dpkg -S "$library" 2>/dev/null || dpkg -S "$(realpath "$library")" 2>/dev/null || true)
+  package=${package%%:*}
+  if [[ -z $package ]]; then
+    fail "Dockerfile check: no Debian package owns $soname ($library)"
+  elif [[ ! " libc6 libgcc-s1 libstdc++6 " =~ " $package " ]] && # in the base image (apt needs them)
+    ! grep -qx "$package" <<<"$runtime_packages"; then
+    fail "Dockerfile: the runtime stage lacks $package (for $soname)"
+  fi
+done < <(objdump -p "$binary" | awk '$1 == "NEEDED" {print $2}')
+
+echo "== the shipped configurations load (ticketcache config), with the manifests' environment"
+sed -n '/ticketcache.toml: |/,$p' deploy/kubernetes/configmap.yaml | tail -n +2 | sed 's/^    //' \
+  >"$work/configmap.toml"
+echo secret >"$work/password"
+for manifest in deploy/kubernetes/*.yaml; do
+  # TICKETCACHE_* variables (name line, then value line); password files point at a temp file.
+  mapfile -t variables < <(awk '/- name: TICKETCACHE_/ {name = $3; next}
+    name != "" && /value:/ {v = $2; gsub(/"/, "", v); print name "=" v} {name = ""}' "$manifest" |
+    sed "s|_PASSWORD_FILE=.*|_PASSWORD_FILE=$work/password|")
+  for config in examples/ticketcache.toml "$work/configmap.toml"; do
+    if ! output=$(env "${variables[@]}" "$binary" config --config "$config" 2>&1 >/dev/null); then
+      fail "$config with the environment of $manifest: $output"
+    fi
+  done
+done
+
 echo "== Kubernetes manifests (tools/k8s-validate)"
 go=$(command -v go || echo /usr/local/go/bin/go)
 (
@@ -65,7 +96,7 @@ else
   done
   dpkg-deb -I "$deb" >"$work/info"
   grep -q '^ Package: ticketcache$' "$work/info" || fail "package name"
-  grep -q '^ postinst' "$work/info" || fail "no postinst"
+  grep -q ' postinst ' "$work/info" || fail "no postinst"
   # dpkg-shlibdeps computed the shared-library dependencies.
   for dependency in libcurl4 libmariadb3 libmongoc-1.0-0 libsqlite3-0 tzdata; do
     grep -q "^ Depends:.*\\b$dependency\\b" "$work/info" || fail "Depends lacks $dependency"
