@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -54,6 +55,8 @@ var documentSeparator = regexp.MustCompile(`(?m)^---\s*$`)
 func ValidateFile(data []byte) ([]string, int) {
 	var problems []string
 	count := 0
+	var deployments []appsv1.Deployment
+	var services []corev1.Service
 	for i, document := range documentSeparator.Split(string(data), -1) {
 		if len(bytes.TrimSpace(stripComments([]byte(document)))) == 0 {
 			continue
@@ -62,11 +65,63 @@ func ValidateFile(data []byte) ([]string, int) {
 		for _, problem := range ValidateDocument([]byte(document)) {
 			problems = append(problems, fmt.Sprintf("document %d: %s", i+1, problem))
 		}
+		// Loosely decoded again for the checks across documents (strict errors are reported above).
+		var meta metav1.TypeMeta
+		_ = yaml.Unmarshal([]byte(document), &meta)
+		switch meta.Kind {
+		case "Deployment":
+			var deployment appsv1.Deployment
+			if yaml.Unmarshal([]byte(document), &deployment) == nil {
+				deployments = append(deployments, deployment)
+			}
+		case "Service":
+			var service corev1.Service
+			if yaml.Unmarshal([]byte(document), &service) == nil {
+				services = append(services, service)
+			}
+		}
 	}
 	if count == 0 {
 		problems = append(problems, "no Kubernetes object in the file")
 	}
+	for _, service := range services {
+		problems = append(problems, checkServiceTargets(&service, deployments)...)
+	}
 	return problems, count
+}
+
+// A Service must select the pods of a Deployment in the same file, on ports those pods name.
+func checkServiceTargets(service *corev1.Service, deployments []appsv1.Deployment) []string {
+	for _, deployment := range deployments {
+		labels := deployment.Spec.Template.Labels
+		selected := len(service.Spec.Selector) > 0
+		for key, value := range service.Spec.Selector {
+			if labels[key] != value {
+				selected = false
+			}
+		}
+		if !selected {
+			continue
+		}
+		var problems []string
+		for _, port := range service.Spec.Ports {
+			if port.TargetPort.StrVal == "" {
+				continue
+			}
+			named := false
+			for _, container := range deployment.Spec.Template.Spec.Containers {
+				for _, containerPort := range container.Ports {
+					named = named || containerPort.Name == port.TargetPort.StrVal
+				}
+			}
+			if !named {
+				problems = append(problems, fmt.Sprintf("Service %s: targetPort %q is not a port of Deployment %s",
+					service.Name, port.TargetPort.StrVal, deployment.Name))
+			}
+		}
+		return problems
+	}
+	return []string{"Service " + service.Name + ": its selector matches no Deployment's pods in this file"}
 }
 
 func stripComments(document []byte) []byte {
@@ -117,6 +172,15 @@ func ValidateDocument(document []byte) []string {
 		}
 		if len(service.Spec.Selector) == 0 || len(service.Spec.Ports) == 0 {
 			return []string{"Service " + service.Name + ": needs a selector and ports"}
+		}
+		return nil
+	case "networking.k8s.io/v1/NetworkPolicy":
+		var policy networkingv1.NetworkPolicy
+		if problems := decode(&policy); problems != nil {
+			return problems
+		}
+		if len(policy.Spec.PodSelector.MatchLabels) == 0 {
+			return []string{"NetworkPolicy " + policy.Name + ": needs a podSelector"}
 		}
 		return nil
 	case "v1/ConfigMap":

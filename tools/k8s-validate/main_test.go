@@ -51,6 +51,8 @@ func TestBrokenManifestsAreRejected(t *testing.T) {
 			"value: /var/run/secrets/ticketcache/store_password",
 			"valueFrom: {secretKeyRef: {name: ticketcache-secrets, key: store_password}}",
 			"secrets are mounted as files"},
+		{"service selecting nothing", "deployment.yaml", "selector: {app.kubernetes.io/name: ticketcache, app.kubernetes.io/component: serve}\n  ports:", "selector: {app.kubernetes.io/name: ticketcache, app.kubernetes.io/component: web}\n  ports:", "selector matches no Deployment's pods"},
+		{"service on an unnamed port", "deployment.yaml", "targetPort: http", "targetPort: metrics", `targetPort "metrics" is not a port`},
 		{"unknown kind", "configmap.yaml", "kind: ConfigMap", "kind: ConfigMapp", "unexpected kind"},
 	}
 	for _, c := range cases {
