@@ -235,8 +235,15 @@ TEST(ServeTest, AStoreConfigurationErrorStillExitsTwo) {
   JobFixture job(
       JobFixtureOptions().WithUsers(5).WithConfig("[server]\nlisten = \"127.0.0.1:0\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
+  // Refused when the configuration loads.
   ChildResult serve = job.Ticketcache({"serve"}, {{"TICKETCACHE_STORE_URL", "redis://cache/0"}});
   EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  // Refused only when the store is opened, after serve has started answering HTTP: still exit 2,
+  // not a retry.
+  serve = job.Ticketcache({"serve"}, {{"TICKETCACHE_STORE_URL", "mongodb://ticketcache@"}});
+  EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  EXPECT_NE(serve.err.find("not a valid MongoDB URL"), std::string::npos) << serve.err;
+  EXPECT_EQ(serve.err.find("retrying"), std::string::npos) << serve.err;
 }
 
 }  // namespace
