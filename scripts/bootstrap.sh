@@ -13,6 +13,7 @@ packages=(
   libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
+  systemd dpkg-dev  # scripts/check-deploy.sh: systemd-analyze verify, dpkg-shlibdeps for cpack
 )
 
 missing=()
@@ -31,5 +32,10 @@ fi
 # Node 20; install Debian's only when no node exists at all (Debian's npm conflicts with nodesource's).
 if ! command -v node >/dev/null 2>&1; then
   apt-get install -y -qq nodejs npm >/dev/null
+fi
+# Go (tools/k8s-validate needs Go >= 1.26 for k8s.io/api; Debian 12's golang is older) comes with
+# the machine image in /usr/local/go; its modules come from the Go module proxy.
+if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
+  echo "bootstrap: no Go toolchain (expected /usr/local/go/bin/go): scripts/check-deploy.sh needs it" >&2
 fi
 echo "bootstrap: all build and test packages present" >&2

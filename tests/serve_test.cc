@@ -1,6 +1,6 @@
 // `serve` on an every-2-seconds cron: runs happen, ticks during a run are skipped and counted,
 // /metrics /healthz /readyz / answer, and SIGTERM stops it cleanly with exit 0
-// (docs/operations.md).
+// (docs/operations.md). A store that is down at start makes serve not ready, not dead.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -130,6 +131,119 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   EXPECT_NE(status.out.find("interrupted"), std::string::npos);
   // Tokens never reached any output.
   EXPECT_EQ(stopped.err.find("tc-sim-token-"), std::string::npos);
+}
+
+int WaitForServePort(BackgroundChild& serve) {
+  int port = 0;
+  for (int i = 0; i < 200 && port == 0 && serve.Running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    port = ServePort(serve.StderrSoFar());
+  }
+  return port;
+}
+
+TEST(ServeTest, StartsNotReadyWhileTheStoreIsMissingAndBecomesReadyWhenItAppears) {
+  JobFixture job(JobFixtureOptions().WithUsers(20).WithConfig(
+      "[schedule]\ncron = \"*/2 * * * * *\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  const std::map<std::string, std::string> later_store{
+      {"TICKETCACHE_STORE_URL", "sqlite:" + job.dir() + "/created-later.db"}};
+  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, later_store,
+                        job.dir());
+  const int port = WaitForServePort(serve);
+  ASSERT_GT(port, 0) << serve.StderrSoFar();
+  CurlTransport transport;
+
+  auto health = Get(transport, port, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  auto ready = Get(transport, port, "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 503);
+  // Before the first attempt has failed the reason may still be "opening the stores".
+  for (int i = 0; i < 200 && ready->body.find("no such database file") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ready = Get(transport, port, "/readyz");
+    ASSERT_TRUE(ready.ok());
+  }
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("cache store: "), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("created-later.db: no such database file"), std::string::npos)
+      << ready->body;
+  EXPECT_TRUE(serve.Running());
+  EXPECT_NE(serve.StderrSoFar().find("not ready: cannot open a store; retrying"),
+            std::string::npos);
+
+  ChildResult init = job.Ticketcache({"init"}, later_store);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  // The backoff doubles from 1 s: the next attempt comes within a few seconds (bounded at 60 s).
+  for (int i = 0; i < 600 && ready->status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ready = Get(transport, port, "/readyz");
+    ASSERT_TRUE(ready.ok());
+  }
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  // Then it runs on its schedule.
+  std::string metrics;
+  for (int i = 0; i < 600 && Sample(metrics, "ticketcache_runs_total{status=\"ok\"}") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto scraped = Get(transport, port, "/metrics");
+    ASSERT_TRUE(scraped.ok());
+    metrics = scraped->body;
+  }
+  EXPECT_GE(Sample(metrics, "ticketcache_runs_total{status=\"ok\"}"), 1) << metrics;
+  serve.Signal(SIGTERM);
+  ChildResult stopped = serve.Wait(20'000);
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+}
+
+TEST(ServeTest, WaitsForAMariaDbThatIsDownWithoutLeakingItsPasswordAndStopsOnSigterm) {
+  JobFixture job(
+      JobFixtureOptions().WithUsers(5).WithConfig("[server]\nlisten = \"127.0.0.1:0\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  // Port 1 on loopback: nothing listens, the connection is refused.
+  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()},
+                        {{"TICKETCACHE_STORE_URL", "mysql://ticketcache@127.0.0.1:1/cache"},
+                         {"TICKETCACHE_STORE_PASSWORD", "serve-test-store-secret"}},
+                        job.dir());
+  const int port = WaitForServePort(serve);
+  ASSERT_GT(port, 0) << serve.StderrSoFar();
+  CurlTransport transport;
+  auto ready = Get(transport, port, "/readyz");
+  ASSERT_TRUE(ready.ok());
+  for (int i = 0; i < 200 && ready->body.find("cache store: ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ready = Get(transport, port, "/readyz");
+    ASSERT_TRUE(ready.ok());
+  }
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("cache store: "), std::string::npos) << ready->body;
+  auto health = Get(transport, port, "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+
+  serve.Signal(SIGTERM);
+  ChildResult stopped = serve.Wait(20'000);
+  EXPECT_EQ(stopped.signal, 0) << "serve did not stop by itself";
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.err.find("serve-test-store-secret"), std::string::npos) << stopped.err;
+  EXPECT_EQ(ready->body.find("serve-test-store-secret"), std::string::npos) << ready->body;
+}
+
+TEST(ServeTest, AStoreConfigurationErrorStillExitsTwo) {
+  JobFixture job(
+      JobFixtureOptions().WithUsers(5).WithConfig("[server]\nlisten = \"127.0.0.1:0\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  // Refused when the configuration loads.
+  ChildResult serve = job.Ticketcache({"serve"}, {{"TICKETCACHE_STORE_URL", "redis://cache/0"}});
+  EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  // Refused only when the store is opened, after serve has started answering HTTP: still exit 2,
+  // not a retry.
+  serve = job.Ticketcache({"serve"}, {{"TICKETCACHE_STORE_URL", "mongodb://ticketcache@"}});
+  EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  EXPECT_NE(serve.err.find("not a valid MongoDB URL"), std::string::npos) << serve.err;
+  EXPECT_EQ(serve.err.find("retrying"), std::string::npos) << serve.err;
 }
 
 }  // namespace

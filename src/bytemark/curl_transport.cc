@@ -187,7 +187,8 @@ Status CurlTransport::Configure(Transfer& transfer) {
   transfer.headers = curl_slist_append(transfer.headers, "Accept: application/json");
   transfer.headers = curl_slist_append(transfer.headers, "Expect:");  // no 100-continue round trip
   if (!request.body.empty()) {
-    transfer.headers = curl_slist_append(transfer.headers, "Content-Type: application/json");
+    const std::string content_type = "Content-Type: " + request.content_type;
+    transfer.headers = curl_slist_append(transfer.headers, content_type.c_str());  // copies
   }
   if (!request.bearer_token.empty()) {
     const std::string authorization = "Authorization: Bearer " + request.bearer_token;

@@ -17,7 +17,8 @@ struct HttpRequest {
   std::string url;
   std::string method =
       "GET";         // the API is read with GET; tools (the simulator's control API) use others
-  std::string body;  // sent as application/json when non-empty
+  std::string body;  // sent with content_type when non-empty
+  std::string content_type = "application/json";
   std::string bearer_token;  // secret: sent as Authorization, never logged
   Duration timeout{30'000};
   Duration connect_timeout{5'000};

@@ -40,6 +40,8 @@ int RunCli(int argc, char** argv) {
   run->add_option("--shard", run_flags.shard, "Take only the users of shard K of N (K/N)");
   run->add_option("--metrics-file", run_flags.metrics_file,
                   "Write Prometheus metrics here (atomically) when the run ends");
+  run->add_option("--push-metrics", run_flags.push_metrics,
+                  "Push Prometheus metrics to this Pushgateway URL when the run ends");
 
   auto* serve = app.add_subcommand("serve", "Daemon: run on the cron schedule, serve /metrics");
   AddConfigOption(*serve, common);

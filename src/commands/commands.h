@@ -16,6 +16,7 @@ struct RunFlags {
   bool dry_run = false;
   std::string shard;         // "K/N" or empty
   std::string metrics_file;  // empty: none
+  std::string push_metrics;  // Pushgateway URL; empty: none
 };
 
 int RunCommand(const CommonOptions& common, const RunFlags& flags);

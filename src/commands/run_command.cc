@@ -8,6 +8,7 @@
 #include "bytemark/curl_transport.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "commands/metrics_push.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
@@ -20,6 +21,15 @@ namespace {
 std::atomic<bool> g_stop_requested{false};
 
 extern "C" void RequestStop(int /*signal*/) { g_stop_requested.store(true); }
+
+// --push-metrics: a push that fails is logged; the run's exit code does not change.
+void PushRunMetrics(const RunFlags& flags, const JobMetrics& metrics) {
+  CurlTransport transport;
+  if (Status pushed = PushMetrics(transport, flags.push_metrics, flags.shard, metrics.Render());
+      !pushed.ok()) {
+    LogWarn("could not push metrics", {{"error", pushed.error().ToString()}});
+  }
+}
 
 // The run could not start (a token source or store that cannot be opened): it still ends with
 // its one summary on stdout, status "aborted" and the reason, like every run that got this far.
@@ -40,6 +50,11 @@ int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Err
     if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
       LogError("could not write metrics file", {{"error", written.error().message}});
     }
+  }
+  if (!flags.push_metrics.empty() && !flags.dry_run) {
+    JobMetrics metrics;
+    metrics.ObserveRun(summary);
+    PushRunMetrics(flags, metrics);
   }
   ReportStartupError(what, error);
   return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
@@ -86,6 +101,7 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
       LogError("could not write metrics file", {{"error", written.error().message}});
     }
   }
+  if (!flags.push_metrics.empty() && !flags.dry_run) PushRunMetrics(flags, metrics);
   LogInfo("run finished", {{"run_id", summary.run_id},
                            {"status", RunStatusName(summary.status)},
                            {"users_seen", summary.users_seen},

@@ -2,6 +2,8 @@
 #include <csignal>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
@@ -10,6 +12,7 @@
 #include "commands/schedule_loop.h"
 #include "commands/status_page.h"
 #include "commands/status_report.h"
+#include "commands/store_connector.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
 #include "run/refresh_run.h"
@@ -30,6 +33,10 @@ constexpr int kStatusPageFailingUsers = 20;
 struct DaemonState {
   std::mutex mutex;
   ScheduleState schedule;  // guarded by mutex
+  // Until the stores open: why not yet (for /readyz); then the store and its probe.
+  std::string waiting_for = "opening the stores\n";  // guarded by mutex
+  CacheStore* store = nullptr;                       // guarded by mutex
+  ReadinessProbe* readiness = nullptr;               // guarded by mutex
 };
 
 }  // namespace
@@ -44,19 +51,15 @@ int ServeCommand(const CommonOptions& common) {
   }
   auto zone = LocateTimeZone(config->schedule.timezone);
   if (!zone.ok()) return ReportStartupError("configuration", zone.error());
-  auto tokens = OpenTokenSource(config->tokens);
-  if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
-  auto store = OpenCacheStore(config->store);
-  if (!store.ok()) return ReportStartupError("cache store", store.error());
 
   const Config& cfg = *config;
-  CacheStore& cache_store = **store;
   SystemClock clock;
   JobMetrics metrics;
   DaemonState state;
   state.schedule.cron = cfg.schedule.cron;
   state.schedule.timezone = cfg.schedule.timezone;
-  ReadinessProbe readiness(clock, cache_store, [&cfg] { return OpenTokenSource(cfg.tokens); });
+  ConnectedStores stores;  // opened once HTTP answers, so a store that is down is "not ready"
+  std::optional<ReadinessProbe> readiness;
 
   HttpEndpoint http;
   Status listening =
@@ -66,8 +69,20 @@ int ServeCommand(const CommonOptions& common) {
           return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
         }
         if (path == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
+        ReadinessProbe* probe = nullptr;
+        CacheStore* store = nullptr;
+        std::string waiting_for;
+        {
+          std::lock_guard lock(state.mutex);
+          probe = state.readiness;
+          store = state.store;
+          waiting_for = state.waiting_for;
+        }
+        if (store == nullptr && (path == "/readyz" || path == "/")) {
+          return HttpAnswer{503, "text/plain", "not ready\n" + waiting_for};
+        }
         if (path == "/readyz") {
-          const Readiness ready = readiness.Check();
+          const Readiness ready = probe->Check();
           return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
         }
         if (path == "/") {
@@ -76,8 +91,8 @@ int ServeCommand(const CommonOptions& common) {
             std::lock_guard lock(state.mutex);
             schedule = state.schedule;
           }
-          const auto report = GatherStatus(cache_store, kStatusPageRuns, kStatusPageFailingUsers,
-                                           clock.NowUnixMillis());
+          const auto report =
+              GatherStatus(*store, kStatusPageRuns, kStatusPageFailingUsers, clock.NowUnixMillis());
           return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(schedule, report)};
         }
         return HttpAnswer{404, "text/plain", "not found\n"};
@@ -91,6 +106,30 @@ int ServeCommand(const CommonOptions& common) {
                       {"port", http.port()},
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone}});
+
+  StoreOpeners openers{[&cfg] { return OpenTokenSource(cfg.tokens); },
+                       [&cfg] { return OpenCacheStore(cfg.store); }};
+  auto connected = ConnectStores(openers, clock, g_serve_stop,
+                                 [&](const std::string& reason, Duration retry_in) {
+                                   LogWarn("not ready: cannot open a store; retrying",
+                                           {{"error", reason}, {"retry_in_ms", retry_in.count()}});
+                                   std::lock_guard lock(state.mutex);
+                                   state.waiting_for = reason + "\n";
+                                 });
+  if (!connected.ok() && connected.error().error_class == ErrorClass::kConfig) {
+    http.Stop();
+    std::signal(SIGTERM, SIG_DFL);
+    std::signal(SIGINT, SIG_DFL);
+    return ReportStartupError("configuration", connected.error());
+  }
+  if (connected.ok()) {
+    stores = std::move(*connected);
+    readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
+    std::lock_guard lock(state.mutex);
+    state.store = stores.store.get();
+    state.readiness = &*readiness;
+    LogInfo("stores open", {});
+  }
 
   const date::time_zone& time_zone = **zone;
   ScheduleLoop::Callbacks callbacks;
@@ -112,7 +151,8 @@ int ServeCommand(const CommonOptions& common) {
       state.schedule.running = true;
     }
     CurlTransport transport(TransportOptionsFor(cfg));
-    RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
+    RunEnvironment env{cfg,   *stores.tokens, *stores.store, transport,
+                       clock, &metrics,       &g_serve_stop};
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
@@ -127,8 +167,10 @@ int ServeCommand(const CommonOptions& common) {
                              {"failed", summary.failed}});
   };
   ScheduleLoop loop(clock, *cron, time_zone, g_serve_stop, std::move(callbacks));
-  if (Status looped = loop.Run(); !looped.ok()) {
-    LogError("no next fire time; stopping", {{"error", looped.error().message}});
+  if (stores.store) {  // else stopped while waiting for the stores: nothing ran
+    if (Status looped = loop.Run(); !looped.ok()) {
+      LogError("no next fire time; stopping", {{"error", looped.error().message}});
+    }
   }
 
   LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
