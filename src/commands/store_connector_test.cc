@@ -15,6 +15,7 @@ class EmptyTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>&) override {
     return std::vector<UserToken>{};
   }
+  Result<int64_t> CountUsers() override { return int64_t{0}; }
 };
 
 // A store opener that fails `failures` times with `failure_class`, then opens a SQLite store.
