@@ -57,7 +57,9 @@ void ApiRequestPipeline::Step(Duration max_wait) {
     if (!breaker_.Allow(now)) break;  // open: queued requests wait for the half-open probe
     Attempt attempt = std::move(ready_.front());
     ready_.pop_front();
-    StartOrDefer(std::move(attempt), now);
+    // One attempt at a time waits for its rate-limit slot: slots are never reserved far ahead
+    // at a slowed-down rate, so a recovering limiter's rate applies at once.
+    if (!StartOrDefer(std::move(attempt), now)) break;
   }
   Duration wait = max_wait;
   if (!waiting_.empty()) {
@@ -72,13 +74,13 @@ void ApiRequestPipeline::Step(Duration max_wait) {
   transport_.Drive(wait);
 }
 
-void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
+bool ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   if (!attempt.slot_reserved) {
     const Duration delay = limiter_.DelayForNext(now);
     if (delay > Duration(0)) {
       attempt.slot_reserved = true;
       waiting_.emplace(SaturatingAdd(now, delay), std::move(attempt));
-      return;
+      return false;
     }
   }
   attempt.slot_reserved = false;
@@ -93,6 +95,7 @@ void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
     if (alive.expired()) return;
     OnFinished(std::move(attempt), started, std::move(result));
   });
+  return true;
 }
 
 void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,

@@ -73,7 +73,8 @@ class ApiRequestPipeline {
     bool slot_reserved = false;     // the rate limiter already granted this attempt its slot
   };
 
-  void StartOrDefer(Attempt attempt, SteadyTime now);
+  // False when the attempt waits for its rate-limit slot (in waiting_).
+  bool StartOrDefer(Attempt attempt, SteadyTime now);
   void OnFinished(Attempt attempt, SteadyTime started, Result<HttpResponse> result);
   void RetryLater(Attempt attempt, Duration delay);
   void PromoteDueAttempts(SteadyTime now);
