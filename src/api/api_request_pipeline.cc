@@ -43,17 +43,27 @@ void ApiRequestPipeline::Send(HttpRequest request, std::string endpoint, HttpCal
 }
 
 void ApiRequestPipeline::PromoteDueAttempts(SteadyTime now) {
+  std::deque<Attempt> reserved;
   while (!waiting_.empty() && waiting_.begin()->first <= now) {
-    // Due attempts go to the front: they have waited longest.
-    ready_.push_front(std::move(waiting_.begin()->second));
+    // Due attempts go to the front: they have waited longest. One whose rate-limit slot is due
+    // goes first of all, so that its slot is used now.
+    Attempt attempt = std::move(waiting_.begin()->second);
     waiting_.erase(waiting_.begin());
+    if (attempt.slot_reserved) {
+      reserved.push_back(std::move(attempt));
+    } else {
+      ready_.push_front(std::move(attempt));
+    }
   }
+  for (Attempt& attempt : reserved) ready_.push_front(std::move(attempt));
 }
 
 void ApiRequestPipeline::Step(Duration max_wait) {
   SteadyTime now = clock_.SteadyNow();
   PromoteDueAttempts(now);
   while (!ready_.empty() && in_flight_ < max_in_flight_) {
+    // While an attempt waits for its reserved rate-limit slot, nobody else asks for one.
+    if (slot_waiting_ > 0 && !ready_.front().slot_reserved) break;
     if (!breaker_.Allow(now)) break;  // open: queued requests wait for the half-open probe
     Attempt attempt = std::move(ready_.front());
     ready_.pop_front();
@@ -79,9 +89,12 @@ bool ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
     const Duration delay = limiter_.DelayForNext(now);
     if (delay > Duration(0)) {
       attempt.slot_reserved = true;
+      ++slot_waiting_;
       waiting_.emplace(SaturatingAdd(now, delay), std::move(attempt));
       return false;
     }
+  } else {
+    --slot_waiting_;
   }
   attempt.slot_reserved = false;
   ++attempts_;
@@ -160,6 +173,7 @@ void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
 void ApiRequestPipeline::AbandonAll(const Error& error) {
   generation_ = std::make_shared<int>(0);  // requests on the wire: callbacks now do nothing
   in_flight_ = 0;
+  slot_waiting_ = 0;
   std::deque<Attempt> pending;
   pending.swap(ready_);
   for (auto& [due, attempt] : waiting_) pending.push_back(std::move(attempt));
