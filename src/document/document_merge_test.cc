@@ -431,7 +431,9 @@ TEST(PayloadTextTest, EveryKnownTextIsThePayloadStringified) {
   auto check = [](const RefreshOutcome& outcome) {
     for (const auto* list : {&outcome.document.passes, &outcome.document.passes4}) {
       for (const PassEntry& entry : *list) {
-        if (!entry.payload_text.empty()) EXPECT_EQ(entry.payload_text, JsStringify(entry.payload));
+        if (!entry.payload_text.empty()) {
+          EXPECT_EQ(entry.payload_text, JsStringify(entry.payload));
+        }
       }
     }
     for (const AuditEntry& audit : outcome.audit) {
