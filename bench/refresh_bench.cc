@@ -4,8 +4,11 @@
 //   refresh_bench bound       latency L, concurrency C, N stale users: users/s vs the ideal
 //                             bound min(C / L, R) / requests-per-user, and the Node job's C = 1
 //   refresh_bench rate        the global rate limit: highest API rate seen in any one second
+//   refresh_bench recovery    after 5 s of nothing but 429s: mean and peak request rate once the
+//                             API accepts again, against the configured limit
 //   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most
-//   fresh refresh_bench all         everything above
+//                             fresh
+//   refresh_bench all         everything above
 //
 // The job runs as a separate process (the real binary), so its peak RSS and CPU time come from
 // wait4(2); the simulator runs in another process and reports its own counters.
@@ -17,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -37,8 +41,10 @@ struct JobMeasure {
   std::string err;
 };
 
-// Runs the ticketcache binary and measures it with wait4.
-JobMeasure MeasureJob(const std::vector<std::string>& args) {
+// Runs the ticketcache binary and measures it with wait4; `while_running` (optional) runs in this
+// process meanwhile.
+JobMeasure MeasureJob(const std::vector<std::string>& args,
+                      const std::function<void()>& while_running = {}) {
   JobMeasure measure;
   const std::string out_path = std::filesystem::temp_directory_path() / "tc_bench_out.json";
   const std::string err_path = std::filesystem::temp_directory_path() / "tc_bench_err.log";
@@ -55,6 +61,7 @@ JobMeasure MeasureJob(const std::vector<std::string>& args) {
     execv(pointers[0], pointers.data());
     _exit(127);
   }
+  if (while_running) while_running();
   int status = 0;
   rusage usage{};
   wait4(pid, &status, 0, &usage);
@@ -96,10 +103,11 @@ class BenchSetting {
     sim_.reset();
     std::filesystem::remove_all(dir_);
   }
-  JobMeasure Run(std::vector<std::string> extra = {}) {
+  JobMeasure Run(std::vector<std::string> extra = {},
+                 const std::function<void()>& while_running = {}) {
     std::vector<std::string> args{"run", "--config", config_};
     args.insert(args.end(), extra.begin(), extra.end());
-    return MeasureJob(args);
+    return MeasureJob(args, while_running);
   }
   SimProcess& sim() { return *sim_; }
   std::string cache_db() const { return (dir_ / "cache.db").string(); }
@@ -199,6 +207,57 @@ void Rate(double limit, int64_t users) {
   std::cout << "\n";
 }
 
+// The limiter's recovery: the API answers every request with 429 (Retry-After: 1) for the first
+// `burst_seconds` of the run, then accepts everything; the request rate the simulator saw in each
+// whole second after that, until the run ends, against the configured rate_limit.
+void Recovery(double limit, int64_t users, int burst_seconds) {
+  std::cout << fmt::format(
+      "\n[recovery] rate_limit {} requests/s, {} stale users, latency 5 ms, concurrency 64; every "
+      "request answered 429 for the first {} s, then none\n",
+      limit, users, burst_seconds);
+  BenchSetting setting(users, {"--latency-ms", "5"},
+                       fmt::format("concurrency = 64\nrate_limit = {}\n", limit));
+  if (auto refused = setting.sim().Post("/_sim/config", R"({"fault_all":"429"})"); !refused.ok()) {
+    throw std::runtime_error(refused.error().ToString());
+  }
+  int64_t accepting_from = 0;  // unix second the API stopped refusing
+  const JobMeasure run = setting.Run({}, [&] {
+    std::this_thread::sleep_for(std::chrono::seconds(burst_seconds));
+    if (auto accepted = setting.sim().Post("/_sim/config", R"({"fault_all":""})"); !accepted.ok()) {
+      std::cerr << "refresh_bench: " << accepted.error().ToString() << "\n";
+    }
+    accepting_from = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() +
+                     1;  // the first whole second without 429s
+  });
+  PrintRun("429 burst, then accepted", run, users);
+  const Json counters = SimCounters(setting.sim());
+  std::vector<int64_t> after;
+  std::cout << "  per second (from the run's start):";
+  for (const auto& entry : counters["per_second"]) {
+    std::cout << " " << entry[1].get<int64_t>();
+    if (entry[0].get<int64_t>() >= accepting_from) after.push_back(entry[1].get<int64_t>());
+  }
+  std::cout << "\n";
+  if (!after.empty()) after.pop_back();  // the run's last second is partial
+  if (after.empty()) {
+    std::cout << "  the run ended within a second of the API accepting again: no figure\n";
+    return;
+  }
+  int64_t total = 0;
+  int64_t peak = 0;
+  for (int64_t count : after) {
+    total += count;
+    peak = std::max(peak, count);
+  }
+  const double mean = static_cast<double>(total) / static_cast<double>(after.size());
+  std::cout << fmt::format(
+      "  after the 429s stopped ({} whole seconds): mean {:.1f} requests/s ({:.0f}% of the limit), "
+      "peak {}\n",
+      after.size(), mean, 100.0 * mean / limit, peak);
+}
+
 // Seeds `users` fresh cache documents straight into the cache database (a benchmark shortcut:
 // building a million documents through the API would take minutes and is not what is measured).
 void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_every) {
@@ -259,6 +318,7 @@ int main(int argc, char** argv) {
     if (scenario == "throughput" || scenario == "all") tc::Throughput();
     if (scenario == "bound" || scenario == "all") tc::Bound(50, 64, 5000, 100);
     if (scenario == "rate" || scenario == "all") tc::Rate(200, 1500);
+    if (scenario == "recovery" || scenario == "all") tc::Recovery(100, 800, 5);
     if (scenario == "memory" || scenario == "all") tc::Memory();
   } catch (const std::exception& e) {
     std::cerr << "refresh_bench: " << e.what() << "\n";

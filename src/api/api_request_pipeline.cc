@@ -43,21 +43,33 @@ void ApiRequestPipeline::Send(HttpRequest request, std::string endpoint, HttpCal
 }
 
 void ApiRequestPipeline::PromoteDueAttempts(SteadyTime now) {
+  std::deque<Attempt> reserved;
   while (!waiting_.empty() && waiting_.begin()->first <= now) {
-    // Due attempts go to the front: they have waited longest.
-    ready_.push_front(std::move(waiting_.begin()->second));
+    // Due attempts go to the front: they have waited longest. One whose rate-limit slot is due
+    // goes first of all, so that its slot is used now.
+    Attempt attempt = std::move(waiting_.begin()->second);
     waiting_.erase(waiting_.begin());
+    if (attempt.slot_reserved) {
+      reserved.push_back(std::move(attempt));
+    } else {
+      ready_.push_front(std::move(attempt));
+    }
   }
+  for (Attempt& attempt : reserved) ready_.push_front(std::move(attempt));
 }
 
 void ApiRequestPipeline::Step(Duration max_wait) {
   SteadyTime now = clock_.SteadyNow();
   PromoteDueAttempts(now);
   while (!ready_.empty() && in_flight_ < max_in_flight_) {
+    // While an attempt waits for its reserved rate-limit slot, nobody else asks for one.
+    if (slot_waiting_ > 0 && !ready_.front().slot_reserved) break;
     if (!breaker_.Allow(now)) break;  // open: queued requests wait for the half-open probe
     Attempt attempt = std::move(ready_.front());
     ready_.pop_front();
-    StartOrDefer(std::move(attempt), now);
+    // One attempt at a time waits for its rate-limit slot: slots are never reserved far ahead
+    // at a slowed-down rate, so a recovering limiter's rate applies at once.
+    if (!StartOrDefer(std::move(attempt), now)) break;
   }
   Duration wait = max_wait;
   if (!waiting_.empty()) {
@@ -72,14 +84,17 @@ void ApiRequestPipeline::Step(Duration max_wait) {
   transport_.Drive(wait);
 }
 
-void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
+bool ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   if (!attempt.slot_reserved) {
     const Duration delay = limiter_.DelayForNext(now);
     if (delay > Duration(0)) {
       attempt.slot_reserved = true;
+      ++slot_waiting_;
       waiting_.emplace(SaturatingAdd(now, delay), std::move(attempt));
-      return;
+      return false;
     }
+  } else {
+    --slot_waiting_;
   }
   attempt.slot_reserved = false;
   ++attempts_;
@@ -93,6 +108,7 @@ void ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
     if (alive.expired()) return;
     OnFinished(std::move(attempt), started, std::move(result));
   });
+  return true;
 }
 
 void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
@@ -157,6 +173,7 @@ void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
 void ApiRequestPipeline::AbandonAll(const Error& error) {
   generation_ = std::make_shared<int>(0);  // requests on the wire: callbacks now do nothing
   in_flight_ = 0;
+  slot_waiting_ = 0;
   std::deque<Attempt> pending;
   pending.swap(ready_);
   for (auto& [due, attempt] : waiting_) pending.push_back(std::move(attempt));

@@ -73,7 +73,8 @@ class ApiRequestPipeline {
     bool slot_reserved = false;     // the rate limiter already granted this attempt its slot
   };
 
-  void StartOrDefer(Attempt attempt, SteadyTime now);
+  // False when the attempt waits for its rate-limit slot (in waiting_).
+  bool StartOrDefer(Attempt attempt, SteadyTime now);
   void OnFinished(Attempt attempt, SteadyTime started, Result<HttpResponse> result);
   void RetryLater(Attempt attempt, Duration delay);
   void PromoteDueAttempts(SteadyTime now);
@@ -91,6 +92,7 @@ class ApiRequestPipeline {
   std::deque<Attempt> ready_;                   // may start as soon as a slot is free
   std::multimap<SteadyTime, Attempt> waiting_;  // retry backoff or a reserved rate-limit slot
   size_t in_flight_ = 0;
+  int slot_waiting_ = 0;  // attempts holding a reserved rate-limit slot, not yet started
   int64_t attempts_ = 0;
   int64_t retries_ = 0;
   // Callbacks of requests on the wire hold a weak reference: after AbandonAll or destruction

@@ -293,6 +293,17 @@ TEST_F(PipelineTest, Broad429sSlowTheWholeRunDown) {
   EXPECT_LT(limiter_->effective_rate(), 100);
 }
 
+// Requests held back by the rate limit wait one at a time for their slot: no slots are reserved
+// far ahead at the current rate, so a limiter that recovers (or slows down) applies at once.
+TEST_F(PipelineTest, RateLimitedRequestsDoNotReserveSlotsFarAhead) {
+  Make(64, 10s, 10);  // 10 requests/s, burst 1
+  for (int i = 0; i < 50; ++i) Send("u" + std::to_string(i));
+  pipeline_->Step(0ms);
+  EXPECT_EQ(transport_.started.size(), 1u);
+  // Reserved so far: the first slot (used) and the next one (100 ms on), not 49 of them.
+  EXPECT_LE(limiter_->DelayForNext(clock_.SteadyNow()), 200ms);
+}
+
 TEST_F(PipelineTest, OpenBreakerHoldsRequestsBackUntilTheProbe) {
   retry_.retries = 0;
   Make(1);

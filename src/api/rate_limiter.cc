@@ -11,13 +11,19 @@ namespace {
 using Nanos = std::chrono::nanoseconds;
 
 constexpr double kSlowdownFactor = 0.5;
-constexpr double kRecoveryStepFraction = 0.1;  // of the recovery target, per step
-constexpr auto kAdjustmentInterval = std::chrono::seconds(1);
+constexpr double kRecoveryStepFraction = 0.1;                  // of the recovery target, per step
+constexpr double kCleanRecoveryFactor = 2.0;                   // per step while no answer is a 429
+constexpr auto kAdjustmentInterval = std::chrono::seconds(1);  // between slowdowns
+constexpr auto kRecoveryDelay = std::chrono::seconds(1);  // after a slowdown: answers still arrive
+// The API counts as accepting again after this long without a 429 (and kMinCleanAnswers answers);
+// also the shortest time between two such recovery steps.
+constexpr auto kCleanInterval = std::chrono::milliseconds(250);
 constexpr double kMinFractionOfConfigured = 0.01;  // repeated 429s never stop the run entirely
 constexpr double kMinDerivedRate = 1.0;            // requests/s, unlimited mode
 constexpr auto kBucketWidth = std::chrono::milliseconds(100);
 constexpr int kMinAnswers = 20;         // no slowdown judged on fewer answers
-constexpr int kMinRecoveryAnswers = 5;  // nor a recovery step
+constexpr int kMinRecoveryAnswers = 5;  // nor a gradual recovery step
+constexpr int kMinCleanAnswers = 2;     // answers since the last 429 before a doubling step
 constexpr int kPushBackQuarters = 1;    // 429s >= 1/4 of the window's answers: slow down
 
 int BurstFor(double rate) {
@@ -67,11 +73,16 @@ void RateLimiter::OnAnswer(SteadyTime now, bool rate_limited) {
   answers_[answers_next_] = rate_limited;
   rate_limited_in_window_ += rate_limited ? 1 : 0;
   answers_next_ = (answers_next_ + 1) % kAnswers;
+  if (rate_limited) {
+    last_rate_limited_ = now;
+    answers_since_rate_limited_ = 0;
+  } else {
+    ++answers_since_rate_limited_;
+  }
 
-  const bool may_adjust = !adjusted_ || now - last_adjustment_ >= kAdjustmentInterval;
-  if (!may_adjust) return;
-
+  const auto since_adjustment = now - last_adjustment_;
   if (PushedBack()) {
+    if (adjusted_ && since_adjustment < kAdjustmentInterval) return;
     if (effective_rate_ > 0) {
       const double floor =
           configured_rate_ > 0 ? configured_rate_ * kMinFractionOfConfigured : kMinDerivedRate;
@@ -84,29 +95,46 @@ void RateLimiter::OnAnswer(SteadyTime now, bool rate_limited) {
     }
     ++slowdowns_;
     // Judge the new rate on fresh answers, not on the 429s that caused this slowdown.
-    answers_seen_ = 0;
-    answers_next_ = 0;
-    rate_limited_in_window_ = 0;
-    adjusted_ = true;
-    last_adjustment_ = now;
+    ClearAnswerWindow();
+    MarkAdjusted(now, /*slowdown=*/true);
     return;
   }
 
   // Not pushed back: climb towards the target while slowed down.
   if (effective_rate_ <= 0 || effective_rate_ == configured_rate_) return;
-  if (answers_seen_ < kMinRecoveryAnswers ||
-      rate_limited_in_window_ * 4 >= kPushBackQuarters * answers_seen_) {
+  if (last_was_slowdown_ && since_adjustment < kRecoveryDelay) return;
+  const double target = RecoveryTarget();
+  const bool api_accepting = answers_since_rate_limited_ >= kMinCleanAnswers &&
+                             (!last_rate_limited_ || now - *last_rate_limited_ >= kCleanInterval);
+  if (api_accepting && since_adjustment >= kCleanInterval) {
+    effective_rate_ = std::max(effective_rate_ * kCleanRecoveryFactor,
+                               effective_rate_ + target * kRecoveryStepFraction);
+    // The 429s still in the window are from before the API stopped refusing.
+    ClearAnswerWindow();
+  } else if (since_adjustment >= kAdjustmentInterval && answers_seen_ >= kMinRecoveryAnswers &&
+             rate_limited_in_window_ * 4 < kPushBackQuarters * answers_seen_) {
+    effective_rate_ += target * kRecoveryStepFraction;
+  } else {
     return;
   }
-  adjusted_ = true;
-  last_adjustment_ = now;
-  const double target = RecoveryTarget();
-  effective_rate_ += target * kRecoveryStepFraction;
+  MarkAdjusted(now, /*slowdown=*/false);
   if (effective_rate_ >= target * (1 - 1e-9)) {
     // Back at the configured rate, or (unlimited) well past the rate that drew the 429s.
     effective_rate_ = configured_rate_;
     rate_at_slowdown_ = 0;
   }
+}
+
+void RateLimiter::ClearAnswerWindow() {
+  answers_seen_ = 0;
+  answers_next_ = 0;
+  rate_limited_in_window_ = 0;
+}
+
+void RateLimiter::MarkAdjusted(SteadyTime now, bool slowdown) {
+  adjusted_ = true;
+  last_adjustment_ = now;
+  last_was_slowdown_ = slowdown;
 }
 
 double RateLimiter::configured_rate() const { return configured_rate_; }

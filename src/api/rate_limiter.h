@@ -8,12 +8,15 @@
 //
 // A single 429 (and its Retry-After) concerns that request only: the pipeline defers it. The
 // limiter slows EVERYBODY only when the API pushes back broadly: when at least a quarter of the
-// last answers (at least 20 of them) were 429s, the effective rate
-// halves, at most once a second. Without a configured rate the first slowdown sets an effective
-// rate of half the rate observed over the last second. While the share of 429s is below that
-// mark the effective rate climbs back, one step a second (10 % of the target each), to the
-// configured rate — or, when unlimited, to twice the rate seen at the slowdown, at which point
-// the limit is dropped again.
+// last answers (at least 20 of them) were 429s, the effective rate halves, at most once a second.
+// Without a configured rate the first slowdown sets an effective rate of half the rate observed
+// over the last second.
+//
+// Recovery, towards the configured rate (or, when unlimited, twice the rate seen at the slowdown,
+// where the limit is dropped again), starts 1 s after the last slowdown. Once the API accepts
+// again (no 429 for 250 ms, and at least 2 answers since the last one), the rate doubles every
+// 250 ms, so a run is back at full rate within about two seconds even from the floor; while some
+// 429s still come but under the push-back mark, it climbs 10 % of the target a second.
 //
 // All time arithmetic saturates: no input makes it overflow.
 #pragma once
@@ -21,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 #include "clock/clock.h"
 
@@ -49,6 +53,8 @@ class RateLimiter {
   static constexpr int kAnswers = 40;  // 429-share window: the last answers
 
   void RecordStart(SteadyTime at);
+  void MarkAdjusted(SteadyTime now, bool slowdown);
+  void ClearAnswerWindow();
   double ObservedRate(SteadyTime now) const;
   double RecoveryTarget() const;
   bool PushedBack() const;
@@ -60,6 +66,9 @@ class RateLimiter {
   SteadyTime theoretical_arrival_;  // GCRA: when the bucket would be empty again
   SteadyTime last_adjustment_;
   bool adjusted_ = false;  // last_adjustment_ is meaningful
+  bool last_was_slowdown_ = false;
+  std::optional<SteadyTime> last_rate_limited_;  // the latest 429
+  int answers_since_rate_limited_ = 0;
   int slowdowns_ = 0;
   std::array<int64_t, kBuckets> bucket_ids_{};
   std::array<int64_t, kBuckets> bucket_counts_{};

@@ -125,24 +125,64 @@ TEST(RateLimiterTest, BroadPushBackHalvesTheRateAtMostOnceASecond) {
   EXPECT_GE(limiter.DelayForNext(now), 999ms);
 }
 
-TEST(RateLimiterTest, RecoversGraduallyToTheConfiguredRateOnce429sStop) {
+TEST(RateLimiterTest, RecoversQuicklyOnceTheApiStopsRefusing) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
   Answer(limiter, clock, 20, 1, 10ms);
   ASSERT_EQ(limiter.effective_rate(), 50);
-  // No recovery within the second of the slowdown.
-  Answer(limiter, clock, 5, 0, 100ms);
+  // No recovery within the second of the slowdown (answers to requests sent before it).
+  Answer(limiter, clock, 9, 0, 100ms);
   EXPECT_EQ(limiter.effective_rate(), 50);
-  // Then one step of 10 % of the configured rate per second of good answers.
-  std::vector<double> seen;
+  // Then, with no 429 at all, the rate doubles every 250 ms up to the configured rate.
+  Answer(limiter, clock, 1, 0, 100ms);
+  EXPECT_EQ(limiter.effective_rate(), 100);
+}
+
+TEST(RateLimiterTest, DoublesFromTheFloorEveryQuarterSecondOfCleanAnswers) {
+  FakeClock clock;
+  RateLimiter limiter(100, clock.SteadyNow());
+  Answer(limiter, clock, 1000, 1, 100ms);  // nothing but 429s for 100 s
+  ASSERT_EQ(limiter.effective_rate(), 1.0);
+  std::vector<double> seen{limiter.effective_rate()};
   for (int i = 0; i < 100; ++i) {
-    Answer(limiter, clock, 1, 0, 100ms);
-    if (seen.empty() || seen.back() != limiter.effective_rate()) {
-      seen.push_back(limiter.effective_rate());
-    }
+    Answer(limiter, clock, 1, 0, 50ms);
+    if (seen.back() != limiter.effective_rate()) seen.push_back(limiter.effective_rate());
+  }
+  // +10 % of the target while that is more than doubling, then doubling, capped at the target.
+  EXPECT_EQ(seen, (std::vector<double>{1, 11, 22, 44, 88, 100}));
+}
+
+TEST(RateLimiterTest, ClimbsGraduallyWhileSome429sStillCome) {
+  FakeClock clock;
+  RateLimiter limiter(100, clock.SteadyNow());
+  Answer(limiter, clock, 20, 1, 10ms);
+  ASSERT_EQ(limiter.effective_rate(), 50);
+  // One answer in ten is a 429: under the push-back mark, so the rate climbs, but only 10 % of
+  // the configured rate a second.
+  std::vector<double> seen{limiter.effective_rate()};
+  for (int i = 0; i < 1000; ++i) {
+    Answer(limiter, clock, 1, i % 10 == 9 ? 1 : 0, 10ms);
+    if (seen.back() != limiter.effective_rate()) seen.push_back(limiter.effective_rate());
   }
   EXPECT_EQ(seen, (std::vector<double>{50, 60, 70, 80, 90, 100}));
-  EXPECT_EQ(limiter.effective_rate(), 100);
+}
+
+// A saturated caller paced by the limiter meets 5 s of nothing but 429s, then an API that
+// accepts everything: over the next 10 s it starts at least 80 % of the configured rate.
+TEST(RateLimiterTest, MeanRateAfterA429BurstIsNearTheLimit) {
+  FakeClock clock;
+  const double rate = 100;
+  RateLimiter limiter(rate, clock.SteadyNow());
+  const SteadyTime begin = clock.SteadyNow();
+  int started_after_burst = 0;
+  while (clock.SteadyNow() - begin < 15s) {
+    clock.Advance(limiter.DelayForNext(clock.SteadyNow()));
+    const bool refused = clock.SteadyNow() - begin < 5s;
+    if (!refused) ++started_after_burst;
+    limiter.OnAnswer(clock.SteadyNow(), refused);
+  }
+  EXPECT_GE(limiter.slowdowns(), 3);
+  EXPECT_GE(started_after_burst, static_cast<int>(0.8 * rate * 10));
 }
 
 // From the floor back to the configured rate, with the pacing of the limiter itself.

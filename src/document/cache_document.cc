@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -138,6 +139,64 @@ Json DocumentToJson(const CacheDocument& document) {
   json["passes"] = EntriesToJson(document.passes);
   json["passes4"] = EntriesToJson(document.passes4);
   return json;
+}
+
+namespace {
+
+void AppendEntriesText(const std::vector<PassEntry>& entries, std::string& out) {
+  out += '[';
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const PassEntry& entry = entries[i];
+    if (i > 0) out += ',';
+    out += "{\"pass_uuid\":";
+    JsStringifyStringTo(entry.pass_uuid, out);
+    out += ",\"timestamp\":";
+    JsStringifyIntegerTo(entry.timestamp, out);
+    out += ",\"status\":";
+    JsStringifyStringTo(entry.status, out);
+    out += ",\"free_ticket_status\":";
+    JsStringifyIntegerTo(entry.free_ticket_status, out);
+    out += ",\"payload\":";
+    if (entry.payload_text.empty()) {
+      JsStringifyTo(entry.payload, out);
+    } else {
+      out += entry.payload_text;
+    }
+    out += ",\"payload_hash\":";
+    JsStringifyStringTo(entry.payload_hash, out);
+    out += '}';
+  }
+  out += ']';
+}
+
+std::size_t EstimatedTextSize(const std::vector<PassEntry>& entries) {
+  std::size_t size = 2;
+  for (const PassEntry& entry : entries) {
+    size += 160 + entry.pass_uuid.size() + entry.status.size() +
+            (entry.payload_text.empty() ? 512 : entry.payload_text.size());
+  }
+  return size;
+}
+
+}  // namespace
+
+std::string DocumentText(const CacheDocument& document) {
+  std::string out;
+  out.reserve(64 + EstimatedTextSize(document.passes) + EstimatedTextSize(document.passes4));
+  out += "{\"user_id\":";
+  JsStringifyIntegerTo(document.user_id, out);
+  out += ",\"timestamp\":";
+  JsStringifyIntegerTo(document.timestamp, out);
+  out += ",\"passes\":";
+  AppendEntriesText(document.passes, out);
+  out += ",\"passes4\":";
+  AppendEntriesText(document.passes4, out);
+  out += '}';
+  return out;
+}
+
+std::string AuditPayloadText(const AuditEntry& entry) {
+  return entry.payload_text.empty() ? JsStringify(entry.payload) : entry.payload_text;
 }
 
 Result<CacheDocument> DocumentFromJson(const Json& json) {

@@ -19,6 +19,10 @@ struct PassEntry {
   int free_ticket_status = 0;  // 0 or 1
   Json payload;                // the pass object as returned
   std::string payload_hash;    // lowercase hex MD5 of JSON.stringify(payload)
+  // JsStringify(payload) when already computed (BuildDocument/MergeDocument set it), so the
+  // payload is stringified once per refresh; empty = not known. Whoever changes `payload`
+  // afterwards clears it.
+  std::string payload_text;
 };
 
 struct CacheDocument {
@@ -38,6 +42,7 @@ struct AuditEntry {
   Json payload;
   std::string payload_hash;
   int64_t timestamp = 0;
+  std::string payload_text;  // JsStringify(payload) when known (as in PassEntry), else empty
 };
 
 const char* PassListName(PassListKind list);  // "passes" | "passes4"
@@ -45,6 +50,13 @@ const char* PassListName(PassListKind list);  // "passes" | "passes4"
 // Document <-> JSON in the Node job's field order: user_id, timestamp, passes, passes4; entries as
 // pass_uuid, timestamp, status, free_ticket_status, payload, payload_hash.
 Json DocumentToJson(const CacheDocument& document);
+
+// JsStringify(DocumentToJson(document)), byte for byte, written directly (each entry's
+// payload_text when known): how the SQL stores keep a document.
+std::string DocumentText(const CacheDocument& document);
+
+// JsStringify(entry.payload), from payload_text when known.
+std::string AuditPayloadText(const AuditEntry& entry);
 
 // Reads what the Node job or another writer stored. Tolerates extra fields (Mongo's _id, __v, ...),
 // whole numbers stored as doubles, fractional timestamps (truncated), a missing or null list

@@ -47,6 +47,29 @@ TEST(CacheDocumentTest, ToJsonInTheSeedFieldOrder) {
                 document.passes4[0].payload_hash + R"("}]})");
 }
 
+// DocumentText writes what JsStringify(DocumentToJson()) writes, with or without the payloads'
+// texts known, for awkward values: a user id past 2^53, escapes, a lone surrogate, array-index
+// keys (which JavaScript lists first), numbers in exponent form.
+TEST(CacheDocumentTest, DocumentTextIsTheStringifiedJson) {
+  CacheDocument document = SampleDocument();
+  document.user_id = 9007199254740993;
+  PassEntry odd;
+  odd.pass_uuid = "q\"\\\n\x01";
+  odd.timestamp = -5;
+  odd.status = "USING\xED\xA0\x80";
+  odd.payload =
+      Parse(R"({"b":1,"2":[1e21,1.5e-7,-0,12345678901234567890],"1":{"x":"\ud800"},"a":null})");
+  odd.payload_hash = PayloadHash(odd.payload);
+  document.passes.push_back(odd);
+  document.passes4.clear();
+  const std::string expected = JsStringify(DocumentToJson(document));
+  EXPECT_EQ(DocumentText(document), expected);
+  for (PassEntry& entry : document.passes) entry.payload_text = JsStringify(entry.payload);
+  EXPECT_EQ(DocumentText(document), expected);
+  EXPECT_EQ(DocumentText(CacheDocument{}),
+            R"({"user_id":0,"timestamp":0,"passes":[],"passes4":[]})");
+}
+
 TEST(CacheDocumentTest, RoundTripsThroughJson) {
   const CacheDocument document = SampleDocument();
   const Json json = DocumentToJson(document);

@@ -1,40 +1,21 @@
 #include "document/document_merge.h"
 
-#include <date/date.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "document/time_created.h"
+
 namespace tc {
 namespace {
-
-using Instant = date::sys_time<std::chrono::nanoseconds>;
-
-// GCC 12 reports a false "may be used uninitialized" inside date::parse's seconds parsing.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// ISO-8601 date-times as the API sends them ("2024-01-05T10:00:00.000Z", "+02:00", "-0500", no
-// offset read as UTC, or a bare date). nullopt when unreadable.
-std::optional<Instant> ParseInstant(const std::string& text) {
-  static constexpr const char* kFormats[] = {"%FT%TZ", "%FT%T%Ez", "%FT%T%z", "%FT%T", "%F"};
-  for (const char* format : kFormats) {
-    std::istringstream in(text);
-    Instant instant;
-    in >> date::parse(format, instant);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return instant;
-  }
-  return std::nullopt;
-}
-#pragma GCC diagnostic pop
 
 const std::string& StringMember(const Json& pass, const char* name) {
   return pass.find(name)->get_ref<const std::string&>();
@@ -89,23 +70,46 @@ bool IsFreeProduct(const Json& pass, const std::vector<std::string>& free_produc
                    product->get_ref<const std::string&>()) != free_product_uuids.end();
 }
 
-PassEntry NewEntry(const Json& pass, std::string hash, int64_t now, int free_ticket_status) {
+// A pass's JSON.stringify text and its MD5: computed once per pass and refresh, kept in the
+// entry (payload_text) for writing the document and the audit log.
+struct HashedPayload {
+  std::string text;
+  std::string hash;
+};
+
+HashedPayload HashPayload(const Json& pass) {
+  HashedPayload hashed;
+  hashed.text = JsStringify(pass);
+  hashed.hash = Md5Hex(hashed.text);
+  return hashed;
+}
+
+PassEntry NewEntry(const Json& pass, HashedPayload hashed, int64_t now, int free_ticket_status) {
   PassEntry entry;
   entry.pass_uuid = StringMember(pass, "uuid");
   entry.timestamp = now;
   entry.status = StringMember(pass, "status");
   entry.free_ticket_status = free_ticket_status;
   entry.payload = pass;
-  entry.payload_hash = std::move(hash);
+  entry.payload_hash = std::move(hashed.hash);
+  entry.payload_text = std::move(hashed.text);
   return entry;
 }
 
 // The pass's new payload, status, hash and timestamp; pass_uuid and free_ticket_status stay.
-void ReplaceEntry(PassEntry& entry, const Json& pass, std::string hash, int64_t now) {
+void ReplaceEntry(PassEntry& entry, const Json& pass, HashedPayload hashed, int64_t now) {
   entry.timestamp = now;
   entry.status = StringMember(pass, "status");
   entry.payload = pass;
-  entry.payload_hash = std::move(hash);
+  entry.payload_hash = std::move(hashed.hash);
+  entry.payload_text = std::move(hashed.text);
+}
+
+// An entry kept as it was: its payload's text is the pass's when the two are equal as values
+// (equal values stringify alike), else unknown until the document is written.
+void KeepEntryText(PassEntry& entry, const Json& pass, HashedPayload& hashed) {
+  if (entry.payload_text.empty() && entry.payload == pass)
+    entry.payload_text = std::move(hashed.text);
 }
 
 void Audit(RefreshOutcome& outcome, const PassEntry& entry, PassListKind list, bool created) {
@@ -118,6 +122,7 @@ void Audit(RefreshOutcome& outcome, const PassEntry& entry, PassListKind list, b
   audit.payload = entry.payload;
   audit.payload_hash = entry.payload_hash;
   audit.timestamp = entry.timestamp;
+  audit.payload_text = entry.payload_text;
   outcome.audit.push_back(std::move(audit));
   ++(created ? outcome.created : outcome.changed);
 }
@@ -135,7 +140,7 @@ std::vector<std::size_t> TimeCreatedOrder(const std::vector<Json>& passes) {
     auto time_created = passes[index].find("time_created");
     std::optional<Instant> created;
     if (time_created != passes[index].end() && time_created->is_string()) {
-      created = ParseInstant(time_created->get_ref<const std::string&>());
+      created = ParseTimeCreated(time_created->get_ref<const std::string&>());
     }
     order.push_back({index, created});
   }
@@ -156,7 +161,7 @@ void BuildList(const std::vector<Json>& passes, PassListKind list, int64_t now,
   entries.reserve(order.size());
   for (std::size_t index : order) {
     const Json& pass = passes[index];
-    entries.push_back(NewEntry(pass, PayloadHash(pass), now, 0));
+    entries.push_back(NewEntry(pass, HashPayload(pass), now, 0));
     Audit(outcome, entries.back(), list, /*created=*/true);
   }
 }
@@ -179,19 +184,21 @@ void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<Js
   entries.reserve(order.size());
   for (std::size_t index : order) {
     const Json& pass = passes[index];
-    std::string hash = PayloadHash(pass);
+    HashedPayload hashed = HashPayload(pass);
     auto old = old_index.find(StringMember(pass, "uuid"));
     if (old == old_index.end()) {
       const bool free = IsFreeProduct(pass, free_product_uuids);
-      entries.push_back(NewEntry(pass, std::move(hash), now, free ? 1 : 0));
+      entries.push_back(NewEntry(pass, std::move(hashed), now, free ? 1 : 0));
       Audit(outcome, entries.back(), PassListKind::kActive, /*created=*/true);
       if (free) ++outcome.free_tickets_added;
       continue;
     }
     entries.push_back(old_entries[old->second]);
-    if (entries.back().payload_hash != hash) {
-      ReplaceEntry(entries.back(), pass, std::move(hash), now);
+    if (entries.back().payload_hash != hashed.hash) {
+      ReplaceEntry(entries.back(), pass, std::move(hashed), now);
       Audit(outcome, entries.back(), PassListKind::kActive, /*created=*/false);
+    } else {
+      KeepEntryText(entries.back(), pass, hashed);
     }
   }
 }
@@ -204,17 +211,19 @@ void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<J
   const auto old_index = IndexByUuid(old_entries);
   for (std::size_t index : TimeCreatedOrder(passes)) {  // new ones appended in this order
     const Json& pass = passes[index];
-    std::string hash = PayloadHash(pass);
+    HashedPayload hashed = HashPayload(pass);
     auto old = old_index.find(StringMember(pass, "uuid"));
     if (old == old_index.end()) {
-      entries.push_back(NewEntry(pass, std::move(hash), now, 0));
+      entries.push_back(NewEntry(pass, std::move(hashed), now, 0));
       Audit(outcome, entries.back(), PassListKind::kExpired, /*created=*/true);
       continue;
     }
     PassEntry& entry = entries[old->second];
-    if (entry.payload_hash != hash) {
-      ReplaceEntry(entry, pass, std::move(hash), now);
+    if (entry.payload_hash != hashed.hash) {
+      ReplaceEntry(entry, pass, std::move(hashed), now);
       Audit(outcome, entry, PassListKind::kExpired, /*created=*/false);
+    } else {
+      KeepEntryText(entry, pass, hashed);
     }
   }
 }

@@ -423,5 +423,46 @@ TEST(MergeDocumentTest, AuditEntriesCarryTheUserAndComeActiveFirst) {
   EXPECT_EQ(outcome->audit[1].payload_hash, PayloadHash(Pass("e", "2020-01-01T00:00:00Z")));
 }
 
+// ---- Payload texts ----
+
+// Every entry and audit entry a refresh produces carries its payload's JSON.stringify text (or
+// none), never a stale one: the document text is what the document's JSON stringifies to.
+TEST(PayloadTextTest, EveryKnownTextIsThePayloadStringified) {
+  auto check = [](const RefreshOutcome& outcome) {
+    for (const auto* list : {&outcome.document.passes, &outcome.document.passes4}) {
+      for (const PassEntry& entry : *list) {
+        if (!entry.payload_text.empty()) {
+          EXPECT_EQ(entry.payload_text, JsStringify(entry.payload));
+        }
+      }
+    }
+    for (const AuditEntry& audit : outcome.audit) {
+      EXPECT_EQ(AuditPayloadText(audit), JsStringify(audit.payload));
+    }
+    EXPECT_EQ(DocumentText(outcome.document), JsStringify(DocumentToJson(outcome.document)));
+  };
+  Json changed = Pass("b");
+  changed["fare"] = 2.5;
+  Json same_value = Parse(
+      R"({"uuid":"c","status":"USABLE","time_created":"2024-01-05T10:00:00Z","product_uuid":"prod","n":1.0})");
+  Json stored_c = same_value;
+  stored_c["n"] = 1;  // equal as a value, another number type: the same text
+  Result<RefreshOutcome> built =
+      BuildDocument(kUser, {Pass("a"), Pass("b"), stored_c}, {Pass("e")}, kEarlier, {});
+  ASSERT_TRUE(built.ok());
+  check(*built);
+  // As a later run reads it from the store: no texts known.
+  Result<CacheDocument> stored = DocumentFromJson(DocumentToJson(built->document));
+  ASSERT_TRUE(stored.ok());
+  Result<RefreshOutcome> merged = MergeDocument(
+      *stored, {Pass("a"), changed, same_value, Pass("d")}, {Pass("e"), Pass("f")}, kNow, {});
+  ASSERT_TRUE(merged.ok());
+  check(*merged);
+  Result<RefreshOutcome> merged_again =
+      MergeDocument(built->document, {Pass("a"), changed}, {}, kNow, {});
+  ASSERT_TRUE(merged_again.ok());
+  check(*merged_again);
+}
+
 }  // namespace
 }  // namespace tc

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -36,6 +37,13 @@ Result<Json> ParseJsJson(std::string_view text);
 // strings escaped as JavaScript escapes them (a WTF-8 lone surrogate as \udxxx, lowercase);
 // ±Infinity and NaN as null.
 std::string JsStringify(const Json& value);
+
+// JsStringify(value), appended to `out`.
+void JsStringifyTo(const Json& value, std::string& out);
+// JSON.stringify of a string (quoted and escaped) and of an integer (a double beyond ±2^53),
+// appended to `out`: the pieces for writing a document without building it as a Json first.
+void JsStringifyStringTo(std::string_view text, std::string& out);
+void JsStringifyIntegerTo(int64_t value, std::string& out);
 
 // Lowercase hex MD5 of the UTF-8 bytes of text; "" only if OpenSSL cannot compute MD5 at all.
 std::string Md5Hex(std::string_view text);

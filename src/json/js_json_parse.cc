@@ -46,58 +46,103 @@ int HexValue(char c) {
   return -1;
 }
 
+// An array or object being read.
+struct Frame {
+  explicit Frame(bool object) : is_object(object) {}
+
+  // A duplicate key keeps its first position and takes the last value, as JSON.parse does.
+  void Add(Json&& value) {
+    if (!is_object) {
+      elements.push_back(std::move(value));
+      return;
+    }
+    for (auto& member : members) {
+      if (member.first == key) {
+        member.second = std::move(value);
+        return;
+      }
+    }
+    members.emplace_back(std::move(key), std::move(value));
+    key.clear();
+  }
+
+  Json Finish() {
+    if (!is_object) {
+      Json array(Json::value_t::array);
+      array.get_ref<Json::array_t&>() = std::move(elements);
+      return array;
+    }
+    Json object(Json::value_t::object);
+    auto& map = object.get_ref<Json::object_t&>();
+    std::vector<Json::object_t::value_type>& storage = map;
+    storage.reserve(members.size());
+    for (auto& [name, member] : members) storage.emplace_back(std::move(name), std::move(member));
+    return object;
+  }
+
+  bool is_object;
+  std::string key;  // objects: the key of the value being read
+  std::vector<std::pair<std::string, Json>> members;
+  Json::array_t elements;
+};
+
 // Reads one JSON text (well-formed UTF-8) with an explicit stack instead of recursion.
 class Reader {
  public:
   explicit Reader(std::string_view text) : text_(text) {}
 
   Result<Json> Parse() {
-    Json root;
-    std::vector<Json*> stack;  // open containers; pointers stay valid, as only the top grows
-    std::string key;
+    // Open containers. An object's members are collected in a plain vector and moved into the
+    // object when it closes: growing an ordered_json object in place copies every member on each
+    // reallocation (its keys are const, so its elements cannot be moved).
+    std::vector<Frame> stack;
     SkipSpace();
     while (true) {
-      // Here a value is expected: into `key` of the top object, the top array, or the root.
+      // Here a value is expected: into the top frame's pending key, the top array, or the root.
       Json value;
-      bool opened = false;
-      if (!ReadScalarOrOpen(value, opened)) return Fail();
-      Json* placed = Place(root, stack, key, std::move(value));
-      if (opened) {
+      const char c = Peek();
+      if (c == '{' || c == '[') {
+        ++pos_;
         if (stack.size() >= kMaxJsonDepth) {
           return MakeError(
               ErrorClass::kMalformed,
               fmt::format("malformed JSON: nesting deeper than {} levels", kMaxJsonDepth));
         }
-        stack.push_back(placed);
+        stack.emplace_back(c == '{');
         SkipSpace();
-        const char close = placed->is_object() ? '}' : ']';
-        if (Peek() == close) {
-          ++pos_;
-        } else {
-          if (placed->is_object() && !ReadKey(key)) return Fail();
+        if (Peek() != (c == '{' ? '}' : ']')) {
+          if (c == '{' && !ReadKey(stack.back().key)) return Fail();
           continue;
         }
+        ++pos_;
+        value = stack.back().Finish();
         stack.pop_back();
+      } else if (!ReadScalar(value)) {
+        return Fail();
       }
-      // After a value: a comma continues the top container, a bracket closes it.
+      // After a value: it joins the top container; a comma continues it, a bracket closes it
+      // (and the closed container is the next value to place).
       while (true) {
-        SkipSpace();
         if (stack.empty()) {
+          SkipSpace();
           if (pos_ != text_.size()) return Fail("unexpected text after the value");
-          return root;
+          return value;
         }
-        const bool object = stack.back()->is_object();
-        const char c = Peek();
-        if (c == ',') {
+        Frame& top = stack.back();
+        top.Add(std::move(value));
+        SkipSpace();
+        const char next = Peek();
+        if (next == ',') {
           ++pos_;
           SkipSpace();
-          if (object && !ReadKey(key)) return Fail();
+          if (top.is_object && !ReadKey(top.key)) return Fail();
           break;
         }
-        if (c != (object ? '}' : ']')) {
-          return Fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
+        if (next != (top.is_object ? '}' : ']')) {
+          return Fail(top.is_object ? "expected ',' or '}'" : "expected ',' or ']'");
         }
         ++pos_;
+        value = top.Finish();
         stack.pop_back();
       }
     }
@@ -126,23 +171,6 @@ class Reader {
                                  reason_ != nullptr ? reason_ : "syntax error"));
   }
 
-  // A duplicate key keeps its first position and takes the last value (ordered_json's
-  // operator[] finds the existing member), as JSON.parse does.
-  static Json* Place(Json& root, std::vector<Json*>& stack, const std::string& key, Json&& value) {
-    if (stack.empty()) {
-      root = std::move(value);
-      return &root;
-    }
-    Json& container = *stack.back();
-    if (container.is_array()) {
-      container.push_back(std::move(value));
-      return &container.back();
-    }
-    Json& member = container[key];
-    member = std::move(value);
-    return &member;
-  }
-
   // "key" then ':' then spaces; leaves pos_ at the value.
   bool ReadKey(std::string& key) {
     if (Peek() != '"') return SetReason("expected a string key");
@@ -155,19 +183,9 @@ class Reader {
     return true;
   }
 
-  bool ReadScalarOrOpen(Json& value, bool& opened) {
+  bool ReadScalar(Json& value) {
     const char c = Peek();
     switch (c) {
-      case '{':
-        ++pos_;
-        value = Json::object();
-        opened = true;
-        return true;
-      case '[':
-        ++pos_;
-        value = Json::array();
-        opened = true;
-        return true;
       case '"': {
         std::string text;
         if (!ReadString(text)) return false;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -173,8 +174,21 @@ bool ParseArrayIndex(std::string_view key, uint32_t& index) {
   return true;
 }
 
+// True when the object has a key JavaScript lists first (an array index): then the members must
+// be reordered. Most objects have none and are written in insertion order.
+bool HasArrayIndexKey(const Json& object) {
+  uint32_t unused = 0;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    const std::string& key = it.key();
+    if (!key.empty() && key[0] >= '0' && key[0] <= '9' && ParseArrayIndex(key, unused)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The members of an object in JavaScript's order: array-index keys first, ascending, then the
-// rest in insertion order. Most objects have no index-like key: then it is insertion order.
+// rest in insertion order.
 std::vector<std::pair<const std::string*, const Json*>> MembersInJsOrder(const Json& object) {
   std::vector<std::pair<const std::string*, const Json*>> members;
   members.reserve(object.size());
@@ -188,9 +202,7 @@ std::vector<std::pair<const std::string*, const Json*>> MembersInJsOrder(const J
   for (const auto& [index, it] : index_keys) members.emplace_back(&it.key(), &it.value());
   uint32_t unused = 0;
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (index_keys.empty() || !ParseArrayIndex(it.key(), unused)) {
-      members.emplace_back(&it.key(), &it.value());
-    }
+    if (!ParseArrayIndex(it.key(), unused)) members.emplace_back(&it.key(), &it.value());
   }
   return members;
 }
@@ -219,10 +231,14 @@ void AppendScalar(const Json& value, std::string& out) {
   }
 }
 
-// One array or object being written: its children in output order and how far we are.
+// One array or object being written and how far we are. Arrays and objects without array-index
+// keys are walked in place; only reordered objects list their members.
 struct OpenContainer {
+  const Json* value = nullptr;
   bool is_object = false;
-  std::vector<std::pair<const std::string*, const Json*>> children;  // key is null in arrays
+  bool reordered = false;
+  Json::const_iterator position;                                    // in place
+  std::vector<std::pair<const std::string*, const Json*>> members;  // reordered objects
   size_t next = 0;
 };
 
@@ -231,31 +247,39 @@ struct OpenContainer {
 void AppendValue(const Json& root, std::string& out) {
   std::vector<OpenContainer> open;
   const auto enter = [&](const Json& value) {
-    if (value.is_array()) {
-      out += '[';
-      OpenContainer container;
-      container.children.reserve(value.size());
-      for (const Json& element : value) container.children.emplace_back(nullptr, &element);
-      open.push_back(std::move(container));
-    } else if (value.is_object()) {
-      out += '{';
-      OpenContainer container;
-      container.is_object = true;
-      container.children = MembersInJsOrder(value);
-      open.push_back(std::move(container));
-    } else {
+    if (!value.is_array() && !value.is_object()) {
       AppendScalar(value, out);
+      return;
     }
+    OpenContainer container;
+    container.value = &value;
+    container.is_object = value.is_object();
+    out += container.is_object ? '{' : '[';
+    if (container.is_object && HasArrayIndexKey(value)) {
+      container.reordered = true;
+      container.members = MembersInJsOrder(value);
+    } else {
+      container.position = value.cbegin();
+    }
+    open.push_back(std::move(container));
   };
   enter(root);
   while (!open.empty()) {
     OpenContainer& top = open.back();
-    if (top.next == top.children.size()) {
+    const std::string* key = nullptr;
+    const Json* child = nullptr;
+    if (top.reordered) {
+      if (top.next < top.members.size()) std::tie(key, child) = top.members[top.next];
+    } else if (top.position != top.value->cend()) {
+      if (top.is_object) key = &top.position.key();
+      child = &top.position.value();
+      ++top.position;
+    }
+    if (child == nullptr) {
       out += top.is_object ? '}' : ']';
       open.pop_back();
       continue;
     }
-    const auto [key, child] = top.children[top.next];
     if (top.next++ > 0) out += ',';
     if (key != nullptr) {
       AppendString(*key, out);
@@ -273,5 +297,11 @@ std::string JsStringify(const Json& value) {
   AppendValue(value, out);
   return out;
 }
+
+void JsStringifyTo(const Json& value, std::string& out) { AppendValue(value, out); }
+
+void JsStringifyStringTo(std::string_view text, std::string& out) { AppendString(text, out); }
+
+void JsStringifyIntegerTo(int64_t value, std::string& out) { AppendInteger(value, out); }
 
 }  // namespace tc

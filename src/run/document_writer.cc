@@ -80,7 +80,7 @@ void DocumentWriter::Write(WriteJob& job) {
 bool DocumentWriter::StoredIsOurs(int64_t user_id, const CacheDocument& ours) {
   auto reread = store_.Load(user_id);
   if (!reread.ok() || !reread->has_value()) return false;
-  return JsStringify(DocumentToJson((*reread)->document)) == JsStringify(DocumentToJson(ours));
+  return DocumentText((*reread)->document) == DocumentText(ours);
 }
 
 void DocumentWriter::NoteStore(const Error* store_error) {

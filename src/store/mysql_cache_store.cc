@@ -175,10 +175,10 @@ Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
 Status MysqlCacheStore::Replace(const CacheDocument& document,
                                 std::optional<int64_t> expected_version,
                                 std::span<const AuditEntry> audit) {
-  const std::string text = JsStringify(DocumentToJson(document));
+  const std::string text = DocumentText(document);
   std::vector<std::string> payloads;
   payloads.reserve(audit.size());
-  for (const AuditEntry& entry : audit) payloads.push_back(JsStringify(entry.payload));
+  for (const AuditEntry& entry : audit) payloads.push_back(AuditPayloadText(entry));
   const std::string user = "user " + std::to_string(document.user_id);
   const Error conflict = MakeError(
       ErrorClass::kConflict,

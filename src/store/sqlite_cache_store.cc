@@ -190,22 +190,100 @@ Result<std::optional<StoredDocument>> SqliteCacheStore::Load(int64_t user_id) {
   return std::optional<StoredDocument>(StoredDocument{std::move(document).value(), version});
 }
 
+// One caller's Replace, waiting in the group commit queue.
+struct SqliteCacheStore::PendingReplace {
+  const CacheDocument& document;
+  const std::string& text;
+  std::optional<int64_t> expected_version;
+  std::span<const AuditEntry> audit;
+  const std::vector<std::string>& audit_payloads;
+  Status result = Status::Ok();
+  bool done = false;
+};
+
+// Group commit: a caller that finds no write in progress becomes the leader and writes every
+// Replace queued so far (its own included) in one transaction, each in its own savepoint, so one
+// user's conflict or failure leaves the others' writes in place; the other callers wait for the
+// commit that carries theirs. Each document is old or new, never half: a failed commit rolls the
+// whole group back and every caller in it gets the error.
 Status SqliteCacheStore::Replace(const CacheDocument& document,
                                  std::optional<int64_t> expected_version,
                                  std::span<const AuditEntry> audit) {
-  // Serialize before taking the write lock: the lock is held only for the SQL.
-  const std::string text = JsStringify(DocumentToJson(document));
+  // Serialize before queueing: the write lock is held only for the SQL.
+  const std::string text = DocumentText(document);
   std::vector<std::string> audit_payloads;
   audit_payloads.reserve(audit.size());
-  for (const AuditEntry& entry : audit) audit_payloads.push_back(JsStringify(entry.payload));
+  for (const AuditEntry& entry : audit) audit_payloads.push_back(AuditPayloadText(entry));
 
+  PendingReplace mine{document, text, expected_version, audit, audit_payloads};
+  std::unique_lock<std::mutex> lock(group_mutex_);
+  group_queue_.push_back(&mine);
+  while (!mine.done) {
+    if (group_leader_active_) {
+      group_done_.wait(lock);
+      continue;
+    }
+    group_leader_active_ = true;
+    std::vector<PendingReplace*> group;
+    group.swap(group_queue_);
+    lock.unlock();
+    WriteGroup(group);
+    lock.lock();
+    for (PendingReplace* pending : group) pending->done = true;
+    group_leader_active_ = false;
+    group_done_.notify_all();
+  }
+  return mine.result;
+}
+
+void SqliteCacheStore::WriteGroup(const std::vector<PendingReplace*>& group) {
+  auto fail_all = [&group](const Status& status) {
+    for (PendingReplace* pending : group) pending->result = status;
+  };
   std::lock_guard<std::mutex> write_lock(write_mutex_);
   auto lease = Acquire();
-  if (!lease.ok()) return lease.error();
+  if (!lease.ok()) return fail_all(lease.error());
   SqliteDatabase& connection = lease->connection();
-  const std::string user = "user " + std::to_string(document.user_id);
   SqliteTransaction transaction(connection);
-  if (Status begun = transaction.Begin(); !begun.ok()) return begun;
+  if (Status begun = transaction.Begin(); !begun.ok()) return fail_all(begun);
+  const bool savepoints = group.size() > 1;
+  bool any_written = false;
+  for (PendingReplace* pending : group) {
+    if (savepoints) {
+      if (Status saved = connection.Exec("SAVEPOINT replace_one", "cannot start a savepoint");
+          !saved.ok()) {
+        return fail_all(saved);  // the transaction rolls back: nothing of the group is written
+      }
+    }
+    pending->result = WriteOne(connection, *pending);
+    if (!savepoints) break;
+    if (!pending->result.ok()) {
+      if (Status undone = connection.Exec("ROLLBACK TO replace_one", "cannot roll back a write");
+          !undone.ok()) {
+        return fail_all(undone);
+      }
+    } else {
+      any_written = true;
+    }
+    if (Status released = connection.Exec("RELEASE replace_one", "cannot release a savepoint");
+        !released.ok()) {
+      return fail_all(released);
+    }
+  }
+  if (!savepoints) any_written = group.front()->result.ok();
+  if (!any_written) return;  // the transaction rolls back: nothing to keep
+  if (Status committed = transaction.Commit(); !committed.ok()) {
+    for (PendingReplace* pending : group) {
+      if (pending->result.ok()) pending->result = committed;
+    }
+  }
+}
+
+Status SqliteCacheStore::WriteOne(SqliteDatabase& connection, const PendingReplace& pending) {
+  const CacheDocument& document = pending.document;
+  const std::optional<int64_t>& expected_version = pending.expected_version;
+  const std::span<const AuditEntry> audit = pending.audit;
+  const std::string user = "user " + std::to_string(document.user_id);
   {
     auto statement = connection.Prepare(
         expected_version.has_value()
@@ -217,7 +295,7 @@ Status SqliteCacheStore::Replace(const CacheDocument& document,
                   " ON CONFLICT (user_id) DO NOTHING");
     if (!statement.ok()) return statement.error();
     SqliteQuery query(*statement);
-    query.Bind(1, document.user_id).Bind(2, document.timestamp).Bind(3, text);
+    query.Bind(1, document.user_id).Bind(2, document.timestamp).Bind(3, pending.text);
     if (expected_version.has_value()) query.Bind(4, *expected_version);
     if (query.Step() != SQLITE_DONE) {
       return connection.Fail("cannot write the document of " + user);
@@ -244,7 +322,7 @@ Status SqliteCacheStore::Replace(const CacheDocument& document,
           .Bind(3, std::string(PassListName(entry.list)))
           .Bind(4, std::string(entry.created ? "create" : "update"))
           .Bind(5, entry.status)
-          .Bind(6, audit_payloads[i])
+          .Bind(6, pending.audit_payloads[i])
           .Bind(7, entry.payload_hash)
           .Bind(8, entry.timestamp);
       if (query.Step() != SQLITE_DONE) {
@@ -252,7 +330,7 @@ Status SqliteCacheStore::Replace(const CacheDocument& document,
       }
     }
   }
-  return transaction.Commit();
+  return Status::Ok();
 }
 
 }  // namespace tc

@@ -4,6 +4,7 @@
 // sqlite_store_bookkeeping.cc: user state, run history and run locks.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@ namespace tc {
 // Thread-safe: each call borrows a connection from a pool (one per concurrently calling thread,
 // so readers run in parallel under WAL); writers in this process take turns on a mutex, writers in
 // other processes are waited for (busy timeout), and compare-and-swap catches lost updates.
+// Concurrent Replace calls share transactions (group commit, one savepoint per call).
 // A document is stored as the text JsStringify(DocumentToJson(doc)), so its bytes are exactly what
 // the Node job's JavaScript would write.
 class SqliteCacheStore final : public CacheStore {
@@ -69,8 +71,12 @@ class SqliteCacheStore final : public CacheStore {
     std::unique_ptr<SqliteDatabase> connection_;
   };
 
+  struct PendingReplace;
+
   SqliteCacheStore(std::string path, SqliteOpenMode mode, std::string cache_table,
                    std::string log_table);
+  void WriteGroup(const std::vector<PendingReplace*>& group);
+  Status WriteOne(SqliteDatabase& connection, const PendingReplace& pending);
   Result<Lease> Acquire();
   void Release(std::unique_ptr<SqliteDatabase> connection);
   Result<std::unique_ptr<SqliteDatabase>> Connect() const;
@@ -84,6 +90,11 @@ class SqliteCacheStore final : public CacheStore {
   // Held for every write: threads of this process queue here instead of spinning in SQLite's
   // busy handler.
   std::mutex write_mutex_;
+  // Replace's group commit (see Replace): callers waiting for a leader to write theirs.
+  std::mutex group_mutex_;
+  std::condition_variable group_done_;
+  std::vector<PendingReplace*> group_queue_;  // guarded by group_mutex_
+  bool group_leader_active_ = false;          // guarded by group_mutex_
 };
 
 }  // namespace tc

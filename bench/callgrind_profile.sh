@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Instruction counts of one `ticketcache run` (the job process only) under callgrind: N stale
+# users, 10 active passes each, zero latency, against ticketcache-sim in its own process.
+# Prints instructions per user and the inclusive share of the hot-path parts.
+#
+#   bench/callgrind_profile.sh BUILD_DIR [USERS] [OUT_DIR]
+set -euo pipefail
+build=${1:?usage: callgrind_profile.sh BUILD_DIR [USERS] [OUT_DIR]}
+users=${2:-500}
+out=${3:-$(mktemp -d)}
+mkdir -p "$out"
+sim_log="$out/sim.log"
+sim_binary=$build/sim/ticketcache-sim
+[ -x "$sim_binary" ] || sim_binary=$build/ticketcache-sim
+"$sim_binary" --listen 127.0.0.1:0 --users "$users" --passes 10 --expired 0 \
+  --latency-ms 0 >"$sim_log" 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q listening "$sim_log" && break; sleep 0.1; done
+url="http://$(sed -n 's/^listening on //p' "$sim_log")"
+cat >"$out/ticketcache.toml" <<TOML
+[tokens]
+url = "sqlite:$out/portal.db"
+[store]
+url = "sqlite:$out/cache.db"
+[bytemark]
+customer_api = "$url"
+[refresh]
+concurrency = 64
+[log]
+level = "warn"
+TOML
+"$build/ticketcache" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
+valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
+  "$build/ticketcache" run --config "$out/ticketcache.toml" >"$out/run.json" 2>"$out/valgrind.log"
+total=$(sed -n 's/^summary: //p' "$out/callgrind.out")
+echo "users $users  instructions $total  per user $((total / users))"
+callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null | head -80 >"$out/inclusive.txt"
+# Inclusive instructions of the functions that make up the hot path (a function is listed once
+# even when it appears under several callers; the parts overlap only where noted).
+for pattern in 'tc::ParseJsJson' 'tc::JsStringify(' 'tc::Md5Hex' 'tc::BuildDocument' \
+  'tc::MergeDocument' 'tc::SqliteCacheStore::Replace' 'tc::SqliteCacheStore::Load' \
+  'tc::DocumentText' 'tc::DocumentToJson' 'ParseTimeCreated\|ParseInstant' \
+  'tc::CurlTransport::Drive' 'tc::CurlTransport::Start' 'tc::UserSelection::Next' \
+  'tc::DocumentWriter::Handle' 'tc::NetworkLoop::Run'; do
+  line=$(callgrind_annotate --inclusive=yes --threshold=100 "$out/callgrind.out" 2>/dev/null |
+    grep -m1 -- "$pattern" || true)
+  [ -n "$line" ] && echo "  $line"
+done
+echo "(callgrind output in $out)"
