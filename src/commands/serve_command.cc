@@ -1,15 +1,14 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
-#include <mutex>
 
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
 #include "commands/http_endpoint.h"
 #include "commands/readiness_probe.h"
 #include "commands/schedule_loop.h"
-#include "commands/status_page.h"
-#include "commands/status_report.h"
+#include "commands/status_service.h"
+#include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
 #include "run/refresh_run.h"
@@ -23,15 +22,6 @@ std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
 
-constexpr int kStatusPageRuns = 20;
-constexpr int kStatusPageFailingUsers = 20;
-
-// What the daemon knows between runs, shared by the scheduler and the HTTP threads.
-struct DaemonState {
-  std::mutex mutex;
-  ScheduleState schedule;  // guarded by mutex
-};
-
 }  // namespace
 
 int ServeCommand(const CommonOptions& common) {
@@ -44,6 +34,8 @@ int ServeCommand(const CommonOptions& common) {
   }
   auto zone = LocateTimeZone(config->schedule.timezone);
   if (!zone.ok()) return ReportStartupError("configuration", zone.error());
+  auto alerts = RunAlerts::Create(config->alerts);
+  if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
   auto tokens = OpenTokenSource(config->tokens);
   if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
   auto store = OpenCacheStore(config->store);
@@ -53,9 +45,7 @@ int ServeCommand(const CommonOptions& common) {
   CacheStore& cache_store = **store;
   SystemClock clock;
   JobMetrics metrics;
-  DaemonState state;
-  state.schedule.cron = cfg.schedule.cron;
-  state.schedule.timezone = cfg.schedule.timezone;
+  StatusService status(cache_store, clock, cfg.schedule, /*daemon=*/true);
   ReadinessProbe readiness(clock, cache_store, [&cfg] { return OpenTokenSource(cfg.tokens); });
 
   HttpEndpoint http;
@@ -70,16 +60,7 @@ int ServeCommand(const CommonOptions& common) {
           const Readiness ready = readiness.Check();
           return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
         }
-        if (path == "/") {
-          ScheduleState schedule;
-          {
-            std::lock_guard lock(state.mutex);
-            schedule = state.schedule;
-          }
-          const auto report = GatherStatus(cache_store, kStatusPageRuns, kStatusPageFailingUsers,
-                                           clock.NowUnixMillis());
-          return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(schedule, report)};
-        }
+        if (auto answer = status.Answer(path)) return *answer;  // / and /api/status
         return HttpAnswer{404, "text/plain", "not found\n"};
       });
   if (!listening.ok()) return ReportStartupError("http", listening.error());
@@ -95,32 +76,22 @@ int ServeCommand(const CommonOptions& common) {
   const date::time_zone& time_zone = **zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
-    std::lock_guard lock(state.mutex);
-    state.schedule.next_fire = FormatZonedTime(time_zone, next);
+    status.SetNextRun(FormatZonedTime(time_zone, next));
   };
   callbacks.on_skip = [&](ScheduleLoop::FireTime tick) {
     metrics.CountSkippedTick();
-    {
-      std::lock_guard lock(state.mutex);
-      ++state.schedule.skipped_ticks;
-    }
+    status.CountSkippedTick();
     LogWarn("tick skipped: previous run still going", {{"tick", FormatZonedTime(time_zone, tick)}});
   };
   callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
-    {
-      std::lock_guard lock(state.mutex);
-      state.schedule.running = true;
-    }
     CurlTransport transport(TransportOptionsFor(cfg));
-    RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
+    RunObservers observers({&status.observer(), (*alerts)->observer()});
+    RunEnvironment env{cfg,           **tokens,  (*alerts)->Watch(cache_store),
+                       transport,     clock,     &metrics,
+                       &g_serve_stop, &observers};
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
-    {
-      std::lock_guard lock(state.mutex);
-      state.schedule.running = false;
-      state.schedule.last_summary_json = summary_json;
-    }
     LogInfo("run finished", {{"run_id", summary.run_id},
                              {"status", RunStatusName(summary.status)},
                              {"users_seen", summary.users_seen},
