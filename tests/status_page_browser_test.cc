@@ -94,8 +94,10 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
   ASSERT_TRUE(sim.Post("/_sim/config", R"({"fault_all":""})").ok());
   ASSERT_TRUE(sim.ClearUserFault(8).ok());
   ASSERT_TRUE(sim.SetUserFault(9, "401").ok());  // fails once during serve's run
-  // serve's run waits for two users' answers that never come: it stays in progress.
+  // serve's run waits for two users' answers that never come: it stays in progress. Every cache
+  // is older than refresh.ttl (1 s) by then, so the run takes everyone.
   for (int64_t user : {6, 7}) ASSERT_TRUE(sim.SetUserFault(user, "idle").ok());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
 
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()},
                         {{"TICKETCACHE_BYTEMARK_TIMEOUT", "10m"}}, job.dir());
@@ -131,6 +133,18 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
   EXPECT_EQ(status["failures"]["persistent_users"], 2);
   EXPECT_EQ(status["failures"]["one_off_users"], 1);
   EXPECT_EQ(status["schedule"]["daemon"], true);
+
+  // `status --json` is the same document, built by the same code; only what the daemon alone
+  // knows differs (its schedule state, the live progress of its own run).
+  ChildResult cli = job.Ticketcache({"status", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  auto cli_status = ParseJsJson(cli.out);
+  ASSERT_TRUE(cli_status.ok()) << cli.out;
+  for (const char* key : {"runs", "failures", "failing_users", "store_error"}) {
+    EXPECT_EQ((*cli_status)[key], status[key]) << key;
+  }
+  EXPECT_EQ((*cli_status)["current_run"]["run_id"], current["run_id"]);
+  EXPECT_EQ((*cli_status)["current_run"]["source"], "store");
 
   const std::string screenshot = (std::filesystem::current_path() / "status_page.png").string();
   ChildResult check = RunChild({kNode, kBrowserDir + "/status_page_check.js",

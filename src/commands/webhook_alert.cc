@@ -146,8 +146,8 @@ std::optional<Json> AlertPayload(const RunSummary& summary, const NewlyPersisten
   return payload;
 }
 
-WebhookNotifier::WebhookNotifier(std::string url, Duration timeout)
-    : url_(std::move(url)), host_(WebhookHost(url_)), timeout_(timeout) {}
+WebhookNotifier::WebhookNotifier(std::string url, Duration timeout, const Clock& clock)
+    : url_(std::move(url)), host_(WebhookHost(url_)), timeout_(timeout), clock_(clock) {}
 
 WebhookNotifier::~WebhookNotifier() { Wait(); }
 
@@ -163,14 +163,14 @@ void WebhookNotifier::Send(Json payload) {
 void WebhookNotifier::Deliver(const std::string& body) const {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  const auto deadline = clock_.SteadyNow() + timeout_;
   CurlTransport transport;
   Result<HttpResponse> answer = MakeError(ErrorClass::kInternal, "not attempted");
   for (int attempt = 1; attempt <= 2; ++attempt) {
-    auto left = duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = duration_cast<milliseconds>(deadline - clock_.SteadyNow());
     if (attempt == 2) {
       if (left < kRetryPause + kMinAttempt) break;
-      std::this_thread::sleep_for(kRetryPause);
+      clock_.SleepFor(kRetryPause);
       left -= kRetryPause;
     } else {
       left = duration_cast<milliseconds>(timeout_ * kFirstAttemptShare);
@@ -209,7 +209,8 @@ Result<std::unique_ptr<RunAlerts>> RunAlerts::Create(const AlertsConfig& config)
         fmt::format("\"{}\" does not hold an http(s) URL", config.webhook_url_file));
   }
   RegisterSecret(url);  // masked wherever it might appear in a log line or message
-  alerts->notifier_ = std::make_unique<WebhookNotifier>(std::move(url), config.webhook_timeout);
+  alerts->notifier_ =
+      std::make_unique<WebhookNotifier>(std::move(url), config.webhook_timeout, alerts->clock_);
   alerts->instance_ = HostName();
   return alerts;
 }

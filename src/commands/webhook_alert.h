@@ -59,7 +59,8 @@ std::optional<Json> AlertPayload(const RunSummary& summary, const NewlyPersisten
 // Posts JSON payloads to the webhook, one at a time, each on a thread of its own.
 class WebhookNotifier {
  public:
-  WebhookNotifier(std::string url, Duration timeout);
+  // `clock` times the deadline and the pause before the retry; it must outlive the notifier.
+  WebhookNotifier(std::string url, Duration timeout, const Clock& clock);
   ~WebhookNotifier();  // Wait()s
   WebhookNotifier(const WebhookNotifier&) = delete;
   WebhookNotifier& operator=(const WebhookNotifier&) = delete;
@@ -76,6 +77,7 @@ class WebhookNotifier {
   const std::string url_;
   const std::string host_;
   const Duration timeout_;
+  const Clock& clock_;
   std::thread delivery_;
 };
 
@@ -100,6 +102,7 @@ class RunAlerts final : public RunObserver {
 
  private:
   RunAlerts() = default;
+  SystemClock clock_;
   std::unique_ptr<WebhookNotifier> notifier_;
   std::unique_ptr<PersistentFailureWatcher> watcher_;
   std::string instance_;
