@@ -125,7 +125,7 @@ std::string RenderStatusPage(const Json& document) {
   std::string page =
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>ticketcache status</title><style>";
+      "<title>ticketcache status</title><link rel=\"icon\" href=\"data:,\"><style>";
   page += kStatusPageStyle;
   page +=
       "</style></head><body><header><h1>ticketcache</h1><span id=\"state\" class=\"pill\"></span>"

@@ -289,7 +289,8 @@ const char* const kStatusPageScript = R"JS(
     clear(box);
     add(box, [sc.mode === 'cron' ? 'Schedule ' : sc.mode + ' ', el('code', null, sc.cron), ' ',
       sc.timezone, ' \u00b7 next run ',
-      el('span', {id: 'next-run', title: sc.next_run_at || ''}, sc.next_run_at ? ago(sc.next_run_at) : '\u2013')]);
+      el('span', {id: 'next-run', title: sc.next_run_at || ''}, !sc.next_run_at ? '\u2013' :
+        Date.parse(sc.next_run_at) < Date.now() ? 'after this run' : ago(sc.next_run_at))]);
     if (sc.ticks_skipped) add(box, ' \u00b7 ' + sc.ticks_skipped + ' ticks skipped');
     var state = doc.store_error ? 'store down' : (doc.current_run ? 'running' : 'idle');
     var pill = $('state');

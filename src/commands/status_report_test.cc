@@ -328,7 +328,9 @@ TEST(StatusPageTest, LoadsNothingFromElsewhere) {
   const std::string page =
       RenderStatusPage(BuildStatusDocument(StatusReport{}, ScheduleView{}, std::nullopt, kNow));
   EXPECT_THAT(page, Not(HasSubstr("https://")));
-  EXPECT_THAT(page, Not(HasSubstr("<link")));
+  EXPECT_THAT(page, Not(HasSubstr("rel=\"stylesheet\"")));
+  EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
+  EXPECT_THAT(page, HasSubstr("<link rel=\"icon\" href=\"data:,\">"));  // no favicon request
   EXPECT_THAT(page, Not(HasSubstr(" src=")));
   EXPECT_THAT(page, Not(HasSubstr("@import")));
   EXPECT_THAT(page, Not(HasSubstr("url(")));
