@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking ticketcache needs (and
-# CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev).
+# CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev; chromium
+# for the status page's browser test).
 # Idempotent: installs only what is missing; runs `apt-get update` at most once per call.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   systemd dpkg-dev  # scripts/check-deploy.sh: systemd-analyze verify, dpkg-shlibdeps for cpack
+  chromium  # tests/browser: the status page in a real browser
 )
 
 missing=()

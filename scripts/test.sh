@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the build needs, builds with warnings as errors, installs
-# the Node oracles (npm), starts a throwaway MariaDB server and a throwaway FerretDB (MongoDB wire
-# protocol; built once per machine by scripts/with-mongo.sh) on loopback, runs every test (ctest).
+# the Node oracles and the browser test's playwright-core (npm), starts a throwaway MariaDB server
+# and a throwaway FerretDB (MongoDB wire protocol; built once per machine by scripts/with-mongo.sh)
+# on loopback, runs every test (ctest).
 #   SANITIZE=1 scripts/test.sh   same tests, ASan + UBSan build (build-asan/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ cmake --build "$build_dir" -j2
 
 # Differential-test oracles (JSON.stringify runs on node alone; cron-parser comes from npm).
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
+# The status page's browser test drives Debian's chromium with playwright-core (no browser download).
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 
 bash scripts/with-mariadb.sh bash scripts/with-mongo.sh \
   ctest --test-dir "$build_dir" --output-on-failure -j2

@@ -106,8 +106,9 @@ TEST(StatusTest, RunLeftRunningByADeadProcessIsLostOnceItsLeaseIsGone) {
   const ChildResult text = job.Ticketcache({"status"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   for (const std::string& line_start : {dead.run_id, live.run_id}) {
-    const auto at = text.out.find(line_start);
-    ASSERT_NE(at, std::string::npos) << text.out;
+    const auto row = text.out.find("\n" + line_start);  // its row in the runs table
+    ASSERT_NE(row, std::string::npos) << text.out;
+    const auto at = row + 1;
     const std::string line = text.out.substr(at, text.out.find('\n', at) - at);
     EXPECT_NE(line.find(line_start == dead.run_id ? " lost " : " running "), std::string::npos)
         << line;

@@ -52,7 +52,7 @@ int RunCli(int argc, char** argv) {
   show->add_option("USER_ID", show_user, "User id")->required();
 
   bool status_json = false;
-  int status_runs = 10;
+  int status_runs = 20;  // as many as the status page shows
   auto* status = app.add_subcommand("status", "Recent runs and users failing persistently");
   AddConfigOption(*status, common);
   status->add_flag("--json", status_json, "Machine-readable output");

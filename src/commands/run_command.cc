@@ -9,6 +9,7 @@
 #include "clock/clock.h"
 #include "commands/commands.h"
 #include "commands/metrics_push.h"
+#include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
@@ -33,7 +34,8 @@ void PushRunMetrics(const RunFlags& flags, const JobMetrics& metrics) {
 
 // The run could not start (a token source or store that cannot be opened): it still ends with
 // its one summary on stdout, status "aborted" and the reason, like every run that got this far.
-int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Error& error) {
+int AbortedBeforeStart(const RunFlags& flags, RunAlerts& alerts, const std::string& what,
+                       const Error& error) {
   SystemClock clock;
   RunSummary summary;
   summary.started_at_ms = summary.finished_at_ms = clock.NowUnixMillis();
@@ -56,6 +58,8 @@ int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Err
     metrics.ObserveRun(summary);
     PushRunMetrics(flags, metrics);
   }
+  alerts.OnRunFinished(summary);
+  alerts.Wait();
   ReportStartupError(what, error);
   return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
 }
@@ -76,10 +80,12 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
     request.shard = *shard;
   }
 
+  auto alerts = RunAlerts::Create(config->alerts);
+  if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
   auto tokens = OpenTokenSource(config->tokens);
-  if (!tokens.ok()) return AbortedBeforeStart(flags, "token source", tokens.error());
+  if (!tokens.ok()) return AbortedBeforeStart(flags, **alerts, "token source", tokens.error());
   auto store = OpenCacheStore(config->store);
-  if (!store.ok()) return AbortedBeforeStart(flags, "cache store", store.error());
+  if (!store.ok()) return AbortedBeforeStart(flags, **alerts, "cache store", store.error());
 
   CurlTransport transport(TransportOptionsFor(*config));
   SystemClock clock;
@@ -89,7 +95,8 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
 
-  RunEnvironment env{*config, **tokens, **store, transport, clock, &metrics, &g_stop_requested};
+  RunEnvironment env{*config, **tokens, (*alerts)->Watch(**store), transport,
+                     clock,   &metrics, &g_stop_requested,         (*alerts)->observer()};
   const RunSummary summary = ExecuteRun(env, request);
 
   std::signal(SIGTERM, SIG_DFL);
@@ -107,6 +114,7 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
                            {"users_seen", summary.users_seen},
                            {"failed", summary.failed},
                            {"duration_ms", summary.finished_at_ms - summary.started_at_ms}});
+  (*alerts)->Wait();  // at most alerts.webhook_timeout
   return summary.ExitCode();
 }
 

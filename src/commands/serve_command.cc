@@ -10,9 +10,9 @@
 #include "commands/http_endpoint.h"
 #include "commands/readiness_probe.h"
 #include "commands/schedule_loop.h"
-#include "commands/status_page.h"
-#include "commands/status_report.h"
+#include "commands/status_service.h"
 #include "commands/store_connector.h"
+#include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
 #include "run/refresh_run.h"
@@ -26,17 +26,13 @@ std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
 
-constexpr int kStatusPageRuns = 20;
-constexpr int kStatusPageFailingUsers = 20;
-
-// What the daemon knows between runs, shared by the scheduler and the HTTP threads.
+// What the HTTP threads need from the stores, published once they are open.
 struct DaemonState {
   std::mutex mutex;
-  ScheduleState schedule;  // guarded by mutex
-  // Until the stores open: why not yet (for /readyz); then the store and its probe.
+  // Until the stores open: why not yet (for /readyz and /); then the probe and the status.
   std::string waiting_for = "opening the stores\n";  // guarded by mutex
-  CacheStore* store = nullptr;                       // guarded by mutex
   ReadinessProbe* readiness = nullptr;               // guarded by mutex
+  StatusService* status = nullptr;                   // guarded by mutex
 };
 
 }  // namespace
@@ -51,52 +47,44 @@ int ServeCommand(const CommonOptions& common) {
   }
   auto zone = LocateTimeZone(config->schedule.timezone);
   if (!zone.ok()) return ReportStartupError("configuration", zone.error());
+  auto alerts = RunAlerts::Create(config->alerts);
+  if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
 
   const Config& cfg = *config;
   SystemClock clock;
   JobMetrics metrics;
   DaemonState state;
-  state.schedule.cron = cfg.schedule.cron;
-  state.schedule.timezone = cfg.schedule.timezone;
   ConnectedStores stores;  // opened once HTTP answers, so a store that is down is "not ready"
   std::optional<ReadinessProbe> readiness;
+  std::optional<StatusService> status;
 
   HttpEndpoint http;
-  Status listening =
-      http.Start(cfg.server.listen, [&](const std::string& /*method*/, const std::string& target) {
-        const std::string path = target.substr(0, target.find('?'));
-        if (path == "/metrics") {
-          return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
-        }
-        if (path == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
-        ReadinessProbe* probe = nullptr;
-        CacheStore* store = nullptr;
-        std::string waiting_for;
-        {
-          std::lock_guard lock(state.mutex);
-          probe = state.readiness;
-          store = state.store;
-          waiting_for = state.waiting_for;
-        }
-        if (store == nullptr && (path == "/readyz" || path == "/")) {
-          return HttpAnswer{503, "text/plain", "not ready\n" + waiting_for};
-        }
-        if (path == "/readyz") {
-          const Readiness ready = probe->Check();
-          return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
-        }
-        if (path == "/") {
-          ScheduleState schedule;
-          {
-            std::lock_guard lock(state.mutex);
-            schedule = state.schedule;
-          }
-          const auto report =
-              GatherStatus(*store, kStatusPageRuns, kStatusPageFailingUsers, clock.NowUnixMillis());
-          return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(schedule, report)};
-        }
-        return HttpAnswer{404, "text/plain", "not found\n"};
-      });
+  Status listening = http.Start(cfg.server.listen, [&](const std::string& /*method*/,
+                                                       const std::string& target) {
+    const std::string path = target.substr(0, target.find('?'));
+    if (path == "/metrics") {
+      return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+    }
+    if (path == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
+    ReadinessProbe* probe = nullptr;
+    StatusService* status_service = nullptr;
+    std::string waiting_for;
+    {
+      std::lock_guard lock(state.mutex);
+      probe = state.readiness;
+      status_service = state.status;
+      waiting_for = state.waiting_for;
+    }
+    if (status_service == nullptr && (path == "/readyz" || path == "/" || path == "/api/status")) {
+      return HttpAnswer{503, "text/plain", "not ready\n" + waiting_for};
+    }
+    if (path == "/readyz") {
+      const Readiness ready = probe->Check();
+      return HttpAnswer{ready.ready ? 200 : 503, "text/plain", ready.detail};
+    }
+    if (auto answer = status_service->Answer(path)) return *answer;  // / and /api/status
+    return HttpAnswer{404, "text/plain", "not found\n"};
+  });
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;
@@ -125,42 +113,32 @@ int ServeCommand(const CommonOptions& common) {
   if (connected.ok()) {
     stores = std::move(*connected);
     readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
+    status.emplace(*stores.store, clock, cfg.schedule, /*daemon=*/true);
     std::lock_guard lock(state.mutex);
-    state.store = stores.store.get();
     state.readiness = &*readiness;
+    state.status = &*status;
     LogInfo("stores open", {});
   }
 
   const date::time_zone& time_zone = **zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
-    std::lock_guard lock(state.mutex);
-    state.schedule.next_fire = FormatZonedTime(time_zone, next);
+    status->SetNextRun(FormatZonedTime(time_zone, next));
   };
   callbacks.on_skip = [&](ScheduleLoop::FireTime tick) {
     metrics.CountSkippedTick();
-    {
-      std::lock_guard lock(state.mutex);
-      ++state.schedule.skipped_ticks;
-    }
+    status->CountSkippedTick();
     LogWarn("tick skipped: previous run still going", {{"tick", FormatZonedTime(time_zone, tick)}});
   };
   callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
-    {
-      std::lock_guard lock(state.mutex);
-      state.schedule.running = true;
-    }
     CurlTransport transport(TransportOptionsFor(cfg));
-    RunEnvironment env{cfg,   *stores.tokens, *stores.store, transport,
-                       clock, &metrics,       &g_serve_stop};
+    RunObservers observers({&status->observer(), (*alerts)->observer()});
+    RunEnvironment env{cfg,           *stores.tokens, (*alerts)->Watch(*stores.store),
+                       transport,     clock,          &metrics,
+                       &g_serve_stop, &observers};
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
-    {
-      std::lock_guard lock(state.mutex);
-      state.schedule.running = false;
-      state.schedule.last_summary_json = summary_json;
-    }
     LogInfo("run finished", {{"run_id", summary.run_id},
                              {"status", RunStatusName(summary.status)},
                              {"users_seen", summary.users_seen},

@@ -1,15 +1,9 @@
 #include "clock/clock.h"
 #include "commands/commands.h"
 #include "commands/standard_output.h"
-#include "commands/status_report.h"
+#include "commands/status_service.h"
 
 namespace tc {
-
-namespace {
-
-constexpr int kFailingUsersShown = 20;
-
-}  // namespace
 
 int StatusCommand(const CommonOptions& common, bool json, int runs) {
   auto config = LoadJobConfig(common);
@@ -17,10 +11,13 @@ int StatusCommand(const CommonOptions& common, bool json, int runs) {
   auto store = OpenCacheStore(config->store, StoreAccess::kReadOnly);
   if (!store.ok()) return ReportStartupError("cache store", store.error());
   SystemClock clock;
-  auto report = GatherStatus(**store, runs, kFailingUsersShown, clock.NowUnixMillis());
-  if (!report.ok()) return ReportStartupError("status", report.error());
-  return WriteStandardOutput(json ? StatusReportToJson(*report).dump(2) + "\n"
-                                  : RenderStatusText(*report));
+  StatusService status(**store, clock, config->schedule, /*daemon=*/false);
+  const Json document = status.Document(runs, StatusService::kFailingUsers);
+  if (!document["store_error"].is_null()) {
+    return ReportStartupError(
+        "status", MakeError(ErrorClass::kStore, document["store_error"].get<std::string>()));
+  }
+  return WriteStandardOutput(json ? document.dump(2) + "\n" : RenderStatusText(document));
 }
 
 }  // namespace tc

@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "log/secret_redactor.h"
-#include "report/run_summary.h"
+#include "commands/status_page_assets.h"
 
 namespace tc {
 
@@ -34,68 +33,116 @@ std::string HtmlEscape(const std::string& text) {
   return out;
 }
 
-namespace {
-
-std::string RunsTable(const StatusReport& report) {
-  std::string out =
-      "<h2>Recent runs</h2><table><tr><th>run</th><th>started</th><th>status</th>"
-      "<th>duration</th></tr>";
-  for (const auto& run : report.runs) {
-    out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-        HtmlEscape(run.run_id), FormatIsoUtcMillis(run.started_at_ms), HtmlEscape(run.status),
-        HtmlEscape(run.status),
-        run.finished_at_ms
-            ? fmt::format("{:.1f}s",
-                          static_cast<double>(run.finished_at_ms - run.started_at_ms) / 1000.0)
-            : "-");
+std::string JsonForScriptElement(const Json& document) {
+  // '<' only occurs inside JSON strings, where \u003c means the same character.
+  const std::string text = document.dump();
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
   }
-  return out + "</table>";
+  return out;
 }
 
-std::string FailingUsersTable(const StatusReport& report) {
-  std::string out =
-      "<h2>Users failing persistently</h2><table><tr><th>user</th><th>failures</th>"
-      "<th>last class</th><th>next attempt</th></tr>";
-  for (const auto& user : report.failing_users) {
-    out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", user.user_id,
-        user.consecutive_failures, HtmlEscape(user.last_error_class),
-        user.next_attempt_at ? FormatIsoUtcMillis(user.next_attempt_at * 1000) : "next run");
+namespace {
+
+// A value of the document as page text: numbers and strings as they are, null as a dash.
+std::string Cell(const Json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return HtmlEscape(value.get<std::string>());
+  if (value.is_number_float()) return fmt::format("{:.1f}", value.get<double>());
+  return HtmlEscape(value.dump());
+}
+
+std::string ServerRenderedState(const Json& document) {
+  const Json& schedule = document["schedule"];
+  std::string state = "idle";
+  const Json& current = document["current_run"];
+  if (!current.is_null()) {
+    state = "running " + Cell(current["run_id"]);
+    if (!current["users_done"].is_null()) {
+      state += fmt::format(" ({} of {} users)", Cell(current["users_done"]),
+                           Cell(current["users_total"]));
+    }
   }
-  return out + "</table>";
+  std::string out = fmt::format("<p>Schedule <code>{}</code> ({}) &middot; next run {} &middot; {}",
+                                Cell(schedule["cron"]), Cell(schedule["timezone"]),
+                                Cell(schedule["next_run_at"]), state);
+  if (!schedule["ticks_skipped"].is_null()) {
+    out += fmt::format(" &middot; {} ticks skipped", Cell(schedule["ticks_skipped"]));
+  }
+  out += "</p>";
+  if (!document["store_error"].is_null()) {
+    out += "<p class=\"banner\">Cache store unavailable: " + Cell(document["store_error"]) + "</p>";
+  }
+  return out;
+}
+
+std::string ServerRenderedRuns(const Json& document) {
+  std::string out =
+      "<h2>Recent runs</h2><div class=\"scroll\"><table><tr><th>run</th><th>started</th>"
+      "<th>status</th><th>duration</th><th>seen</th><th>built</th><th>updated</th>"
+      "<th>unchanged</th><th>failed</th><th>backoff</th><th>API calls</th><th>reason</th></tr>";
+  for (const Json& run : document["runs"]) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"s-{}\">{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        Cell(run["run_id"]), Cell(run["started_at"]), Cell(run["status"]), Cell(run["status"]),
+        Cell(run["duration_seconds"]), Cell(run["users_seen"]), Cell(run["built"]),
+        Cell(run["updated"]), Cell(run["unchanged"]), Cell(run["failed"]),
+        Cell(run["skipped_backoff"]), Cell(run["api_requests"]), Cell(run["reason"]));
+  }
+  return out + "</table></div>";
+}
+
+std::string ServerRenderedFailures(const Json& document) {
+  const Json& failures = document["failures"];
+  std::string out = fmt::format(
+      "<h2>Users failing persistently</h2><p>{} users failed {} or more runs in a row; {} "
+      "one-off failures (retried next run).</p><div class=\"scroll\"><table><tr><th>user</th>"
+      "<th>failed runs</th><th>last class</th><th>last attempt</th><th>next attempt</th>"
+      "<th>last error</th></tr>",
+      Cell(failures["persistent_users"]), Cell(failures["persistent_after_runs"]),
+      Cell(failures["one_off_users"]));
+  for (const Json& user : document["failing_users"]) {
+    out +=
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    Cell(user["user_id"]), Cell(user["failed_runs"]),
+                    Cell(user["last_error_class"]), Cell(user["last_attempt_at"]),
+                    user["next_attempt_at"].is_null() ? "next run" : Cell(user["next_attempt_at"]),
+                    Cell(user["last_error"]));
+  }
+  return out + "</table></div>";
 }
 
 }  // namespace
 
-std::string RenderStatusPage(const ScheduleState& schedule, const Result<StatusReport>& report) {
+std::string RenderStatusPage(const Json& document) {
   std::string page =
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>ticketcache</title>"
-      "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-      "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.lost{color:#b00}</style>"
-      "</head><body><h1>ticketcache</h1>";
-  std::string state = schedule.running ? "running" : "idle";
-  if (report.ok() && !report->current_runs.empty()) {
-    state = "running " + report->current_runs.front().run_id;
-  }
-  page += fmt::format(
-      "<p>Schedule <code>{}</code> ({}) &middot; next run {} &middot; {} &middot; "
-      "{} ticks skipped</p>",
-      HtmlEscape(schedule.cron), HtmlEscape(schedule.timezone),
-      schedule.next_fire.empty() ? "-" : HtmlEscape(schedule.next_fire), HtmlEscape(state),
-      schedule.skipped_ticks);
-  if (!schedule.last_summary_json.empty()) {
-    page += "<h2>Last run</h2><pre>" + HtmlEscape(schedule.last_summary_json) + "</pre>";
-  }
-  if (report.ok()) {
-    page += RunsTable(*report) + FailingUsersTable(*report);
-  } else {
-    page += "<p class=\"lost\">store unavailable: " +
-            HtmlEscape(RedactSecrets(report.error().ToString())) + "</p>";
-  }
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>ticketcache status</title><link rel=\"icon\" href=\"data:,\"><style>";
+  page += kStatusPageStyle;
   page +=
-      "<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a>"
-      " &middot; <a href=\"/readyz\">/readyz</a></p></body></html>";
+      "</style></head><body><header><h1>ticketcache</h1><span id=\"state\" class=\"pill\"></span>"
+      "<span class=\"sched\" id=\"schedule\"></span><span class=\"spacer\"></span>"
+      "<span class=\"live\"><span class=\"dot stale\" id=\"live-dot\"></span>"
+      "<span id=\"live-text\">static page</span></span></header><main>";
+  page += "<div id=\"ssr\" class=\"card\">" + ServerRenderedState(document) +
+          ServerRenderedRuns(document) + ServerRenderedFailures(document) + "</div>";
+  page += kStatusPageBody;
+  page +=
+      "<footer><a href=\"api/status\">/api/status</a> &middot; <a href=\"metrics\">/metrics</a>"
+      " &middot; <a href=\"healthz\">/healthz</a> &middot; <a href=\"readyz\">/readyz</a>"
+      "</footer></main>";
+  page += "<script type=\"application/json\" id=\"initial-status\">" +
+          JsonForScriptElement(document) + "</script><script>";
+  page += kStatusPageScript;
+  page += "</script></body></html>";
   return page;
 }
 

@@ -1,26 +1,20 @@
-// `serve`'s status page (GET /): the schedule and the daemon's state, then the same report
-// `ticketcache status` prints (commands/status_report.h), as one self-contained HTML page.
+// `serve`'s status page (GET /): one self-contained HTML page built from the status document
+// (commands/status_report.h). Without JavaScript it is a server-rendered summary; with it, the
+// page redraws itself from /api/status every 5 s with a progress bar and charts of the last runs.
+// Everything it needs is inline: it loads nothing but /api/status.
 #pragma once
 
-#include <cstdint>
 #include <string>
 
-#include "commands/status_report.h"
+#include "json/js_json.h"
 
 namespace tc {
 
-// What only the daemon knows.
-struct ScheduleState {
-  std::string cron;
-  std::string timezone;
-  std::string next_fire;  // zoned ISO time, empty before the first wait
-  bool running = false;   // a run of this daemon is going
-  int64_t skipped_ticks = 0;
-  std::string last_summary_json;  // the last run's summary, empty before the first
-};
-
-std::string RenderStatusPage(const ScheduleState& schedule, const Result<StatusReport>& report);
+std::string RenderStatusPage(const Json& document);
 
 std::string HtmlEscape(const std::string& text);
+
+// `document` as JSON text that is safe inside a <script> element (no "</script>", no "<!--").
+std::string JsonForScriptElement(const Json& document);
 
 }  // namespace tc

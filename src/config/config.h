@@ -106,6 +106,13 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:9464";
 };
 
+// Alerting (docs/operations.md): a Slack-compatible webhook told about degraded or aborted runs
+// and users newly failing persistently.
+struct AlertsConfig {
+  std::string webhook_url_file;  // a file holding the webhook URL (a secret); empty: no alerts
+  std::chrono::milliseconds webhook_timeout{5'000};  // both delivery attempts together
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -118,6 +125,7 @@ struct Config {
   RefreshConfig refresh;
   ScheduleConfig schedule;
   ServerConfig server;
+  AlertsConfig alerts;
   LogConfig log;
 };
 

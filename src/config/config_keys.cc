@@ -191,6 +191,11 @@ std::vector<KeySpec> BuildKeys() {
           "schedule.timezone", [](Config& c) -> S& { return c.schedule.timezone; }, NonEmpty),
       Key<S>(
           "server.listen", [](Config& c) -> S& { return c.server.listen; }, ListenAddress),
+      Key<S>("alerts.webhook_url_file", [](Config& c) -> S& { return c.alerts.webhook_url_file; }),
+      Key<Milliseconds>(
+          "alerts.webhook_timeout",
+          [](Config& c) -> Milliseconds& { return c.alerts.webhook_timeout; },
+          Positive<Milliseconds>),
       Key<S>(
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
       Key<S>(
