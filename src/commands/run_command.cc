@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -11,6 +12,7 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/progress_report.h"
 #include "run/refresh_run.h"
 
 namespace tc {
@@ -74,7 +76,10 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
 
+  RunProgressReport progress(isatty(STDERR_FILENO) == 1, flags.progress,
+                             config->log.progress_interval, std::cerr);
   RunEnvironment env{*config, **tokens, **store, transport, clock, &metrics, &g_stop_requested};
+  env.observer = progress.observer();
   const RunSummary summary = ExecuteRun(env, request);
 
   std::signal(SIGTERM, SIG_DFL);
@@ -86,11 +91,6 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
       LogError("could not write metrics file", {{"error", written.error().message}});
     }
   }
-  LogInfo("run finished", {{"run_id", summary.run_id},
-                           {"status", RunStatusName(summary.status)},
-                           {"users_seen", summary.users_seen},
-                           {"failed", summary.failed},
-                           {"duration_ms", summary.finished_at_ms - summary.started_at_ms}});
   return summary.ExitCode();
 }
 

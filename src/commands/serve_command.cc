@@ -12,6 +12,7 @@
 #include "commands/status_report.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
+#include "run/progress_report.h"
 #include "run/refresh_run.h"
 #include "schedule/cron_schedule.h"
 
@@ -37,13 +38,8 @@ struct DaemonState {
 int ServeCommand(const CommonOptions& common) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto cron = CronExpression::Parse(config->schedule.cron);
-  if (!cron.ok()) {
-    return ReportStartupError(
-        "configuration", MakeError(ErrorClass::kConfig, "schedule.cron: " + cron.error().message));
-  }
-  auto zone = LocateTimeZone(config->schedule.timezone);
-  if (!zone.ok()) return ReportStartupError("configuration", zone.error());
+  auto schedule = ParseConfiguredSchedule(config->schedule);
+  if (!schedule.ok()) return ReportStartupError("configuration", schedule.error());
   auto tokens = OpenTokenSource(config->tokens);
   if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
   auto store = OpenCacheStore(config->store);
@@ -92,7 +88,7 @@ int ServeCommand(const CommonOptions& common) {
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone}});
 
-  const date::time_zone& time_zone = **zone;
+  const date::time_zone& time_zone = *schedule->zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
     std::lock_guard lock(state.mutex);
@@ -112,7 +108,9 @@ int ServeCommand(const CommonOptions& common) {
       state.schedule.running = true;
     }
     CurlTransport transport(TransportOptionsFor(cfg));
+    RunLogReporter run_log(cfg.log.progress_interval);  // "run started", progress, "run finished"
     RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
+    env.observer = &run_log;
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
@@ -121,12 +119,8 @@ int ServeCommand(const CommonOptions& common) {
       state.schedule.running = false;
       state.schedule.last_summary_json = summary_json;
     }
-    LogInfo("run finished", {{"run_id", summary.run_id},
-                             {"status", RunStatusName(summary.status)},
-                             {"users_seen", summary.users_seen},
-                             {"failed", summary.failed}});
   };
-  ScheduleLoop loop(clock, *cron, time_zone, g_serve_stop, std::move(callbacks));
+  ScheduleLoop loop(clock, schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
   if (Status looped = loop.Run(); !looped.ok()) {
     LogError("no next fire time; stopping", {{"error", looped.error().message}});
   }
