@@ -129,7 +129,7 @@ TEST(LoggerContextTest, ThreadContextFieldsGoOnEveryLineOfThatThreadOnly) {
   RestoreStderrLogging restore;
   ASSERT_TRUE(InitLogging(LogConfig{"info", "json"}, &out).ok());
   {
-    ScopedLogContext run({{"run_id", "R1"}});
+    ScopedLogContext run(LogFields{{"run_id", "R1"}});
     LogInfo("user refresh failed", {{"user_id", 5}});
     LogInfo("names its own run", {{"run_id", "R2"}});
     std::thread other([] { LogInfo("another thread"); });

@@ -52,7 +52,7 @@ class RefreshRun {
   bool started() const { return started_; }
 
   void Execute() {
-    ScopedLogContext context(RunContext());
+    ScopedLogContext run_context(RunContext());
     CountUnusableRows();
     CountUsersForProgress();
     std::unique_ptr<LeaseKeeper> lease;
