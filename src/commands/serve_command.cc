@@ -38,8 +38,8 @@ struct DaemonState {
 int ServeCommand(const CommonOptions& common) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto schedule = ParseConfiguredSchedule(config->schedule);
-  if (!schedule.ok()) return ReportStartupError("configuration", schedule.error());
+  auto parsed_schedule = ParseConfiguredSchedule(config->schedule);
+  if (!parsed_schedule.ok()) return ReportStartupError("configuration", parsed_schedule.error());
   auto tokens = OpenTokenSource(config->tokens);
   if (!tokens.ok()) return ReportStartupError("token source", tokens.error());
   auto store = OpenCacheStore(config->store);
@@ -88,7 +88,7 @@ int ServeCommand(const CommonOptions& common) {
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone}});
 
-  const date::time_zone& time_zone = *schedule->zone;
+  const date::time_zone& time_zone = *parsed_schedule->zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
     std::lock_guard lock(state.mutex);
@@ -120,7 +120,7 @@ int ServeCommand(const CommonOptions& common) {
       state.schedule.last_summary_json = summary_json;
     }
   };
-  ScheduleLoop loop(clock, schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
+  ScheduleLoop loop(clock, parsed_schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
   if (Status looped = loop.Run(); !looped.ok()) {
     LogError("no next fire time; stopping", {{"error", looped.error().message}});
   }
