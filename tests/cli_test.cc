@@ -191,5 +191,92 @@ TEST_F(CliTest, ShowOfAnUnknownUserExitsOne) {
   EXPECT_NE(shown.err.find("999"), std::string::npos);
 }
 
+TEST_F(CliTest, UnknownCommandIsNamedWithTheListOfCommands) {
+  ChildResult bogus = RunTicketcache({"bogus"});
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.err.find("unknown command 'bogus'"), std::string::npos) << bogus.err;
+  for (const char* command : {"run", "serve", "show", "status", "init", "config", "schedule"}) {
+    EXPECT_NE(bogus.err.find("\n  " + std::string(command) + " "), std::string::npos)
+        << command << " not listed: " << bogus.err;
+  }
+  ChildResult none = RunTicketcache({});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("a command is required"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("\n  schedule "), std::string::npos) << none.err;
+}
+
+TEST_F(CliTest, ScheduleWithoutCronShowsTheConfiguredSchedule) {
+  const std::string path =
+      Config("[schedule]\ncron = \"30 2 * * *\"\ntimezone = \"Europe/Berlin\"\n");
+  ChildResult configured = RunTicketcache({"schedule", "--config", path, "--next", "2"});
+  ASSERT_EQ(configured.exit_code, 0) << configured.err;
+  EXPECT_EQ(std::count(configured.out.begin(), configured.out.end(), '\n'), 2);
+  EXPECT_NE(configured.out.find("T02:30:00+0"), std::string::npos) << configured.out;
+  // --timezone still overrides the configured zone.
+  ChildResult utc =
+      RunTicketcache({"schedule", "--config", path, "--next", "1", "--timezone", "UTC"});
+  ASSERT_EQ(utc.exit_code, 0) << utc.err;
+  EXPECT_NE(utc.out.find("T02:30:00+00:00"), std::string::npos) << utc.out;
+  ChildResult bad =
+      RunTicketcache({"schedule", "--config",
+                      Config("[log]\nformat = \"text\"\n[schedule]\ncron = \"0 25 * * *\"\n")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("schedule.cron"), std::string::npos) << bad.err;
+}
+
+// `config` refuses what `serve` refuses, with the same message naming the key.
+TEST_F(CliTest, ConfigChecksTheScheduleLikeServe) {
+  for (const std::string& schedule :
+       {std::string("cron = \"0 25 * * *\"\n"), std::string("timezone = \"Mars/Olympus\"\n")}) {
+    const std::string path = Config("[log]\nformat = \"text\"\n[schedule]\n" + schedule);
+    ChildResult config = RunTicketcache({"config", "--config", path});
+    ChildResult serve = RunTicketcache({"serve", "--config", path});
+    EXPECT_EQ(config.exit_code, 2) << config.err;
+    EXPECT_EQ(serve.exit_code, 2) << serve.err;
+    EXPECT_NE(config.err.find(schedule.substr(0, schedule.find(' '))), std::string::npos);
+    EXPECT_NE(config.err.find("schedule."), std::string::npos) << config.err;
+    EXPECT_EQ(config.err, serve.err);
+  }
+}
+
+TEST_F(CliTest, ConfigFileComesFromTicketcacheConfigWithoutConfigFlag) {
+  const std::string path = Config("[refresh]\nconcurrency = 3\n");
+  ChildResult named = RunTicketcache({"config"}, {{"TICKETCACHE_CONFIG", path}});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_NE(named.out.find("concurrency = 3"), std::string::npos) << named.out;
+  // --config wins over the variable.
+  ChildResult flag = RunTicketcache({"config", "--config", Config("[refresh]\nconcurrency = 4\n")},
+                                    {{"TICKETCACHE_CONFIG", dir_ + "/absent.toml"}});
+  ASSERT_EQ(flag.exit_code, 0) << flag.err;
+  EXPECT_NE(flag.out.find("concurrency = 4"), std::string::npos) << flag.out;
+  ChildResult missing = RunTicketcache({"config"}, {{"TICKETCACHE_CONFIG", dir_ + "/absent.toml"}});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("absent.toml"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("TICKETCACHE_CONFIG"), std::string::npos) << missing.err;
+}
+
+// Piped (as scripts read it) or with --json: exactly the stored document. --human (the default on
+// a terminal): its age, whether the next run refreshes it, the user's failures, then the document.
+TEST(CliShowTest, ShowPrintsTheStoredJsonForScriptsAndAgeAndStateForPeople) {
+  JobFixture job(JobFixtureOptions().WithUsers(3));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  ASSERT_EQ(job.Run().exit_code, 0);
+  ChildResult piped = job.Ticketcache({"show", "2"});
+  ChildResult json = job.Ticketcache({"show", "2", "--json"});
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, json.out);
+  auto parsed = ParseJsJson(piped.out);
+  ASSERT_TRUE(parsed.ok()) << piped.out;
+  EXPECT_EQ((*parsed)["user_id"], 2);
+  ChildResult human = job.Ticketcache({"show", "2", "--human"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find("user      2\n"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find(" ago)"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("cache     fresh"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("failures  none"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("\"pass_uuid\""), std::string::npos) << human.out;
+  EXPECT_EQ(job.Ticketcache({"show", "2", "--human", "--json"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace tc

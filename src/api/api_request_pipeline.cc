@@ -129,6 +129,7 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
       verdict.ok() ? std::nullopt : std::optional<ErrorClass>(verdict.error().error_class);
   limiter_.OnAnswer(now, failure == ErrorClass::kRateLimited);
   breaker_.Record(now, failure);  // 429, rejected token and malformed never count as failures
+  if (failure && CircuitBreaker::CountsAsFailure(*failure)) last_breaker_failure_ = verdict.error();
 
   if (!failure || !IsRetryable(*failure)) {
     attempt.done(std::move(result));

@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -61,6 +62,8 @@ class ApiRequestPipeline {
   size_t in_flight() const { return in_flight_; }
   int64_t attempts() const { return attempts_; }
   int64_t retries() const { return retries_; }
+  // The last answer that counted as a failure for the circuit breaker (what opened it).
+  const std::optional<Error>& last_breaker_failure() const { return last_breaker_failure_; }
 
  private:
   struct Attempt {
@@ -95,6 +98,7 @@ class ApiRequestPipeline {
   int slot_waiting_ = 0;  // attempts holding a reserved rate-limit slot, not yet started
   int64_t attempts_ = 0;
   int64_t retries_ = 0;
+  std::optional<Error> last_breaker_failure_;
   // Callbacks of requests on the wire hold a weak reference: after AbandonAll or destruction
   // they do nothing.
   std::shared_ptr<int> generation_ = std::make_shared<int>(0);

@@ -17,11 +17,14 @@ struct RunFlags {
   std::string shard;         // "K/N" or empty
   std::string metrics_file;  // empty: none
   std::string push_metrics;  // Pushgateway URL; empty: none
+  bool progress = true;      // --no-progress: no live line, no progress log lines
 };
 
 int RunCommand(const CommonOptions& common, const RunFlags& flags);
 int ServeCommand(const CommonOptions& common);
-int ShowCommand(const CommonOptions& common, int64_t user_id);
+// How `show` prints: kAuto is the human form when stdout is a terminal, else the stored JSON.
+enum class ShowFormat { kAuto, kJson, kHuman };
+int ShowCommand(const CommonOptions& common, int64_t user_id, ShowFormat format);
 int StatusCommand(const CommonOptions& common, bool json, int runs);
 int InitCommand(const CommonOptions& common, int64_t demo_users);
 int ConfigCommand(const CommonOptions& common);

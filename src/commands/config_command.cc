@@ -8,6 +8,10 @@ namespace tc {
 int ConfigCommand(const CommonOptions& common) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
+  // What `serve` would refuse at start is refused here too, with the same message.
+  if (auto schedule = ParseConfiguredSchedule(config->schedule); !schedule.ok()) {
+    return ReportStartupError("configuration", schedule.error());
+  }
   std::cout << RenderRedactedConfig(*config);
   return kExitOk;
 }

@@ -6,6 +6,7 @@
 #include "config/config_loader.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
+#include "schedule/cron_schedule.h"
 
 namespace tc {
 
@@ -15,7 +16,10 @@ Result<Config> LoadJobConfig(const CommonOptions& options) {
   sources.env = CaptureEnvironment();
   sources.overrides = options.overrides;
   auto config = LoadConfig(sources);
-  if (!config.ok()) return config;
+  if (!config.ok()) {
+    (void)InitLogging(LogConfig{"info", BestEffortLogFormat(sources)});
+    return config;
+  }
   if (Status logging = InitLogging(config->log); !logging.ok()) return logging.error();
   RegisterConfigSecrets(*config);
   return config;
@@ -28,9 +32,27 @@ CurlTransportOptions TransportOptionsFor(const Config& config) {
   return options;
 }
 
+Result<ConfiguredSchedule> ParseConfiguredSchedule(const ScheduleConfig& schedule) {
+  auto cron = CronExpression::Parse(schedule.cron);
+  if (!cron.ok()) {
+    return MakeError(ErrorClass::kConfig, "schedule.cron: " + cron.error().message);
+  }
+  auto zone = LocateTimeZone(schedule.timezone);
+  if (!zone.ok()) return zone.error();
+  return ConfiguredSchedule{std::move(*cron), *zone};
+}
+
 int ReportStartupError(const std::string& what, const Error& error) {
-  std::cerr << "ticketcache: " << what << ": " << RedactSecrets(error.ToString()) << "\n";
-  return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
+  const int exit_code = error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
+  if (LogFormatName() == "json" && LogEnabled(LogLevel::kError)) {
+    LogError(what + ": " + error.ToString(),
+             {{"error_class", std::string(ErrorClassName(error.error_class))},
+              {"exit_code", exit_code}});
+    FlushLogs();
+  } else {
+    std::cerr << "ticketcache: " << what << ": " << RedactSecrets(error.ToString()) << "\n";
+  }
+  return exit_code;
 }
 
 }  // namespace tc

@@ -10,7 +10,9 @@
 
 #include "bytemark/curl_transport.h"
 #include "config/config.h"
+#include "date/tz.h"
 #include "error/error.h"
+#include "schedule/cron_expression.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 
@@ -26,14 +28,26 @@ struct CommonOptions {
   std::vector<std::pair<std::string, std::string>> overrides;  // "section.key" → value
 };
 
-// Loads the configuration and sets up logging. On error prints the message to stderr.
+// Loads the configuration and sets up logging. On error, logging is set up as far as the broken
+// configuration tells (log.format from the file, TICKETCACHE_LOG_FORMAT or --log-format), so
+// that ReportStartupError speaks the format the logs would have.
 Result<Config> LoadJobConfig(const CommonOptions& options);
+
+// The configured schedule, checked: what `serve` runs on and `config` validates.
+struct ConfiguredSchedule {
+  CronExpression cron;
+  const date::time_zone* zone = nullptr;
+};
+// kConfig naming schedule.cron or schedule.timezone.
+Result<ConfiguredSchedule> ParseConfiguredSchedule(const ScheduleConfig& schedule);
 
 // The API transport a run uses: the configured CA bundle and enough idle connections to keep
 // every request slot on a reused connection.
 CurlTransportOptions TransportOptionsFor(const Config& config);
 
-// Prints "ticketcache: <what>: <error>" to stderr; returns the exit code for the error class.
+// Prints "ticketcache: <what>: <error>" to stderr, or, when logs are JSON, one JSON line
+// {"time","level":"error","message":"<what>: <error>","error_class","exit_code"}; returns the
+// exit code for the error class.
 int ReportStartupError(const std::string& what, const Error& error);
 
 }  // namespace tc

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -13,6 +14,7 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/progress_report.h"
 #include "run/refresh_run.h"
 
 namespace tc {
@@ -95,8 +97,11 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
 
+  RunProgressReport progress(isatty(STDERR_FILENO) == 1, flags.progress,
+                             config->log.progress_interval, std::cerr);
+  RunObservers observers({progress.observer(), (*alerts)->observer()});
   RunEnvironment env{*config, **tokens, (*alerts)->Watch(**store), transport,
-                     clock,   &metrics, &g_stop_requested,         (*alerts)->observer()};
+                     clock,   &metrics, &g_stop_requested,         &observers};
   const RunSummary summary = ExecuteRun(env, request);
 
   std::signal(SIGTERM, SIG_DFL);
@@ -109,11 +114,6 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
     }
   }
   if (!flags.push_metrics.empty() && !flags.dry_run) PushRunMetrics(flags, metrics);
-  LogInfo("run finished", {{"run_id", summary.run_id},
-                           {"status", RunStatusName(summary.status)},
-                           {"users_seen", summary.users_seen},
-                           {"failed", summary.failed},
-                           {"duration_ms", summary.finished_at_ms - summary.started_at_ms}});
   (*alerts)->Wait();  // at most alerts.webhook_timeout
   return summary.ExitCode();
 }

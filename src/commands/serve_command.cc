@@ -15,6 +15,7 @@
 #include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
+#include "run/progress_report.h"
 #include "run/refresh_run.h"
 #include "schedule/cron_schedule.h"
 
@@ -40,13 +41,8 @@ struct DaemonState {
 int ServeCommand(const CommonOptions& common) {
   auto config = LoadJobConfig(common);
   if (!config.ok()) return ReportStartupError("configuration", config.error());
-  auto cron = CronExpression::Parse(config->schedule.cron);
-  if (!cron.ok()) {
-    return ReportStartupError(
-        "configuration", MakeError(ErrorClass::kConfig, "schedule.cron: " + cron.error().message));
-  }
-  auto zone = LocateTimeZone(config->schedule.timezone);
-  if (!zone.ok()) return ReportStartupError("configuration", zone.error());
+  auto parsed_schedule = ParseConfiguredSchedule(config->schedule);
+  if (!parsed_schedule.ok()) return ReportStartupError("configuration", parsed_schedule.error());
   auto alerts = RunAlerts::Create(config->alerts);
   if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
 
@@ -120,7 +116,7 @@ int ServeCommand(const CommonOptions& common) {
     LogInfo("stores open", {});
   }
 
-  const date::time_zone& time_zone = **zone;
+  const date::time_zone& time_zone = *parsed_schedule->zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
     status->SetNextRun(FormatZonedTime(time_zone, next));
@@ -132,19 +128,16 @@ int ServeCommand(const CommonOptions& common) {
   };
   callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
     CurlTransport transport(TransportOptionsFor(cfg));
-    RunObservers observers({&status->observer(), (*alerts)->observer()});
+    RunLogReporter run_log(cfg.log.progress_interval);  // "run started", progress, "run finished"
+    RunObservers observers({&run_log, &status->observer(), (*alerts)->observer()});
     RunEnvironment env{cfg,           *stores.tokens, (*alerts)->Watch(*stores.store),
                        transport,     clock,          &metrics,
                        &g_serve_stop, &observers};
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
-    LogInfo("run finished", {{"run_id", summary.run_id},
-                             {"status", RunStatusName(summary.status)},
-                             {"users_seen", summary.users_seen},
-                             {"failed", summary.failed}});
   };
-  ScheduleLoop loop(clock, *cron, time_zone, g_serve_stop, std::move(callbacks));
+  ScheduleLoop loop(clock, parsed_schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
   if (stores.store) {  // else stopped while waiting for the stores: nothing ran
     if (Status looped = loop.Run(); !looped.ok()) {
       LogError("no next fire time; stopping", {{"error", looped.error().message}});

@@ -116,6 +116,8 @@ struct AlertsConfig {
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
+  // When stderr is not a terminal, a run logs its progress this often; 0 = never.
+  std::chrono::milliseconds progress_interval{30'000};
 };
 
 struct Config {

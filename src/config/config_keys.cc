@@ -200,6 +200,10 @@ std::vector<KeySpec> BuildKeys() {
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
       Key<S>(
           "log.format", [](Config& c) -> S& { return c.log.format; }, LogFormat),
+      Key<Milliseconds>(
+          "log.progress_interval",
+          [](Config& c) -> Milliseconds& { return c.log.progress_interval; },
+          NonNegative<Milliseconds>),
   };
 }
 

@@ -171,7 +171,10 @@ std::string KeyNameOfVariable(std::string_view variable) {
 
 Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& config) {
   for (const auto& [variable, value] : env) {
-    if (!variable.starts_with(kEnvPrefix) || variable.starts_with(kTestEnvPrefix)) continue;
+    if (!variable.starts_with(kEnvPrefix) || variable.starts_with(kTestEnvPrefix) ||
+        variable == kConfigFileVariable) {
+      continue;
+    }
     const Origin origin{Layer::kEnv, variable};
     const std::string name = KeyNameOfVariable(variable);
     const KeySpec* spec = FindKey(name);
@@ -251,14 +254,51 @@ std::map<std::string, std::string> CaptureEnvironment() {
   return env;
 }
 
+std::optional<std::string> ResolveConfigFile(const ConfigSources& sources) {
+  if (sources.file) return sources.file;
+  if (const auto named = sources.env.find(kConfigFileVariable);
+      named != sources.env.end() && !named->second.empty()) {
+    return named->second;
+  }
+  std::error_code ec;
+  for (const std::string& candidate : {std::string(kDefaultFile), sources.system_file}) {
+    if (!candidate.empty() && std::filesystem::is_regular_file(candidate, ec)) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::string BestEffortLogFormat(const ConfigSources& sources) {
+  const auto valid = [](const std::string& format) { return format == "json" || format == "text"; };
+  std::string format = LogConfig{}.format;
+  if (const auto file = ResolveConfigFile(sources)) {
+    try {
+      const toml::table root = toml::parse_file(*file);
+      if (auto value = root["log"]["format"].value<std::string>(); value && valid(*value)) {
+        format = *value;
+      }
+    } catch (const toml::parse_error&) {
+      // An unreadable file says nothing about the format.
+    }
+  }
+  if (const auto env = sources.env.find(EnvNameOf("log.format"));
+      env != sources.env.end() && valid(env->second)) {
+    format = env->second;
+  }
+  for (const auto& [name, value] : sources.overrides) {
+    if (name == "log.format" && valid(value)) format = value;
+  }
+  return format;
+}
+
 Result<Config> LoadConfig(const ConfigSources& sources) {
   Config config;
-  std::optional<std::string> file = sources.file;
-  std::error_code ec;
-  if (!file && std::filesystem::is_regular_file(std::string(kDefaultFile), ec)) {
-    file = std::string(kDefaultFile);
-  }
+  const std::optional<std::string> file = ResolveConfigFile(sources);
   if (file) {
+    if (!sources.file && !std::filesystem::exists(*file)) {
+      return MakeError(
+          ErrorClass::kConfig,
+          fmt::format("config file \"{}\" not found (named by {})", *file, kConfigFileVariable));
+    }
     if (Status status = ApplyFile(*file, config); !status.ok()) return status.error();
   }
   if (Status status = ApplyEnvironment(sources.env, config); !status.ok()) return status.error();

@@ -14,11 +14,16 @@
 
 namespace tc {
 
+// The environment variable naming the config file when --config is not given.
+inline constexpr const char* kConfigFileVariable = "TICKETCACHE_CONFIG";
+
 struct ConfigSources {
-  // --config F. When absent, ./ticketcache.toml is read if it exists (and skipped if not).
+  // --config F. When absent: the file named by TICKETCACHE_CONFIG (which must exist), else
+  // ./ticketcache.toml, else `system_file`, each only if it exists; else the defaults alone.
   std::optional<std::string> file;
-  // The process environment. Only TICKETCACHE_* variables are read; TICKETCACHE_TEST_* are left
-  // to test harnesses and ignored.
+  std::string system_file = "/etc/ticketcache/ticketcache.toml";
+  // The process environment. Only TICKETCACHE_* variables are read (TICKETCACHE_CONFIG names the
+  // file); TICKETCACHE_TEST_* are left to test harnesses and ignored.
   std::map<std::string, std::string> env;
   // From command-line flags, as {"section.key", "text"}, e.g. {"refresh.concurrency", "64"}.
   // Applied in order; a later one wins. Never a password (docs/configuration.md#secrets).
@@ -31,6 +36,15 @@ struct ConfigSources {
 // The same rules apply in every layer. Passwords come only from
 // TICKETCACHE_{TOKENS,STORE}_PASSWORD or a `password_file` key, never from a URL.
 Result<Config> LoadConfig(const ConfigSources& sources);
+
+// The file LoadConfig reads, by the order above; nullopt for none (defaults). May name a file
+// that does not exist (--config or TICKETCACHE_CONFIG): LoadConfig reports that.
+std::optional<std::string> ResolveConfigFile(const ConfigSources& sources);
+
+// The log format to report an error in when LoadConfig failed, as far as it can be known: the
+// last valid log.format among the file (if it parses), TICKETCACHE_LOG_FORMAT and the flags;
+// else the default.
+std::string BestEffortLogFormat(const ConfigSources& sources);
 
 // The process environment (environ) as a map.
 std::map<std::string, std::string> CaptureEnvironment();

@@ -55,12 +55,15 @@ class ConfigLoaderTest : public ::testing::Test {
 };
 
 TEST_F(ConfigLoaderTest, DefaultsWithoutAnySource) {
-  Result<Config> config = LoadConfig(ConfigSources{});
+  ConfigSources none;
+  none.system_file = (dir_ / "absent.toml").string();
+  Result<Config> config = LoadConfig(none);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   EXPECT_EQ(config->tokens.url, "sqlite:data/portal.db");
   EXPECT_EQ(config->refresh.ttl, 60min);
   EXPECT_EQ(config->refresh.concurrency, 32);
   EXPECT_EQ(config->log.format, "json");
+  EXPECT_EQ(config->log.progress_interval, 30s);
 }
 
 TEST_F(ConfigLoaderTest, ReadsEverySpecSection) {
@@ -192,6 +195,63 @@ TEST_F(ConfigLoaderTest, MissingExplicitFile) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.error().error_class, ErrorClass::kConfig);
   EXPECT_THAT(config.error().message, HasSubstr("absent.toml"));
+}
+
+// --config, else TICKETCACHE_CONFIG, else ./ticketcache.toml, else the system file, else defaults.
+TEST_F(ConfigLoaderTest, ConfigFileLookupOrder) {
+  const std::string named = Write("named.toml", "[refresh]\nconcurrency = 7\n");
+  const std::string system = Write("system.toml", "[refresh]\nconcurrency = 9\n");
+  const std::string flag = Write("flag.toml", "[refresh]\nconcurrency = 5\n");
+  ConfigSources sources;
+  sources.system_file = system;
+  EXPECT_EQ(ResolveConfigFile(sources), system);  // (no ./ticketcache.toml in the test's cwd)
+  Result<Config> from_system = LoadConfig(sources);
+  ASSERT_TRUE(from_system.ok()) << from_system.error().ToString();
+  EXPECT_EQ(from_system->refresh.concurrency, 9);
+
+  sources.env = {{"TICKETCACHE_CONFIG", named}};
+  Result<Config> from_env = LoadConfig(sources);
+  ASSERT_TRUE(from_env.ok()) << from_env.error().ToString();
+  EXPECT_EQ(from_env->refresh.concurrency, 7);
+
+  sources.file = flag;
+  Result<Config> from_flag = LoadConfig(sources);
+  ASSERT_TRUE(from_flag.ok()) << from_flag.error().ToString();
+  EXPECT_EQ(from_flag->refresh.concurrency, 5);
+
+  ConfigSources none;
+  none.system_file = (dir_ / "absent.toml").string();
+  EXPECT_EQ(ResolveConfigFile(none), std::nullopt);
+  Result<Config> defaults = LoadConfig(none);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->refresh.concurrency, 32);
+}
+
+TEST_F(ConfigLoaderTest, ConfigFileNamedByTheEnvironmentMustExist) {
+  ConfigSources sources;
+  sources.env = {{"TICKETCACHE_CONFIG", (dir_ / "absent.toml").string()}};
+  Result<Config> config = LoadConfig(sources);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().error_class, ErrorClass::kConfig);
+  EXPECT_THAT(config.error().message, HasSubstr("absent.toml"));
+  EXPECT_THAT(config.error().message, HasSubstr("TICKETCACHE_CONFIG"));
+}
+
+TEST_F(ConfigLoaderTest, BestEffortLogFormatReadsWhatItCanOfABrokenConfiguration) {
+  ConfigSources sources;
+  sources.system_file = (dir_ / "absent.toml").string();
+  EXPECT_EQ(BestEffortLogFormat(sources), "json");  // the default
+  sources.file = Write("text.toml", "[log]\nformat = \"text\"\n[refresh]\nconcurrenc = 3\n");
+  EXPECT_EQ(BestEffortLogFormat(sources), "text");
+  sources.env = {{"TICKETCACHE_LOG_FORMAT", "json"}};
+  EXPECT_EQ(BestEffortLogFormat(sources), "json");
+  sources.overrides = {{"log.format", "text"}};
+  EXPECT_EQ(BestEffortLogFormat(sources), "text");
+  sources = ConfigSources{};
+  sources.file = Write("broken.toml", "[log\nformat = \"text\"\n");
+  EXPECT_EQ(BestEffortLogFormat(sources), "json");
+  sources.env = {{"TICKETCACHE_LOG_FORMAT", "xml"}};  // not a format: ignored
+  EXPECT_EQ(BestEffortLogFormat(sources), "json");
 }
 
 TEST_F(ConfigLoaderTest, WrongTypesInFile) {

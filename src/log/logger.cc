@@ -6,7 +6,10 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
@@ -21,7 +24,22 @@ enum class Format { kJson, kText };
 struct LoggerState {
   std::shared_ptr<spdlog::logger> logger;
   Format format = Format::kText;
+  bool to_stderr = true;
 };
+
+thread_local LogFields thread_context;
+std::atomic<bool> terminal_line_active{false};
+
+// The thread's context fields that the call does not name itself.
+LogFields ContextFieldsFor(const LogFields& fields) {
+  LogFields extra;
+  for (const auto& entry : thread_context) {
+    const bool named = std::any_of(fields.begin(), fields.end(),
+                                   [&](const auto& field) { return field.first == entry.first; });
+    if (!named) extra.push_back(entry);
+  }
+  return extra;
+}
 
 std::mutex state_mutex;
 
@@ -44,7 +62,7 @@ LoggerState MakeLogger(spdlog::level::level_enum level, Format format, std::ostr
   }
   logger->set_level(level);
   logger->flush_on(spdlog::level::warn);
-  return LoggerState{std::move(logger), format};
+  return LoggerState{std::move(logger), format, out == nullptr};
 }
 
 LoggerState& State() {
@@ -204,11 +222,31 @@ bool LogEnabled(LogLevel level) { return Snapshot().logger->should_log(ToSpdlog(
 void Log(LogLevel level, std::string_view message, const LogFields& fields) {
   LoggerState state = Snapshot();
   if (!state.logger->should_log(ToSpdlog(level))) return;
-  std::string line = state.format == Format::kJson ? JsonLine(level, message, fields)
-                                                   : TextLine(level, message, fields);
+  const LogFields* all = &fields;
+  LogFields merged;
+  if (!thread_context.empty()) {
+    merged = ContextFieldsFor(fields);
+    merged.insert(merged.end(), fields.begin(), fields.end());
+    all = &merged;
+  }
+  std::string line = state.format == Format::kJson ? JsonLine(level, message, *all)
+                                                   : TextLine(level, message, *all);
+  if (state.to_stderr && terminal_line_active.load()) std::fputs("\r\x1b[K", stderr);
   state.logger->log(ToSpdlog(level), "{}", line);
 }
 
 void FlushLogs() { Snapshot().logger->flush(); }
+
+std::string_view LogFormatName() { return Snapshot().format == Format::kJson ? "json" : "text"; }
+
+ScopedLogContext::ScopedLogContext(LogFields fields) : added_(fields.size()) {
+  for (auto& field : fields) thread_context.push_back(std::move(field));
+}
+
+ScopedLogContext::~ScopedLogContext() {
+  thread_context.resize(thread_context.size() - std::min(added_, thread_context.size()));
+}
+
+void SetTerminalLineActive(bool active) { terminal_line_active.store(active); }
 
 }  // namespace tc

@@ -57,4 +57,25 @@ inline void LogError(std::string_view message, const LogFields& fields = {}) {
 // Flushes buffered output (before exit).
 void FlushLogs();
 
+// "json" or "text": the format lines are written in now.
+std::string_view LogFormatName();
+
+// Fields added to every line this thread logs while the context lives, after the message (a
+// field the call names itself wins). A run gives each of its threads {"run_id", …}. Contexts
+// nest; destroy them in reverse order (they are scoped objects).
+class ScopedLogContext {
+ public:
+  explicit ScopedLogContext(LogFields fields);
+  ~ScopedLogContext();
+  ScopedLogContext(const ScopedLogContext&) = delete;
+  ScopedLogContext& operator=(const ScopedLogContext&) = delete;
+
+ private:
+  size_t added_ = 0;
+};
+
+// While true, every line written to stderr first clears the terminal's current line: a live
+// progress line (redrawn in place without a newline) is overwritten instead of run into.
+void SetTerminalLineActive(bool active);
+
 }  // namespace tc

@@ -124,6 +124,30 @@ TEST(LoggerTextTest, LineShape) {
                               "note=\"two words\"\n"));
 }
 
+TEST(LoggerContextTest, ThreadContextFieldsGoOnEveryLineOfThatThreadOnly) {
+  std::ostringstream out;
+  RestoreStderrLogging restore;
+  ASSERT_TRUE(InitLogging(LogConfig{"info", "json"}, &out).ok());
+  {
+    ScopedLogContext run(LogFields{{"run_id", "R1"}});
+    LogInfo("user refresh failed", {{"user_id", 5}});
+    LogInfo("names its own run", {{"run_id", "R2"}});
+    std::thread other([] { LogInfo("another thread"); });
+    other.join();
+  }
+  LogInfo("after the run");
+  FlushLogs();
+  std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 4u) << out.str();
+  EXPECT_THAT(lines[0],
+              HasSubstr("\"message\":\"user refresh failed\",\"run_id\":\"R1\",\"user_id\":5"));
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["run_id"], "R2");
+  EXPECT_THAT(lines[1], Not(HasSubstr("R1")));
+  EXPECT_FALSE(nlohmann::json::parse(lines[2]).contains("run_id"));
+  EXPECT_FALSE(nlohmann::json::parse(lines[3]).contains("run_id"));
+  EXPECT_EQ(LogFormatName(), "json");
+}
+
 TEST(LoggerInitTest, RejectsUnknownLevelAndFormat) {
   Status bad_level = InitLogging(LogConfig{"loud", "json"});
   ASSERT_FALSE(bad_level.ok());

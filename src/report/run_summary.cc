@@ -36,7 +36,15 @@ Json RunSummary::ToJson() const {
   out["failed"] = failed;
   out["skipped_backoff"] = skipped_backoff;
   out["abandoned"] = abandoned;
-  if (dry_run) out["would_refresh"] = would_refresh;
+  if (dry_run) {
+    out["would_refresh"] = would_refresh;
+    Json by_reason = Json::object();
+    for (const auto& [reason, count] : would_refresh_by_reason) by_reason[reason] = count;
+    out["would_refresh_by_reason"] = std::move(by_reason);
+    Json sample = Json::array();
+    for (const int64_t user_id : would_refresh_sample) sample.push_back(user_id);
+    out["would_refresh_sample"] = std::move(sample);
+  }
   out["skipped_duplicates"] = skipped_duplicates;
   out["skipped_invalid_rows"] = skipped_invalid_rows;
   out["api_requests"] = api_requests;

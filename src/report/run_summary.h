@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "clock/iso_time.h"  // FormatIsoUtcMillis: how summaries print instants
 #include "json/js_json.h"
@@ -35,6 +36,9 @@ struct RunSummary {
   int64_t skipped_backoff = 0;
   int64_t abandoned = 0;
   int64_t would_refresh = 0;  // dry run only
+  // Dry run only: would_refresh by reason ("missing", "stale", "forced") and the first few users.
+  std::map<std::string, int64_t> would_refresh_by_reason;
+  std::vector<int64_t> would_refresh_sample;
   // Not users, so outside users_seen: token rows the run could not use.
   int64_t skipped_duplicates = 0;    // a user id the token source returned again (skipped)
   int64_t skipped_invalid_rows = 0;  // rows whose user_id is not an int64 (TokenSource)

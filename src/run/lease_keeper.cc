@@ -29,7 +29,10 @@ LeaseKeeper::~LeaseKeeper() {
 }
 
 void LeaseKeeper::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    ScopedLogContext context(LogFields{{"run_id", owner_}});  // the owner is the run's id
+    Loop();
+  });
 }
 
 void LeaseKeeper::Stop() {

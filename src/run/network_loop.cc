@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "log/logger.h"
+#include "log/secret_redactor.h"
 
 namespace tc {
 namespace {
@@ -52,7 +53,11 @@ void NetworkLoop::Run() {
     if (const auto since = breaker_->NotClosedSince();
         since && now - *since >= refresh_.breaker.give_up_after && !fetching_.empty()) {
       breaker_gave_up_ = true;
-      control.Stop(RunStatus::kDegraded, "circuit breaker stayed open: Bytemark API failing");
+      std::string reason = "circuit breaker stayed open: Bytemark API failing";
+      if (const auto& cause = pipeline_->last_breaker_failure()) {
+        reason += " (last error " + cause->ToString() + ")";
+      }
+      control.Stop(RunStatus::kDegraded, RedactSecrets(reason));
       AbandonFetchingUsers(MakeError(ErrorClass::kCircuitOpen, "circuit breaker open"));
     }
     if (!verdict_seen && pipes_.gate.verdict()) {
@@ -69,7 +74,13 @@ void NetworkLoop::Run() {
     }
     if (breaker_->times_opened() != last_breaker_opened) {
       last_breaker_opened = breaker_->times_opened();
-      LogWarn("circuit breaker opened", {{"times", last_breaker_opened}});
+      LogFields fields = {{"times", last_breaker_opened}};
+      if (const auto& cause = pipeline_->last_breaker_failure()) {
+        // The logger redacts the message (a URL with credentials, a bearer token).
+        fields.emplace_back("error_class", std::string(ErrorClassName(cause->error_class)));
+        fields.emplace_back("error", cause->message);
+      }
+      LogWarn("circuit breaker opened", fields);
     }
     if (env_.metrics != nullptr) {
       env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -26,7 +27,7 @@
 namespace tc {
 namespace {
 
-constexpr int64_t kDryRunUsersListed = 10;  // a dry run logs the first few, then a count
+constexpr size_t kDryRunSampleSize = 10;  // a dry run's summary names the first few users
 
 std::string NewRunId(const Clock& clock) {
   const int64_t now_ms = clock.NowUnixMillis();
@@ -51,6 +52,7 @@ class RefreshRun {
   bool started() const { return started_; }
 
   void Execute() {
+    ScopedLogContext run_context(RunContext());
     CountUnusableRows();
     CountUsersForProgress();
     std::unique_ptr<LeaseKeeper> lease;
@@ -82,13 +84,26 @@ class RefreshRun {
 
     if (env_.observer != nullptr) env_.observer->OnRunStarted(Progress());
     std::thread ticker;
-    if (env_.observer != nullptr) ticker = std::thread([this] { TickProgress(); });
-    std::thread selection([this] { Select(); });
+    if (env_.observer != nullptr) {
+      ticker = std::thread([this] {
+        ScopedLogContext context(RunContext());
+        TickProgress();
+      });
+    }
+    std::thread selection([this] {
+      ScopedLogContext context(RunContext());
+      Select();
+    });
     std::vector<std::thread> workers;
     std::optional<NetworkLoop> network;
     if (!request_.dry_run) {
       const int count = std::clamp(std::max(1, env_.config.refresh.concurrency) / 8, 2, 8);
-      for (int i = 0; i < count; ++i) workers.emplace_back([this] { StoreWorker(); });
+      for (int i = 0; i < count; ++i) {
+        workers.emplace_back([this] {
+          ScopedLogContext context(RunContext());
+          StoreWorker();
+        });
+      }
       network.emplace(env_, RunPipes{stale_users_, write_jobs_, write_jobs_pending_,
                                      enumeration_done_, control_, counters_, gate_});
       network->Run();
@@ -125,11 +140,18 @@ class RefreshRun {
       ticker.join();
     }
     counters_.FoldInto(summary_);
+    if (request_.dry_run) {
+      summary_.would_refresh_by_reason = std::move(would_refresh_by_reason_);
+      summary_.would_refresh_sample = std::move(would_refresh_sample_);
+    }
     summary_.status = control_.status();
     summary_.abort_reason = control_.reason();
   }
 
  private:
+  // Every line the run's threads log carries the run id.
+  LogFields RunContext() const { return {{"run_id", summary_.run_id}}; }
+
   bool StopRequested() const {
     return env_.stop_requested != nullptr && env_.stop_requested->load();
   }
@@ -221,9 +243,11 @@ class RefreshRun {
       counters_.skipped_duplicates += selected.duplicates;
       for (StaleUser& user : selected.stale) {
         if (request_.dry_run) {
-          if (++counters_.would_refresh <= kDryRunUsersListed) {
-            LogInfo("would refresh",
-                    {{"user_id", user.user_id}, {"reason", StaleReasonName(user.reason)}});
+          // Counted, never logged one by one: the summary says how many and why, and names a few.
+          ++counters_.would_refresh;
+          ++would_refresh_by_reason_[StaleReasonName(user.reason)];
+          if (would_refresh_sample_.size() < kDryRunSampleSize) {
+            would_refresh_sample_.push_back(user.user_id);
           }
         } else if (!stale_users_.Push(std::move(user))) {
           ++counters_.abandoned;  // the run is stopping: the rest of the page is abandoned
@@ -231,10 +255,6 @@ class RefreshRun {
           env_.transport.Wakeup();
         }
       }
-    }
-    if (request_.dry_run && counters_.would_refresh > kDryRunUsersListed) {
-      LogInfo("would refresh more users (not listed)",
-              {{"not_listed", counters_.would_refresh - kDryRunUsersListed}});
     }
     enumeration_done_ = true;
     env_.transport.Wakeup();
@@ -258,6 +278,9 @@ class RefreshRun {
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wakeup_;
   bool ticker_stop_ = false;
+  // Dry run, written by the selection thread only (read after it is joined).
+  std::map<std::string, int64_t> would_refresh_by_reason_;
+  std::vector<int64_t> would_refresh_sample_;
 
   BlockingQueue<StaleUser> stale_users_;
   BlockingQueue<WriteJob> write_jobs_;

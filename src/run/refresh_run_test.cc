@@ -10,9 +10,11 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "json/js_json.h"
+#include "log/logger.h"
 #include "run/run_test_support.h"
 #include "store/cache_store_wrapper.h"
 
@@ -195,6 +197,11 @@ TEST_F(RefreshRunTest, DryRunCallsNothingAndWritesNothing) {
   const RunSummary summary = RunOnce(transport, 30, request);
   EXPECT_EQ(summary.would_refresh, 30);
   EXPECT_EQ(summary.OutcomeTotal(), 30);
+  // Counted by reason with a sample of users, not listed one by one.
+  EXPECT_EQ(summary.would_refresh_by_reason, (std::map<std::string, int64_t>{{"missing", 30}}));
+  EXPECT_EQ(summary.would_refresh_sample, (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(summary.ToJson()["would_refresh_by_reason"]["missing"], 30);
+  EXPECT_EQ(summary.ToJson()["would_refresh_sample"].size(), 10U);
   EXPECT_EQ(transport.total_requests(), 0);
   EXPECT_FALSE(StoredText(5).has_value());
   auto runs = store_->RecentRuns(10);
@@ -377,6 +384,57 @@ TEST_F(RefreshRunTest, AShardsTotalIsAnEstimateAndARunThatCannotStartIsStillFini
   EXPECT_TRUE(refused.started.empty());
   ASSERT_EQ(refused.finished.size(), 1U);
   EXPECT_EQ(refused.finished[0].status, RunStatus::kAborted);
+}
+
+// Log lines written while a test body runs, as JSON objects.
+class CapturedLogs {
+ public:
+  CapturedLogs() { (void)InitLogging(LogConfig{"info", "json"}, &out_); }
+  ~CapturedLogs() { (void)InitLogging(LogConfig{}); }
+  std::vector<nlohmann::json> Lines() {
+    FlushLogs();
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  }
+
+ private:
+  std::ostringstream out_;
+};
+
+TEST_F(RefreshRunTest, EveryLineTheRunLogsCarriesItsRunId) {
+  CapturedLogs logs;
+  config_.refresh.breaker.min_calls = 1'000'000;  // as above: the breaker stays out
+  FakeTransport transport(clock_, FaultMix);
+  const RunSummary summary = RunOnce(transport, 100);
+  ASSERT_GT(summary.failed, 0);
+  int per_user_lines = 0;
+  for (const nlohmann::json& line : logs.Lines()) {
+    EXPECT_EQ(line.value("run_id", ""), summary.run_id) << line.dump();
+    if (line.contains("user_id")) ++per_user_lines;
+  }
+  EXPECT_GE(per_user_lines, summary.failed);
+}
+
+TEST_F(RefreshRunTest, TheBreakerOpeningLogsTheErrorBehindIt) {
+  CapturedLogs logs;
+  config_.refresh.breaker.give_up_after = std::chrono::seconds(5);
+  FakeTransport transport(clock_,
+                          [](const HttpRequest&, int) { return Result<HttpResponse>(Reply(503)); });
+  const RunSummary summary = RunOnce(transport, 500);
+  ASSERT_EQ(summary.status, RunStatus::kDegraded);
+  EXPECT_NE(summary.abort_reason.find("last error transient: HTTP 503"), std::string::npos)
+      << summary.abort_reason;
+  bool logged = false;
+  for (const nlohmann::json& line : logs.Lines()) {
+    if (line["message"] != "circuit breaker opened") continue;
+    logged = true;
+    EXPECT_EQ(line["level"], "warn");
+    EXPECT_EQ(line["error_class"], "transient");
+    EXPECT_NE(line["error"].get<std::string>().find("503"), std::string::npos) << line.dump();
+  }
+  EXPECT_TRUE(logged);
 }
 
 }  // namespace
