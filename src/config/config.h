@@ -106,6 +106,12 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:9464";
 };
 
+// `serve`'s POST /v1/users/{id}/refresh. Off unless token_file names a file with the bearer token.
+struct OnDemandConfig {
+  std::string token_file;                      // the bearer token (secret) is this file's content
+  std::chrono::milliseconds deadline{10'000};  // answer 202 "running" when a refresh takes longer
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -118,6 +124,7 @@ struct Config {
   RefreshConfig refresh;
   ScheduleConfig schedule;
   ServerConfig server;
+  OnDemandConfig on_demand;
   LogConfig log;
 };
 

@@ -191,6 +191,10 @@ std::vector<KeySpec> BuildKeys() {
           "schedule.timezone", [](Config& c) -> S& { return c.schedule.timezone; }, NonEmpty),
       Key<S>(
           "server.listen", [](Config& c) -> S& { return c.server.listen; }, ListenAddress),
+      Key<S>("on_demand.token_file", [](Config& c) -> S& { return c.on_demand.token_file; }),
+      Key<Milliseconds>(
+          "on_demand.deadline", [](Config& c) -> Milliseconds& { return c.on_demand.deadline; },
+          Positive<Milliseconds>),
       Key<S>(
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
       Key<S>(
