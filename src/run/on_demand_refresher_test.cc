@@ -238,7 +238,7 @@ TEST_F(OnDemandRefresherTest, JoinsTheSweepWhenItHasTheUserInFlight) {
   EXPECT_EQ(transport.total_requests(), 0);
 }
 
-TEST_F(RefreshRunTest, SweepSkipsUsersAnOnDemandRefreshHasInFlight) {
+TEST_F(OnDemandRefresherTest, SweepSkipsUsersAnOnDemandRefreshHasInFlight) {
   UserFlights flights;
   ASSERT_TRUE(flights.TryClaim(3, UserFlights::Owner::kOnDemand));
   FakeTransport transport(clock_, Passes);
