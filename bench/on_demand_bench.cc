@@ -169,7 +169,7 @@ int Main(int argc, char** argv) {
               .count());
       ++done;
       if (!response.ok()) {
-        ++outcomes[std::string("error ") + ErrorClassName(response.error().error_class)];
+        ++outcomes["error " + std::string(ErrorClassName(response.error().error_class))];
       } else if (response->status != 200) {
         ++outcomes[std::to_string(response->status)];
       } else {
