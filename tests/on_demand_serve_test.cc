@@ -3,6 +3,7 @@
 // in the logs (docs/operations.md).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -41,20 +42,23 @@ Json Body(const Result<HttpResponse>& response) {
 }
 
 TEST(OnDemandServeTest, RefreshesOneUserOnRequestBehindItsBearerToken) {
+  const std::string token_file =
+      ::testing::TempDir() + "/on_demand_serve_test_" + std::to_string(::getpid()) + ".token";
+  {
+    std::ofstream file(token_file);
+    file << kBearer << "\n";
+  }
   JobFixture job(JobFixtureOptions()
                      .WithUsers(20)
                      .WithSim(std::vector<std::string>{"--latency-ms", "5"})
                      // No scheduled run during the test: 1 January, midnight.
                      .WithConfig("[schedule]\ncron = \"0 0 1 1 *\"\n\n"
-                                 "[server]\nlisten = \"127.0.0.1:0\"\n"));
+                                 "[server]\nlisten = \"127.0.0.1:0\"\n\n"
+                                 "[on_demand]\ntoken_file = \"" +
+                                 token_file + "\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  const std::string token_file = job.dir() + "/on-demand.token";
-  {
-    std::ofstream file(token_file);
-    file << kBearer << "\n";
-  }
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()},
-                        {{"TICKETCACHE_ON_DEMAND_TOKEN_FILE", token_file}}, job.dir());
+  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
+                        job.dir());
   int port = 0;
   for (int i = 0; i < 200 && port == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
