@@ -50,6 +50,19 @@ bool CircuitBreaker::Allow(SteadyTime now) {
   return false;
 }
 
+bool CircuitBreaker::Refusing(SteadyTime now) const {
+  std::lock_guard lock(mutex_);
+  switch (state_) {
+    case BreakerState::kClosed:
+      return false;
+    case BreakerState::kOpen:
+      return now - opened_at_ < open_for_;
+    case BreakerState::kHalfOpen:
+      return probe_in_flight_ && now - probe_started_ < open_for_;
+  }
+  return false;
+}
+
 void CircuitBreaker::Record(SteadyTime now, std::optional<ErrorClass> failure) {
   const Outcome outcome = Classify(failure);
   std::lock_guard lock(mutex_);

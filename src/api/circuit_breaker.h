@@ -39,6 +39,10 @@ class CircuitBreaker {
   void RecordSuccess(SteadyTime now) { Record(now, std::nullopt); }
   void RecordFailure(SteadyTime now, ErrorClass error_class) { Record(now, error_class); }
 
+  // Would Allow() refuse a call now? (open and not yet due for a probe, or a probe under way.)
+  // Does not change the state.
+  bool Refusing(SteadyTime now) const;
+
   BreakerState state() const;
   // How many times the breaker went to open (from closed or from a failed probe).
   int times_opened() const;

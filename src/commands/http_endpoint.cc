@@ -16,7 +16,7 @@ struct HttpEndpoint::Impl {
   // Declared before `io`: destroying `io` destroys the connections its handlers still own, and
   // they count themselves out of `open_connections`.
   HttpEndpointOptions options;
-  HttpHandler handler;
+  HttpAsyncHandler handler;
   std::atomic<int> open_connections{0};
   asio::io_context io;
   tcp::acceptor acceptor{io};
@@ -35,13 +35,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ~Connection() { --impl_->open_connections; }
 
   void Start() {
-    stream_.expires_after(impl_->options.head_timeout);  // whole head, not per read: slowloris
+    // The whole request (head and small body), not per read: slowloris.
+    stream_.expires_after(impl_->options.head_timeout);
     Read();
   }
 
  private:
   void Read() {
-    const size_t room = impl_->options.limits.max_head_bytes + 1 - received_.size();
+    const HttpRequestLimits& limits = impl_->options.limits;
+    const size_t room = limits.max_head_bytes + limits.max_body_bytes + 1 - received_.size();
     const size_t old_size = received_.size();
     received_.resize(old_size + std::min<size_t>(room, 4096));
     stream_.async_read_some(
@@ -59,7 +61,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Read();
       return;
     }
-    answer_ = RespondToBytes(received_, impl_->options.limits, impl_->handler);
+    if (scan.state == HeadScan::State::kReject) {
+      Write(SerializeAnswer(RejectionAnswer(scan.reject_status), false));
+      return;
+    }
+    ParsedRequest parsed =
+        ParseRequest(std::string_view(received_).substr(0, scan.head_bytes + scan.body_bytes),
+                     impl_->options.limits);
+    if (!parsed.request) {
+      Write(SerializeAnswer(parsed.answer, parsed.head_only));
+      return;
+    }
+    // The answer may come later from another thread: it is written on this connection's strand.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    HttpResponder respond = [self = shared_from_this(), head_only = parsed.head_only,
+                             answered](HttpAnswer answer) {
+      if (answered->exchange(true)) return;  // exactly once
+      asio::post(self->stream_.get_executor(),
+                 [self, bytes = SerializeAnswer(answer, head_only)]() mutable {
+                   self->Write(std::move(bytes));
+                 });
+    };
+    try {
+      impl_->handler(*parsed.request, respond);
+    } catch (const std::exception& e) {
+      respond(HttpAnswer{500, "text/plain; charset=utf-8",
+                         std::string("internal error: ") + e.what() + "\n"});
+    }
+  }
+
+  void Write(std::string bytes) {
+    answer_ = std::move(bytes);
     stream_.expires_after(impl_->options.write_timeout);
     asio::async_write(stream_, asio::buffer(answer_),
                       [self = shared_from_this()](beast::error_code write_error, size_t) {
@@ -118,7 +150,14 @@ HttpEndpoint::HttpEndpoint(HttpEndpointOptions options)
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
-Status HttpEndpoint::Start(const std::string& listen, HttpHandler handler) {
+Status HttpEndpoint::Start(const std::string& listen, HttpRequestHandler handler) {
+  return StartAsync(listen, [handler = std::move(handler)](const HttpServerRequest& request,
+                                                           const HttpResponder& respond) {
+    respond(handler(request));
+  });
+}
+
+Status HttpEndpoint::StartAsync(const std::string& listen, HttpAsyncHandler handler) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return MakeError(ErrorClass::kConfig,

@@ -1,13 +1,17 @@
 // The HTTP/1.1 server behind `serve`'s /metrics, /healthz, /readyz and status page, on Boost.Asio.
-// Connections are served concurrently by a small pool of threads; a connection that is idle or
-// trickles its request (slowloris) costs a socket, not a thread, and is closed when its head
-// deadline passes; beyond `max_connections` new connections are closed at once. Every answer
-// closes its connection. Request parsing and limits live in commands/http_request.h.
+// A request's head and (when limits.max_body_bytes allows one) its small body are read whole
+// before the handler runs. Connections are served concurrently by a small pool of threads; a
+// connection that is idle or trickles its request (slowloris) costs a socket, not a thread, and is
+// closed when its head deadline passes; beyond `max_connections` new connections are closed at
+// once. Every answer closes its connection. Request parsing and limits live in
+// commands/http_request.h.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "clock/clock.h"
@@ -28,6 +32,13 @@ struct HttpEndpointOptions {
   HttpRequestLimits limits;
 };
 
+// Gives a request's answer, exactly once, from any thread (a handler may keep it and answer later
+// without holding one of the endpoint's threads).
+using HttpResponder = std::function<void(HttpAnswer answer)>;
+// May throw before it answers: the endpoint answers 500. Must be thread-safe.
+using HttpAsyncHandler =
+    std::function<void(const HttpServerRequest& request, HttpResponder respond)>;
+
 class HttpEndpoint {
  public:
   explicit HttpEndpoint(HttpEndpointOptions options = {});
@@ -37,7 +48,11 @@ class HttpEndpoint {
 
   // Binds `listen` ("HOST:PORT"; port 0 = any free port) and serves on background threads.
   // kConfig naming server.listen when the address is bad, kNetwork when it cannot bind.
-  Status Start(const std::string& listen, HttpHandler handler);
+  Status StartAsync(const std::string& listen, HttpAsyncHandler handler);
+  Status Start(const std::string& listen, HttpRequestHandler handler);
+  Status Start(const std::string& listen, HttpHandler handler) {
+    return Start(listen, ByMethodAndTarget(std::move(handler)));
+  }
   int port() const { return port_; }
   // Stops accepting, drops open connections, joins the threads. Idempotent.
   void Stop();

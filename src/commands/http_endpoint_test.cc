@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -183,6 +184,48 @@ TEST(HttpEndpointTest, RejectsBadListenAddresses) {
   EXPECT_EQ(endpoint.Start("nonsense", Route).error().error_class, ErrorClass::kConfig);
   HttpEndpoint other;
   EXPECT_EQ(other.Start("999.1.1.1:80", Route).error().error_class, ErrorClass::kConfig);
+}
+
+TEST(HttpEndpointTest, HandlersMayAnswerLaterFromAnotherThreadWithoutHoldingOne) {
+  HttpEndpointOptions options;
+  options.threads = 1;  // one thread: a held answer must not block the next request
+  options.limits.max_body_bytes = 64;
+  HttpEndpoint endpoint(options);
+  std::mutex mutex;
+  std::vector<HttpResponder> held;
+  ASSERT_TRUE(endpoint
+                  .StartAsync("127.0.0.1:0",
+                              [&](const HttpServerRequest& request, HttpResponder respond) {
+                                if (request.target == "/later") {
+                                  std::lock_guard lock(mutex);
+                                  held.push_back(std::move(respond));
+                                  return;
+                                }
+                                respond(HttpAnswer{200, "text/plain", request.body});
+                              })
+                  .ok());
+  Socket waiting(endpoint.port());
+  ASSERT_TRUE(waiting.Send("POST /later HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+  while (true) {
+    std::lock_guard lock(mutex);
+    if (!held.empty()) break;
+  }
+  Socket now(endpoint.port());
+  ASSERT_TRUE(now.Send("POST /now HTTP/1.1\r\nContent-Length: 4\r\n\r\npong"));
+  const std::string answer = now.ReadAll();
+  EXPECT_EQ(StatusOf(answer), 200);
+  EXPECT_EQ(answer.substr(answer.size() - 4), "pong");
+
+  std::thread other([&] {
+    std::lock_guard lock(mutex);
+    held.front()(HttpAnswer{202, "text/plain", "later\n"});
+    held.front()(HttpAnswer{500, "text/plain", "twice\n"});  // ignored: exactly once
+  });
+  other.join();
+  const std::string later = waiting.ReadAll();
+  EXPECT_EQ(StatusOf(later), 202);
+  EXPECT_EQ(later.find("twice"), std::string::npos);
+  endpoint.Stop();
 }
 
 }  // namespace

@@ -71,6 +71,65 @@ TEST(HttpRequestTest, OversizedHeadersAre431) {
   EXPECT_EQ(StatusOf(Respond("GET /healthz HTTP/1.1\r\nX-Small: 1\r\n\r\n", limits)), 200);
 }
 
+HttpRequestLimits WithBodies() {
+  HttpRequestLimits limits;
+  limits.max_body_bytes = 64;
+  return limits;
+}
+
+// Echoes what a handler sees.
+HttpAnswer Echo(const HttpServerRequest& request) {
+  const std::string* auth = request.Header("authorization");
+  return HttpAnswer{200, "text/plain",
+                    request.method + " " + request.target + " auth=" + (auth ? *auth : "-") +
+                        " body=" + request.body};
+}
+
+std::string BodyOf(const std::string& response) {
+  return response.substr(response.find("\r\n\r\n") + 4);
+}
+
+TEST(HttpRequestTest, PostWithASmallBodyReachesTheHandlerWithItsHeaders) {
+  const std::string answer = RespondToBytes(
+      "POST /v1/x?force=1 HTTP/1.1\r\nAuthorization: Bearer abc\r\nContent-Length: 4\r\n\r\nping",
+      WithBodies(), HttpRequestHandler(Echo));
+  EXPECT_EQ(StatusOf(answer), 200);
+  EXPECT_EQ(BodyOf(answer), "POST /v1/x?force=1 auth=Bearer abc body=ping");
+  const std::string bare =
+      RespondToBytes("POST /v1/x HTTP/1.1\r\n\r\n", WithBodies(), HttpRequestHandler(Echo));
+  EXPECT_EQ(BodyOf(bare), "POST /v1/x auth=- body=");
+}
+
+TEST(HttpRequestTest, BodyIsWaitedForUpToItsLength) {
+  const std::string head = "POST /v1/x HTTP/1.1\r\nContent-Length: 4\r\n\r\n";
+  EXPECT_EQ(ScanRequestHead(head + "pi", WithBodies()).state, HeadScan::State::kNeedMore);
+  const HeadScan scan = ScanRequestHead(head + "ping", WithBodies());
+  EXPECT_EQ(scan.state, HeadScan::State::kComplete);
+  EXPECT_EQ(scan.head_bytes, head.size());
+  EXPECT_EQ(scan.body_bytes, 4u);
+}
+
+TEST(HttpRequestTest, OversizedChunkedOrConflictingBodiesAreRejectedFromTheHead) {
+  const auto status = [](std::string_view bytes) {
+    return StatusOf(RespondToBytes(bytes, WithBodies(), HttpRequestHandler(Echo)));
+  };
+  EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 65\r\n\r\n"), 413);
+  EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 99999999999999999\r\n\r\n"), 413);
+  EXPECT_EQ(status("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"), 411);
+  EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"), 400);
+  EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);
+  EXPECT_EQ(status("PUT /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n"), 405);
+}
+
+TEST(HttpRequestTest, WithoutABodyLimitPostIsRefusedAndBodiesIgnored) {
+  EXPECT_EQ(StatusOf(RespondToBytes("POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n", {},
+                                    HttpRequestHandler(Echo))),
+            405);
+  const std::string get =
+      RespondToBytes("GET /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n", {}, HttpRequestHandler(Echo));
+  EXPECT_EQ(BodyOf(get), "GET /x auth=- body=");
+}
+
 }  // namespace
 }  // namespace tc
 

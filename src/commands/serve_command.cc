@@ -1,22 +1,29 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "api/circuit_breaker.h"
+#include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
 #include "commands/http_endpoint.h"
+#include "commands/on_demand_route.h"
 #include "commands/readiness_probe.h"
 #include "commands/schedule_loop.h"
 #include "commands/status_service.h"
 #include "commands/store_connector.h"
 #include "commands/webhook_alert.h"
 #include "log/logger.h"
+#include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/on_demand_refresher.h"
 #include "run/progress_report.h"
 #include "run/refresh_run.h"
+#include "run/user_flights.h"
 #include "schedule/cron_schedule.h"
 
 namespace tc {
@@ -27,13 +34,17 @@ std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
 
+constexpr size_t kMaxRequestBodyBytes = 4096;  // POST bodies (the on-demand endpoint reads none)
+
 // What the HTTP threads need from the stores, published once they are open.
 struct DaemonState {
   std::mutex mutex;
-  // Until the stores open: why not yet (for /readyz and /); then the probe and the status.
+  // Until the stores open: why not yet (for /readyz and /); then the probe, the status and the
+  // on-demand route.
   std::string waiting_for = "opening the stores\n";  // guarded by mutex
   ReadinessProbe* readiness = nullptr;               // guarded by mutex
   StatusService* status = nullptr;                   // guarded by mutex
+  const OnDemandRoute* on_demand = nullptr;          // guarded by mutex
 };
 
 }  // namespace
@@ -47,6 +58,14 @@ int ServeCommand(const CommonOptions& common) {
   if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
 
   const Config& cfg = *config;
+  std::string bearer_token;  // empty: the on-demand endpoint is off
+  if (!cfg.on_demand.token_file.empty()) {
+    auto token = ReadBearerTokenFile(cfg.on_demand.token_file);
+    if (!token.ok()) return ReportStartupError("configuration", token.error());
+    bearer_token = std::move(*token);
+    RegisterSecret(bearer_token);
+  }
+
   SystemClock clock;
   JobMetrics metrics;
   DaemonState state;
@@ -54,9 +73,17 @@ int ServeCommand(const CommonOptions& common) {
   std::optional<ReadinessProbe> readiness;
   std::optional<StatusService> status;
 
-  HttpEndpoint http;
-  Status listening = http.Start(cfg.server.listen, [&](const std::string& /*method*/,
-                                                       const std::string& target) {
+  // One rate limit, one breaker and one set of users in flight for every API request of the
+  // daemon: sweeps and on-demand refreshes alike.
+  RateLimiter limiter(cfg.refresh.rate_limit, clock.SteadyNow());
+  CircuitBreaker breaker(cfg.refresh.breaker);
+  UserFlights flights;
+  std::unique_ptr<TokenSource> on_demand_tokens;
+  std::unique_ptr<CurlTransport> on_demand_transport;
+  std::unique_ptr<OnDemandRefresher> on_demand;
+  std::optional<OnDemandRoute> on_demand_route;
+
+  const auto routes = [&](const std::string& target) {
     const std::string path = target.substr(0, target.find('?'));
     if (path == "/metrics") {
       return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
@@ -80,7 +107,30 @@ int ServeCommand(const CommonOptions& common) {
     }
     if (auto answer = status_service->Answer(path)) return *answer;  // / and /api/status
     return HttpAnswer{404, "text/plain", "not found\n"};
-  });
+  };
+  HttpEndpointOptions http_options;
+  http_options.limits.max_body_bytes = kMaxRequestBodyBytes;
+  HttpEndpoint http(http_options);
+  Status listening = http.StartAsync(
+      cfg.server.listen, [&](const HttpServerRequest& request, const HttpResponder& respond) {
+        const std::string path = request.target.substr(0, request.target.find('?'));
+        if (OnDemandRoute::Matches(path)) {
+          const OnDemandRoute* route = nullptr;
+          {
+            std::lock_guard lock(state.mutex);
+            route = state.on_demand;
+          }
+          if (route != nullptr) return route->Handle(request, respond);
+          if (bearer_token.empty()) {
+            return respond(HttpAnswer{404, "text/plain; charset=utf-8", "not found\n"});
+          }
+          return respond(HttpAnswer{503, "text/plain; charset=utf-8", "not ready\n"});
+        }
+        if (request.method == "POST") {
+          return respond(HttpAnswer{405, "text/plain; charset=utf-8", "GET or HEAD only\n"});
+        }
+        respond(routes(request.target));
+      });
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;
@@ -89,7 +139,8 @@ int ServeCommand(const CommonOptions& common) {
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
                       {"cron", cfg.schedule.cron},
-                      {"timezone", cfg.schedule.timezone}});
+                      {"timezone", cfg.schedule.timezone},
+                      {"on_demand", !bearer_token.empty()}});
 
   StoreOpeners openers{[&cfg] { return OpenTokenSource(cfg.tokens); },
                        [&cfg] { return OpenCacheStore(cfg.store); }};
@@ -110,9 +161,26 @@ int ServeCommand(const CommonOptions& common) {
     stores = std::move(*connected);
     readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
     status.emplace(*stores.store, clock, cfg.schedule, /*daemon=*/true);
+    if (!bearer_token.empty()) {
+      // The refresher's thread has its own token source and transport.
+      auto own_tokens = OpenTokenSource(cfg.tokens);
+      if (own_tokens.ok()) {
+        on_demand_tokens = std::move(*own_tokens);
+        on_demand_transport = std::make_unique<CurlTransport>(TransportOptionsFor(cfg));
+        on_demand = std::make_unique<OnDemandRefresher>(
+            cfg, cfg.on_demand.deadline, *on_demand_tokens, *stores.store, *on_demand_transport,
+            clock, SharedApiState{limiter, breaker, flights}, &metrics);
+        on_demand->Start();
+        on_demand_route.emplace(bearer_token, on_demand.get());
+      } else {
+        LogError("on-demand refresh is off: cannot open its token source",
+                 {{"error", own_tokens.error().ToString()}});
+      }
+    }
     std::lock_guard lock(state.mutex);
     state.readiness = &*readiness;
     state.status = &*status;
+    if (on_demand_route) state.on_demand = &*on_demand_route;
     LogInfo("stores open", {});
   }
 
@@ -133,6 +201,9 @@ int ServeCommand(const CommonOptions& common) {
     RunEnvironment env{cfg,           *stores.tokens, (*alerts)->Watch(*stores.store),
                        transport,     clock,          &metrics,
                        &g_serve_stop, &observers};
+    env.shared_limiter = &limiter;
+    env.shared_breaker = &breaker;
+    env.flights = &flights;
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
@@ -145,6 +216,7 @@ int ServeCommand(const CommonOptions& common) {
   }
 
   LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
+  if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);

@@ -113,6 +113,12 @@ struct AlertsConfig {
   std::chrono::milliseconds webhook_timeout{5'000};  // both delivery attempts together
 };
 
+// `serve`'s POST /v1/users/{id}/refresh. Off unless token_file names a file with the bearer token.
+struct OnDemandConfig {
+  std::string token_file;                      // the bearer token (secret) is this file's content
+  std::chrono::milliseconds deadline{10'000};  // answer 202 "running" when a refresh takes longer
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -128,6 +134,7 @@ struct Config {
   ScheduleConfig schedule;
   ServerConfig server;
   AlertsConfig alerts;
+  OnDemandConfig on_demand;
   LogConfig log;
 };
 

@@ -196,6 +196,10 @@ std::vector<KeySpec> BuildKeys() {
           "alerts.webhook_timeout",
           [](Config& c) -> Milliseconds& { return c.alerts.webhook_timeout; },
           Positive<Milliseconds>),
+      Key<S>("on_demand.token_file", [](Config& c) -> S& { return c.on_demand.token_file; }),
+      Key<Milliseconds>(
+          "on_demand.deadline", [](Config& c) -> Milliseconds& { return c.on_demand.deadline; },
+          Positive<Milliseconds>),
       Key<S>(
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
       Key<S>(

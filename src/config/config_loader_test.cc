@@ -109,6 +109,19 @@ format = "text"
   EXPECT_EQ(config->log.level, "debug");
 }
 
+TEST_F(ConfigLoaderTest, OnDemandKeysFromTheFile) {
+  auto defaults = Load("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->on_demand.token_file, "");
+  EXPECT_EQ(defaults->on_demand.deadline, 10s);
+  auto config =
+      Load("[on_demand]\ntoken_file = \"/etc/ticketcache/od.token\"\ndeadline = \"3s\"\n");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->on_demand.token_file, "/etc/ticketcache/od.token");
+  EXPECT_EQ(config->on_demand.deadline, 3s);
+  EXPECT_THAT(LoadError("[on_demand]\ndeadline = \"0s\"\n"), HasSubstr("on_demand.deadline"));
+}
+
 TEST_F(ConfigLoaderTest, PrecedenceFileThenEnvThenOverrides) {
   const std::string toml = R"(
 [refresh]

@@ -21,19 +21,16 @@ DocumentWriter::DocumentWriter(CacheStore& store, const Clock& clock, const Refr
       gate_(gate),
       control_(control) {}
 
-void DocumentWriter::Handle(WriteJob& job) {
+WriteOutcome DocumentWriter::Handle(WriteJob& job) {
   if (control_.writes_stopped()) {
     ++counters_.abandoned;
-    return;
+    return WriteOutcome{};
   }
-  if (job.fetch_error) {
-    RecordFailure(job, *job.fetch_error, "fetch");
-  } else {
-    Write(job);
-  }
+  if (job.fetch_error) return RecordFailure(job, *job.fetch_error, "fetch");
+  return Write(job);
 }
 
-void DocumentWriter::Write(WriteJob& job) {
+WriteOutcome DocumentWriter::Write(WriteJob& job) {
   const int64_t user_id = job.user.user_id;
   for (int round = 0; round < kMaxWriteConflicts; ++round) {
     auto loaded = store_.Load(user_id);
@@ -52,9 +49,12 @@ void DocumentWriter::Write(WriteJob& job) {
     // our own write) reads back as exactly our document: the user is counted by what happened.
     const bool ours = written.ok() || StoredIsOurs(user_id, outcome->document);
     if (ours) {
+      using Kind = WriteOutcome::Kind;
+      const Kind kind =
+          !existing ? Kind::kBuilt : (IsUpdated(*outcome) ? Kind::kUpdated : Kind::kUnchanged);
       RunCounters::Counter& outcome_counter =
-          !existing ? counters_.built
-                    : (IsUpdated(*outcome) ? counters_.updated : counters_.unchanged);
+          kind == Kind::kBuilt ? counters_.built
+                               : (kind == Kind::kUpdated ? counters_.updated : counters_.unchanged);
       ++outcome_counter;
       counters_.passes_created += outcome->created;
       counters_.passes_changed += outcome->changed;
@@ -64,17 +64,19 @@ void DocumentWriter::Write(WriteJob& job) {
                 {{"user_id", user_id}, {"count", outcome->free_tickets_added}});
       }
       NoteStore(nullptr);
-      return RecordSuccess(job.user);
+      RecordSuccess(job.user);
+      return WriteOutcome{kind, std::nullopt, outcome->document.timestamp};
     }
     if (written.error().error_class != ErrorClass::kConflict) {
       return RecordFailure(job, written.error(), "write");
     }
     ++counters_.write_conflicts;  // another writer got there first: re-read, re-merge
   }
-  RecordFailure(job,
-                MakeError(ErrorClass::kConflict,
-                          fmt::format("gave up after {} conflicting writes", kMaxWriteConflicts)),
-                "write");
+  return RecordFailure(
+      job,
+      MakeError(ErrorClass::kConflict,
+                fmt::format("gave up after {} conflicting writes", kMaxWriteConflicts)),
+      "write");
 }
 
 bool DocumentWriter::StoredIsOurs(int64_t user_id, const CacheDocument& ours) {
@@ -96,7 +98,8 @@ void DocumentWriter::NoteStore(const Error* store_error) {
   }
 }
 
-void DocumentWriter::RecordFailure(const WriteJob& job, const Error& error, const char* stage) {
+WriteOutcome DocumentWriter::RecordFailure(const WriteJob& job, const Error& error,
+                                           const char* stage) {
   const StaleUser& user = job.user;
   counters_.CountFailure(error.error_class);
   if (error.error_class == ErrorClass::kStore) {
@@ -120,6 +123,7 @@ void DocumentWriter::RecordFailure(const WriteJob& job, const Error& error, cons
   const ErrorClass gated_class =
       std::string(stage) == "fetch" ? error.error_class : ErrorClass::kInternal;
   Save(gate_.Admit(job.ticket, gated_class, std::move(next)));
+  return WriteOutcome{WriteOutcome::Kind::kFailed, error.error_class, 0};
 }
 
 void DocumentWriter::RecordSuccess(const StaleUser& user) {

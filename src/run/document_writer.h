@@ -30,6 +30,14 @@ struct WriteJob {
   int64_t ticket = 0;                // FailureStateGate ticket of the API outcome
 };
 
+// What Handle did with one user (on-demand callers answer with it).
+struct WriteOutcome {
+  enum class Kind { kBuilt, kUpdated, kUnchanged, kFailed, kAbandoned };
+  Kind kind = Kind::kAbandoned;
+  std::optional<ErrorClass> error_class;  // kFailed
+  int64_t timestamp = 0;                  // the document written (built/updated/unchanged)
+};
+
 class DocumentWriter {
  public:
   static constexpr int kMaxWriteConflicts = 5;  // compare-and-swap rounds before giving up
@@ -43,16 +51,16 @@ class DocumentWriter {
 
   // Writes the user's document, or records its failure. Once the run stopped writes, the user is
   // counted as abandoned instead.
-  void Handle(WriteJob& job);
+  WriteOutcome Handle(WriteJob& job);
   // End of run: writes the failure states the gate still holds, except API-wide ones.
   void Flush(const std::function<bool(ErrorClass)>& api_wide);
 
  private:
-  void Write(WriteJob& job);
+  WriteOutcome Write(WriteJob& job);
   // After a Replace error: true when the stored document is exactly `ours` (our write landed and
   // only its acknowledgement was lost).
   bool StoredIsOurs(int64_t user_id, const CacheDocument& ours);
-  void RecordFailure(const WriteJob& job, const Error& error, const char* stage);
+  WriteOutcome RecordFailure(const WriteJob& job, const Error& error, const char* stage);
   void RecordSuccess(const StaleUser& user);
   void NoteStore(const Error* store_error);
   void Save(const std::vector<UserState>& states);

@@ -7,6 +7,7 @@
 
 #include "log/logger.h"
 #include "log/secret_redactor.h"
+#include "run/user_flights.h"
 
 namespace tc {
 namespace {
@@ -17,6 +18,13 @@ const char* EndpointOf(const std::string& url) {
   return url.find("/v4.0/") != std::string::npos ? "passes4" : "passes";
 }
 
+UserRefreshResult AbandonedWith(ErrorClass error_class) {
+  UserRefreshResult result;
+  result.kind = UserRefreshResult::Kind::kAbandoned;
+  result.error_class = error_class;
+  return result;
+}
+
 }  // namespace
 
 NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
@@ -24,8 +32,16 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       refresh_(env.config.refresh),
       pipes_(pipes),
       concurrency_(std::max(1, refresh_.concurrency)),
-      limiter_(std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
-      breaker_(std::make_unique<CircuitBreaker>(refresh_.breaker)),
+      own_limiter_(env.shared_limiter != nullptr
+                       ? nullptr
+                       : std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
+      own_breaker_(env.shared_breaker != nullptr
+                       ? nullptr
+                       : std::make_unique<CircuitBreaker>(refresh_.breaker)),
+      limiter_(env.shared_limiter != nullptr ? env.shared_limiter : own_limiter_.get()),
+      breaker_(env.shared_breaker != nullptr ? env.shared_breaker : own_breaker_.get()),
+      breaker_opened_before_(breaker_->times_opened()),
+      flights_since_(env.flights != nullptr ? env.flights->Now() : 0),
       pipeline_(std::make_unique<ApiRequestPipeline>(
           env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after, *limiter_,
           *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {
@@ -39,7 +55,7 @@ void NetworkLoop::Run() {
   // busy while store work catches up, bounded so memory stays O(concurrency).
   const int64_t max_active = static_cast<int64_t>(concurrency_) * 2;
   std::optional<SteadyTime> grace_deadline;
-  int last_breaker_opened = 0;
+  int last_breaker_opened = breaker_->times_opened();
   bool verdict_seen = false;
 
   while (true) {
@@ -116,7 +132,10 @@ void NetworkLoop::Run() {
 void NetworkLoop::StartUser(StaleUser user) {
   const int64_t user_id = user.user_id;
   // A user is never in flight twice (its token would be read after its entry was replaced).
-  if (fetching_.contains(user_id)) {
+  // Nor while an on-demand refresh has it, or once one refreshed it during this run.
+  if (fetching_.contains(user_id) ||
+      (env_.flights != nullptr &&
+       !env_.flights->TryClaim(user_id, UserFlights::Owner::kSweep, flights_since_))) {
     --pipes_.counters.users_seen;
     ++pipes_.counters.skipped_duplicates;
     return;
@@ -173,6 +192,10 @@ void NetworkLoop::AbandonFetchingUsers(const Error& error) {
   fetching_.clear();
   pipes_.counters.abandoned += static_cast<int64_t>(doomed.size());
   pipeline_->AbandonAll(error);
+  if (env_.flights != nullptr) {
+    for (const auto& [user_id, fetch] : doomed)
+      env_.flights->Finish(user_id, AbandonedWith(error.error_class));
+  }
 }
 
 }  // namespace tc

@@ -45,7 +45,7 @@ class NetworkLoop {
 
   int64_t api_requests() const { return pipeline_->attempts(); }
   int64_t api_retries() const { return pipeline_->retries(); }
-  int breaker_opened() const { return breaker_->times_opened(); }
+  int breaker_opened() const { return breaker_->times_opened() - breaker_opened_before_; }
   // True when the breaker stopped the run: its failure classes were the API's.
   bool breaker_gave_up() const { return breaker_gave_up_; }
 
@@ -67,8 +67,12 @@ class NetworkLoop {
   const RefreshConfig& refresh_;
   RunPipes pipes_;
   const int concurrency_;
-  std::unique_ptr<RateLimiter> limiter_;
-  std::unique_ptr<CircuitBreaker> breaker_;
+  std::unique_ptr<RateLimiter> own_limiter_;  // when the environment shares none
+  std::unique_ptr<CircuitBreaker> own_breaker_;
+  RateLimiter* limiter_;
+  CircuitBreaker* breaker_;
+  int breaker_opened_before_ = 0;  // a shared breaker's count when this run began
+  int64_t flights_since_ = 0;      // env.flights->Now() when this run began
   std::unique_ptr<ApiRequestPipeline> pipeline_;
   std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
   bool breaker_gave_up_ = false;

@@ -22,6 +22,7 @@
 #include "run/network_loop.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
+#include "run/user_flights.h"
 #include "selection/user_selection.h"
 
 namespace tc {
@@ -262,7 +263,8 @@ class RefreshRun {
 
   void StoreWorker() {
     while (auto job = write_jobs_.Pop()) {
-      writer_.Handle(*job);
+      const WriteOutcome outcome = writer_.Handle(*job);
+      if (env_.flights != nullptr) env_.flights->Finish(job->user.user_id, ResultOf(outcome));
       --write_jobs_pending_;
       env_.transport.Wakeup();
     }

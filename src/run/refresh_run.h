@@ -25,6 +25,10 @@
 
 namespace tc {
 
+class RateLimiter;
+class CircuitBreaker;
+class UserFlights;
+
 struct RunRequest {
   std::string run_id;               // empty: generated
   std::vector<int64_t> only_users;  // --user: exactly these (ignores per-user backoff)
@@ -44,6 +48,12 @@ struct RunEnvironment {
   // Optional: told when the run starts (after it holds its lock; a dry run at once), every
   // progress_interval() while it works, and at the end (always, even when it could not start).
   RunObserver* observer = nullptr;
+  // Optional, for a daemon (serve): the rate limiter and circuit breaker that every API request
+  // of the process shares (a run makes its own when null), and the users in flight outside this
+  // run (on-demand refreshes), which the run skips and tells when it refreshed a user they wait on.
+  RateLimiter* shared_limiter = nullptr;
+  CircuitBreaker* shared_breaker = nullptr;
+  UserFlights* flights = nullptr;
 };
 
 // Runs the job once. Never throws; every outcome, including "could not start", is a summary.

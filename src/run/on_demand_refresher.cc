@@ -1,0 +1,368 @@
+#include "run/on_demand_refresher.h"
+
+#include <algorithm>
+#include <future>
+#include <unordered_set>
+#include <utility>
+
+#include "log/logger.h"
+#include "log/secret_redactor.h"
+#include "run/document_writer.h"
+#include "run/failure_state_gate.h"
+#include "run/run_control.h"
+#include "run/run_counters.h"
+
+namespace tc {
+namespace {
+
+constexpr Duration kLoopTick{50};
+// How often the deadline thread looks at the clock while callers wait (a FakeClock moves
+// without notice).
+constexpr Duration kDeadlineTick{20};
+
+const char* EndpointOf(const std::string& url) {
+  return url.find("/v4.0/") != std::string::npos ? "passes4" : "passes";
+}
+
+UserRefreshResult ResultOfKind(UserRefreshResult::Kind kind,
+                               std::optional<ErrorClass> error_class = std::nullopt,
+                               int64_t timestamp = 0) {
+  UserRefreshResult result;
+  result.kind = kind;
+  result.error_class = error_class;
+  result.timestamp = timestamp;
+  return result;
+}
+
+}  // namespace
+
+OnDemandRefresher::OnDemandRefresher(const Config& config, Duration deadline, TokenSource& tokens,
+                                     CacheStore& store, HttpTransport& transport,
+                                     const Clock& clock, SharedApiState shared, JobMetrics* metrics)
+    : config_(config),
+      deadline_(deadline),
+      tokens_(tokens),
+      store_(store),
+      transport_(transport),
+      clock_(clock),
+      shared_(shared),
+      metrics_(metrics) {}
+
+OnDemandRefresher::~OnDemandRefresher() { Stop(); }
+
+void OnDemandRefresher::Start() {
+  if (started_) return;
+  started_ = true;
+  worker_ = std::thread([this] { WorkerLoop(); });
+  deadline_thread_ = std::thread([this] { DeadlineLoop(); });
+}
+
+void OnDemandRefresher::Stop() {
+  if (stopping_.exchange(true)) return;
+  { std::lock_guard lock(jobs_mutex_); }
+  jobs_cv_.notify_all();
+  transport_.Wakeup();
+  if (worker_.joinable()) worker_.join();
+  // Jobs the worker never took (or all of them, when it never ran).
+  std::vector<Job> left;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    left.swap(jobs_);
+  }
+  for (const Job& job : left) {
+    FinishUser(job.user_id,
+               ResultOfKind(UserRefreshResult::Kind::kAbandoned, ErrorClass::kInterrupted));
+  }
+  { std::lock_guard lock(deadlines_mutex_); }
+  deadlines_cv_.notify_all();
+  if (deadline_thread_.joinable()) deadline_thread_.join();
+  std::multimap<SteadyTime, std::shared_ptr<Waiter>> waiting;
+  {
+    std::lock_guard lock(deadlines_mutex_);
+    waiting.swap(deadlines_);
+  }
+  for (auto& [due, waiter] : waiting) {
+    Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kRunning, waiter->user_id, {}});
+  }
+}
+
+void OnDemandRefresher::Answer(const std::shared_ptr<Waiter>& waiter,
+                               const OnDemandAnswer& answer) {
+  if (waiter->answered.exchange(true)) return;
+  Done done = std::move(waiter->done);  // releases what the callback holds once answered
+  done(answer);
+}
+
+void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
+  ++calls_;
+  {
+    std::lock_guard lock(recent_mutex_);
+    activity_.emplace_back(clock_.NowUnixMillis(), user_id);
+    if (activity_.size() > kRemembered) activity_.pop_front();
+  }
+  auto waiter = std::make_shared<Waiter>();
+  waiter->user_id = user_id;
+  waiter->done = std::move(done);
+  if (stopping_.load()) {
+    Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,
+                                  ResultOfKind(UserRefreshResult::Kind::kAbandoned,
+                                               ErrorClass::kInterrupted)});
+    return;
+  }
+  {
+    std::lock_guard lock(deadlines_mutex_);
+    deadlines_.emplace(clock_.SteadyNow() + deadline_, waiter);
+  }
+  deadlines_cv_.notify_one();
+  const bool claimed = shared_.flights.ClaimOrListen(
+      user_id, UserFlights::Owner::kOnDemand, [waiter](const UserRefreshResult& result) {
+        Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, waiter->user_id, result});
+      });
+  if (!claimed) {
+    ++joined_;
+    return;
+  }
+  {
+    std::lock_guard lock(jobs_mutex_);
+    jobs_.push_back(Job{user_id, force});
+  }
+  jobs_cv_.notify_one();
+  transport_.Wakeup();
+}
+
+OnDemandAnswer OnDemandRefresher::RefreshAndWait(int64_t user_id, bool force) {
+  auto promise = std::make_shared<std::promise<OnDemandAnswer>>();
+  auto future = promise->get_future();
+  Refresh(user_id, force, [promise](const OnDemandAnswer& answer) { promise->set_value(answer); });
+  return future.get();
+}
+
+std::optional<OnDemandAnswer> OnDemandRefresher::LastResult(int64_t user_id) const {
+  if (shared_.flights.OwnerOf(user_id)) {
+    return OnDemandAnswer{OnDemandAnswer::State::kRunning, user_id, {}};
+  }
+  std::lock_guard lock(recent_mutex_);
+  const auto found = results_.find(user_id);
+  if (found == results_.end()) return std::nullopt;
+  return OnDemandAnswer{OnDemandAnswer::State::kDone, user_id, found->second};
+}
+
+std::vector<int64_t> OnDemandRefresher::ActiveSince(int64_t since_unix_ms, size_t max_users) const {
+  std::vector<int64_t> users;
+  std::unordered_set<int64_t> seen;
+  std::lock_guard lock(recent_mutex_);
+  for (auto it = activity_.rbegin(); it != activity_.rend() && users.size() < max_users; ++it) {
+    if (it->first < since_unix_ms) break;
+    if (seen.insert(it->second).second) users.push_back(it->second);
+  }
+  return users;
+}
+
+void OnDemandRefresher::FinishUser(int64_t user_id, const UserRefreshResult& result) {
+  {
+    std::lock_guard lock(recent_mutex_);
+    if (results_.insert_or_assign(user_id, result).second) {
+      results_order_.push_back(user_id);
+      if (results_order_.size() > kRemembered) {
+        results_.erase(results_order_.front());
+        results_order_.pop_front();
+      }
+    }
+  }
+  shared_.flights.Finish(user_id, result);
+}
+
+void OnDemandRefresher::DeadlineLoop() {
+  std::unique_lock lock(deadlines_mutex_);
+  while (!stopping_.load()) {
+    const SteadyTime now = clock_.SteadyNow();
+    std::vector<std::shared_ptr<Waiter>> due;
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      due.push_back(std::move(deadlines_.begin()->second));
+      deadlines_.erase(deadlines_.begin());
+    }
+    if (!due.empty()) {
+      lock.unlock();
+      for (const auto& waiter : due) {
+        Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kRunning, waiter->user_id, {}});
+      }
+      lock.lock();
+      continue;
+    }
+    // Answered waiters need not wait for their deadline to be dropped.
+    std::erase_if(deadlines_, [](const auto& entry) { return entry.second->answered.load(); });
+    if (deadlines_.empty()) {
+      deadlines_cv_.wait(lock, [this] { return stopping_.load() || !deadlines_.empty(); });
+    } else {
+      const Duration until_due =
+          std::chrono::duration_cast<Duration>(deadlines_.begin()->first - clock_.SteadyNow());
+      deadlines_cv_.wait_for(lock, std::clamp(until_due, Duration(1), kDeadlineTick));
+    }
+  }
+}
+
+void OnDemandRefresher::WorkerLoop() {
+  const int concurrency = std::max(1, config_.refresh.concurrency);
+  ApiRequestPipeline pipeline(transport_, clock_, config_.refresh.retry,
+                              config_.bytemark.max_retry_after, shared_.limiter, shared_.breaker,
+                              metrics_, concurrency,
+                              static_cast<uint64_t>(clock_.NowUnixMillis()) ^ 0x6f6e64656d616e64);
+  pipeline_ = &pipeline;
+  while (!stopping_.load()) {
+    std::vector<Job> jobs;
+    {
+      std::lock_guard lock(jobs_mutex_);
+      jobs.swap(jobs_);
+    }
+    if (!jobs.empty()) {
+      std::vector<int64_t> plain;
+      std::vector<int64_t> forced;
+      for (const Job& job : jobs) (job.force ? forced : plain).push_back(job.user_id);
+      if (!plain.empty()) SelectGroup(plain, false);
+      if (!forced.empty()) SelectGroup(forced, true);
+    }
+    if (!fetching_.empty() && pipeline.queued() > 0 &&
+        shared_.breaker.Refusing(clock_.SteadyNow())) {
+      FailFetchingUsers(ErrorClass::kCircuitOpen);  // fail fast: the API is failing
+    }
+    for (auto& fetch : fetched_) WriteUser(*fetch);
+    fetched_.clear();
+    if (fetching_.empty()) {
+      std::unique_lock lock(jobs_mutex_);
+      jobs_cv_.wait_for(lock, kLoopTick, [this] { return stopping_.load() || !jobs_.empty(); });
+    } else {
+      const int64_t before = pipeline.attempts();
+      pipeline.Step(kLoopTick);
+      api_requests_ += pipeline.attempts() - before;
+    }
+  }
+  FailFetchingUsers(ErrorClass::kInterrupted);
+  for (auto& fetch : fetched_) WriteUser(*fetch);
+  fetched_.clear();
+  pipeline_ = nullptr;
+}
+
+void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool force) {
+  SelectionOptions options{user_ids, std::nullopt, force, config_.tokens.page_size};
+  UserSelection selection(tokens_, store_, clock_, config_.refresh, std::move(options));
+  auto page = selection.Next([this] { return stopping_.load(); });
+  if (!page.ok()) {
+    LogWarn("on-demand refresh: selection failed",
+            {{"users", user_ids.size()}, {"error", RedactSecrets(page.error().message)}});
+    for (int64_t user_id : user_ids) {
+      FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kFailed, page.error().error_class));
+    }
+    return;
+  }
+  std::unordered_set<int64_t> not_stale(user_ids.begin(), user_ids.end());
+  if (page->has_value()) {
+    for (StaleUser& user : (**page).stale) {
+      not_stale.erase(user.user_id);
+      StartUser(std::move(user));
+    }
+  }
+  if (not_stale.empty()) return;
+  // Fresh, or no token at all.
+  const std::vector<int64_t> rest(not_stale.begin(), not_stale.end());
+  auto known = tokens_.Lookup(rest);
+  std::unordered_set<int64_t> with_token;
+  if (known.ok()) {
+    for (const UserToken& token : *known) with_token.insert(token.user_id);
+  }
+  for (int64_t user_id : rest) {
+    if (!known.ok()) {
+      FinishUser(user_id,
+                 ResultOfKind(UserRefreshResult::Kind::kFailed, known.error().error_class));
+      continue;
+    }
+    if (!with_token.contains(user_id)) {
+      FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kUnknownUser));
+      continue;
+    }
+    auto loaded = store_.Load(user_id);
+    if (!loaded.ok()) {
+      FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kFailed, ErrorClass::kStore));
+    } else {
+      const int64_t timestamp = loaded->has_value() ? (*loaded)->document.timestamp : 0;
+      FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kFresh, std::nullopt, timestamp));
+    }
+  }
+}
+
+void OnDemandRefresher::StartUser(StaleUser user) {
+  const int64_t user_id = user.user_id;
+  if (shared_.breaker.Refusing(clock_.SteadyNow())) {
+    FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kFailed, ErrorClass::kCircuitOpen));
+    return;
+  }
+  auto fetch = std::make_unique<UserFetch>();
+  fetch->user = std::move(user);
+  const std::string token = fetch->user.token;
+  fetching_.emplace(user_id, std::move(fetch));
+  const SendRequest send = [this](HttpRequest request, HttpCallback done) {
+    const char* endpoint = EndpointOf(request.url);
+    pipeline_->Send(std::move(request), endpoint, std::move(done));
+  };
+  const auto budget = std::make_shared<UserByteBudget>(config_.bytemark.max_bytes_per_user);
+  for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
+    FetchPassList(send, config_.bytemark, clock_, token, list, budget,
+                  [this, user_id, list](Result<PassListResult> result) {
+                    OnListFetched(user_id, list, std::move(result));
+                  });
+  }
+}
+
+void OnDemandRefresher::OnListFetched(int64_t user_id, PassListKind list,
+                                      Result<PassListResult> result) {
+  const auto found = fetching_.find(user_id);
+  if (found == fetching_.end()) return;  // failed already
+  UserFetch& fetch = *found->second;
+  if (!result.ok()) {
+    if (!fetch.error) fetch.error = result.error();
+  } else if (list == PassListKind::kActive) {
+    fetch.active = std::move(result->passes);
+  } else {
+    fetch.expired = std::move(result->passes);
+  }
+  if (--fetch.lists_pending > 0) return;
+  fetched_.push_back(std::move(found->second));
+  fetching_.erase(found);
+}
+
+// The sweep's writer, for one user: the same load → build or merge → compare-and-swap, audit
+// entries and per-user failure state.
+void OnDemandRefresher::WriteUser(UserFetch& fetch) {
+  RunCounters counters;
+  FailureStateGate gate(config_.refresh.api_wide);
+  RunControl control(nullptr);
+  DocumentWriter writer(store_, clock_, config_.refresh, counters, gate, control);
+  const std::optional<ErrorClass> failure =
+      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+  const int64_t user_id = fetch.user.user_id;
+  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
+               std::move(fetch.error), gate.RecordOutcome(failure)};
+  UserRefreshResult result = ResultOf(writer.Handle(job));
+  writer.Flush([](ErrorClass) { return false; });  // one user: nothing to judge API-wide
+  if (result.kind == UserRefreshResult::Kind::kFailed) {
+    auto loaded = store_.Load(user_id);  // the cache the caller still has, if any
+    if (loaded.ok() && loaded->has_value()) result.timestamp = (*loaded)->document.timestamp;
+  }
+  FinishUser(user_id, result);
+}
+
+void OnDemandRefresher::FailFetchingUsers(ErrorClass error_class) {
+  if (fetching_.empty()) return;
+  auto doomed = std::move(fetching_);
+  fetching_.clear();
+  if (pipeline_ != nullptr) {
+    pipeline_->AbandonAll(MakeError(error_class, "on-demand refresh abandoned"));
+  }
+  for (auto& [user_id, fetch] : doomed) {
+    FinishUser(user_id, ResultOfKind(error_class == ErrorClass::kInterrupted
+                                         ? UserRefreshResult::Kind::kAbandoned
+                                         : UserRefreshResult::Kind::kFailed,
+                                     error_class));
+  }
+}
+
+}  // namespace tc

@@ -1,0 +1,165 @@
+// On-demand refresh of one user, for `serve`'s POST /v1/users/{id}/refresh (docs/operations.md).
+//
+// A caller asks for a user and is answered exactly once: with how the refresh ended, or with
+// "running" once the deadline passed (the refresh goes on; LastResult tells later). Concurrent
+// calls for one user share one refresh (UserFlights), and so does a sweep that has the user in
+// flight: the call waits for the sweep's result instead of calling the API again.
+//
+// One worker thread owns its own transport and request pipeline, so on-demand users never wait
+// behind the sweep's queue of users; its requests take their slots from the daemon's shared
+// RateLimiter and pass the shared CircuitBreaker (a breaker that refuses calls fails the user at
+// once with circuit_open). Freshness, per-user failure state and the document itself go through
+// the same UserSelection and DocumentWriter as a sweep, so the documents are the same. Callers'
+// deadlines are watched by a second thread through the Clock (a FakeClock drives them in tests).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "api/api_request_pipeline.h"
+#include "api/circuit_breaker.h"
+#include "api/rate_limiter.h"
+#include "bytemark/http_transport.h"
+#include "bytemark/pass_list_fetch.h"
+#include "clock/clock.h"
+#include "config/config.h"
+#include "report/job_metrics.h"
+#include "run/user_flights.h"
+#include "selection/user_selection.h"
+#include "store/cache_store.h"
+#include "tokens/token_source.h"
+
+namespace tc {
+
+struct OnDemandAnswer {
+  enum class State { kDone, kRunning };
+  State state = State::kRunning;
+  int64_t user_id = 0;
+  UserRefreshResult result;  // kDone
+};
+
+// Users who asked for their tickets lately: a scheduler may refresh them first.
+class RecentlyActiveUsers {
+ public:
+  virtual ~RecentlyActiveUsers() = default;
+  // Distinct users with an on-demand call at or after `since_unix_ms`, most recent first.
+  virtual std::vector<int64_t> ActiveSince(int64_t since_unix_ms, size_t max_users) const = 0;
+};
+
+// What the daemon shares between its sweeps and on-demand refreshes.
+struct SharedApiState {
+  RateLimiter& limiter;
+  CircuitBreaker& breaker;
+  UserFlights& flights;
+};
+
+class OnDemandRefresher final : public RecentlyActiveUsers {
+ public:
+  using Done = std::function<void(const OnDemandAnswer&)>;
+
+  // REQUIRES: every argument outlives the refresher; `tokens` and `transport` are used by the
+  // refresher's worker thread only (give it its own).
+  OnDemandRefresher(const Config& config, Duration deadline, TokenSource& tokens, CacheStore& store,
+                    HttpTransport& transport, const Clock& clock, SharedApiState shared,
+                    JobMetrics* metrics = nullptr);
+  ~OnDemandRefresher() override;  // Stop()
+  OnDemandRefresher(const OnDemandRefresher&) = delete;
+  OnDemandRefresher& operator=(const OnDemandRefresher&) = delete;
+
+  void Start();
+  // Abandons users in flight, answers every waiting caller, joins the threads. Idempotent.
+  void Stop();
+
+  // Refreshes `user_id` unless its cache is fresh (`force`: even then). `done` runs exactly once,
+  // on some thread of the refresher's or the caller's, and must not block.
+  void Refresh(int64_t user_id, bool force, Done done);
+  // The same, waiting for the answer.
+  OnDemandAnswer RefreshAndWait(int64_t user_id, bool force);
+
+  // "running" while the user is in flight (on demand or in a sweep), else its last on-demand
+  // result, if remembered.
+  std::optional<OnDemandAnswer> LastResult(int64_t user_id) const;
+
+  std::vector<int64_t> ActiveSince(int64_t since_unix_ms, size_t max_users) const override;
+
+  int64_t calls() const { return calls_.load(); }
+  int64_t joined() const { return joined_.load(); }  // calls that joined a refresh under way
+  int64_t api_requests() const { return api_requests_.load(); }
+
+ private:
+  struct Job {
+    int64_t user_id = 0;
+    bool force = false;
+  };
+  struct Waiter {
+    int64_t user_id = 0;
+    std::atomic<bool> answered{false};
+    Done done;  // moved out by whoever answers
+  };
+  struct UserFetch {
+    StaleUser user;
+    int lists_pending = 2;
+    std::vector<Json> active;
+    std::vector<Json> expired;
+    std::optional<Error> error;
+  };
+
+  static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);
+  void WorkerLoop();
+  void DeadlineLoop();
+  void SelectGroup(const std::vector<int64_t>& user_ids, bool force);
+  void StartUser(StaleUser user);
+  void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
+  void WriteUser(UserFetch& fetch);
+  void FailFetchingUsers(ErrorClass error_class);
+  void FinishUser(int64_t user_id, const UserRefreshResult& result);
+
+  const Config& config_;
+  const Duration deadline_;
+  TokenSource& tokens_;
+  CacheStore& store_;
+  HttpTransport& transport_;
+  const Clock& clock_;
+  SharedApiState shared_;
+  JobMetrics* metrics_;
+
+  std::thread worker_;
+  std::thread deadline_thread_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_cv_;
+  std::vector<Job> jobs_;  // guarded by jobs_mutex_
+
+  // Worker thread only.
+  ApiRequestPipeline* pipeline_ = nullptr;
+  std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
+  std::vector<std::unique_ptr<UserFetch>> fetched_;  // both lists in: to write
+
+  std::mutex deadlines_mutex_;
+  std::condition_variable deadlines_cv_;
+  std::multimap<SteadyTime, std::shared_ptr<Waiter>> deadlines_;  // guarded
+
+  static constexpr size_t kRemembered = 10'000;
+  mutable std::mutex recent_mutex_;
+  std::unordered_map<int64_t, UserRefreshResult> results_;  // guarded by recent_mutex_
+  std::deque<int64_t> results_order_;
+  std::deque<std::pair<int64_t, int64_t>> activity_;  // (unix ms, user), oldest first
+
+  std::atomic<int64_t> calls_{0};
+  std::atomic<int64_t> joined_{0};
+  std::atomic<int64_t> api_requests_{0};
+};
+
+}  // namespace tc
