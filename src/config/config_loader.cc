@@ -155,9 +155,14 @@ Status ApplyFile(const std::string& path, Config& config) {
   return Status::Ok();
 }
 
-// TICKETCACHE_REFRESH_BREAKER_OPEN_FOR -> "refresh.breaker_open_for" (the first '_' after the
-// prefix separates section and key); empty when there is no key part.
+// TICKETCACHE_REFRESH_BREAKER_OPEN_FOR -> "refresh.breaker_open_for": the key whose environment
+// name it is. Matched against every key rather than split at an underscore, because section
+// names contain underscores too (TICKETCACHE_ON_DEMAND_DEADLINE is on_demand.deadline). For an
+// unknown variable: a best guess (the first '_' after the prefix taken as the dot), for the hint.
 std::string KeyNameOfVariable(std::string_view variable) {
+  for (const KeySpec& spec : ConfigKeys()) {
+    if (EnvNameOf(spec.name) == variable) return std::string(spec.name);
+  }
   const std::string_view rest = variable.substr(kEnvPrefix.size());
   const size_t underscore = rest.find('_');
   if (underscore == std::string_view::npos) return {};

@@ -193,6 +193,14 @@ TEST_F(ConfigLoaderTest, UnknownEnvironmentVariable) {
               HasSubstr("unknown environment variable TICKETCACHE_NOSECTION"));
 }
 
+TEST_F(ConfigLoaderTest, SectionNamesWithAnUnderscoreHaveEnvironmentNamesToo) {
+  Result<Config> config = Load("", {{"TICKETCACHE_ON_DEMAND_DEADLINE", "3s"}});
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->on_demand.deadline, std::chrono::seconds(3));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_ON_DEMAND_DEADLIN", "3s"}}),
+              HasSubstr("unknown environment variable TICKETCACHE_ON_DEMAND_DEADLIN"));
+}
+
 TEST_F(ConfigLoaderTest, UnknownOverrideKey) {
   EXPECT_THAT(LoadError("", {}, {{"refresh.nope", "1"}}), HasSubstr("unknown key 'refresh.nope'"));
 }
