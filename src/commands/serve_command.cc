@@ -5,6 +5,7 @@
 
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
+#include "commands/continuous_serve.h"
 #include "commands/http_endpoint.h"
 #include "commands/readiness_probe.h"
 #include "commands/schedule_loop.h"
@@ -89,6 +90,7 @@ int ServeCommand(const CommonOptions& common) {
   std::signal(SIGINT, RequestServeStop);
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
+                      {"mode", cfg.schedule.mode},
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone}});
 
@@ -106,14 +108,7 @@ int ServeCommand(const CommonOptions& common) {
     }
     LogWarn("tick skipped: previous run still going", {{"tick", FormatZonedTime(time_zone, tick)}});
   };
-  callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
-    {
-      std::lock_guard lock(state.mutex);
-      state.schedule.running = true;
-    }
-    CurlTransport transport(TransportOptionsFor(cfg));
-    RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
-    const RunSummary summary = ExecuteRun(env, RunRequest{});
+  const auto report_run = [&](const RunSummary& summary) {
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
     {
@@ -126,12 +121,26 @@ int ServeCommand(const CommonOptions& common) {
                              {"users_seen", summary.users_seen},
                              {"failed", summary.failed}});
   };
-  ScheduleLoop loop(clock, *cron, time_zone, g_serve_stop, std::move(callbacks));
-  if (Status looped = loop.Run(); !looped.ok()) {
-    LogError("no next fire time; stopping", {{"error", looped.error().message}});
+  callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
+    {
+      std::lock_guard lock(state.mutex);
+      state.schedule.running = true;
+    }
+    CurlTransport transport(TransportOptionsFor(cfg));
+    RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
+    report_run(ExecuteRun(env, RunRequest{}));
+  };
+  if (cfg.schedule.mode == "continuous") {
+    RunContinuousMode(ContinuousServeEnvironment{cfg, **tokens, cache_store, clock, &metrics,
+                                                 g_serve_stop, nullptr, report_run});
+    LogInfo("stopping", {});
+  } else {
+    ScheduleLoop loop(clock, *cron, time_zone, g_serve_stop, std::move(callbacks));
+    if (Status looped = loop.Run(); !looped.ok()) {
+      LogError("no next fire time; stopping", {{"error", looped.error().message}});
+    }
+    LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   }
-
-  LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   http.Stop();
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);
