@@ -15,7 +15,6 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -117,11 +116,9 @@ class World {
         start_ms_(start_ms),
         end_ms_(end_ms),
         next_sample_ms_(start_ms + 3'600'000) {
-    // Steady state of an hourly job: every cache between 0 and ttl − refresh_ahead old.
-    std::mt19937_64 random(42);
-    const int64_t window = (refresh.ttl - refresh.refresh_ahead).count() / 1000;
-    std::uniform_int_distribution<int64_t> age(0, window - 1);
-    for (int64_t id = 1; id <= users; ++id) timestamps[id] = start_ms / 1000 - age(random);
+    // A cold start: no cache yet. Both modes begin with everyone missing; the first hour is
+    // their start-up and is left out of the figures.
+    (void)refresh;
   }
 
   // One refresh landing at the clock's now; samples the ages when a sample is due.
@@ -160,7 +157,10 @@ class World {
  private:
   void Sample(int64_t now) {
     ages_.clear();
-    for (size_t id = 1; id < timestamps.size(); ++id) ages_.push_back(now - timestamps[id]);
+    for (size_t id = 1; id < timestamps.size(); ++id) {
+      // A cache never built is as old as the simulation.
+      ages_.push_back(now - (timestamps[id] == kNoCache ? start_ms_ / 1000 : timestamps[id]));
+    }
     const int64_t ttl = refresh_.ttl.count() / 1000;
     const auto p99 = ages_.begin() + static_cast<std::ptrdiff_t>(ages_.size() * 99 / 100);
     std::nth_element(ages_.begin(), p99, ages_.end());
