@@ -103,6 +103,27 @@ int RunCli(int argc, char** argv) {
       app.add_subcommand("config", "Print the effective configuration, secrets redacted");
   AddConfigOption(*config, common, log_format);
 
+  PlanFlags plan_flags;
+  auto* plan = app.add_subcommand(
+      "plan", "Can the rate limit keep every cache within the TTL? Users, budget, shards needed");
+  AddConfigOption(*plan, common);
+  plan->add_flag("--json", plan_flags.json, "Machine-readable output");
+  plan->add_option("--users", plan_flags.users, "Plan for this many users (no store is read)")
+      ->check(CLI::NonNegativeNumber);
+  plan->add_option("--rate-limit", plan_flags.rate_limit,
+                   "API requests/s per process, 0 = unlimited (refresh.rate_limit)")
+      ->check(CLI::NonNegativeNumber);
+  plan->add_option("--concurrency", plan_flags.concurrency,
+                   "API requests in flight per process (refresh.concurrency)")
+      ->check(CLI::Range(1, kMaxConcurrency));
+  plan->add_option("--latency-ms", plan_flags.latency_ms, "API latency per request, ms")
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--requests-per-user", plan_flags.requests_per_user,
+                   "API requests per user refresh (passes + passes4)")
+      ->check(CLI::PositiveNumber);
+  plan->add_option("--shards", plan_flags.shards, "Processes, each with its own rate limit")
+      ->check(CLI::Range(1, 100'000));
+
   std::string cron_expression;
   std::string timezone = "UTC";
   int next = 5;
@@ -161,6 +182,7 @@ int RunCli(int argc, char** argv) {
   if (*status) return StatusCommand(common, status_json, status_runs);
   if (*init) return InitCommand(common, demo_users);
   if (*config) return ConfigCommand(common);
+  if (*plan) return PlanCommand(common, plan_flags);
   if (*schedule) {
     if (cron_expression.empty()) {
       auto configured = LoadJobConfig(common);

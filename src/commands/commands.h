@@ -20,6 +20,17 @@ struct RunFlags {
   bool progress = true;      // --no-progress: no live line, no progress log lines
 };
 
+// `plan`: what-if figures override what the configuration and the stores say.
+struct PlanFlags {
+  bool json = false;
+  int64_t users = -1;      // >= 0: this many users, no store read
+  double rate_limit = -1;  // >= 0: refresh.rate_limit
+  int concurrency = 0;     // > 0: refresh.concurrency
+  double latency_ms = 50;  // API latency per request
+  double requests_per_user = 2;
+  int shards = 1;
+};
+
 int RunCommand(const CommonOptions& common, const RunFlags& flags);
 int ServeCommand(const CommonOptions& common);
 // How `show` prints: kAuto is the human form when stdout is a terminal, else the stored JSON.
@@ -28,5 +39,6 @@ int ShowCommand(const CommonOptions& common, int64_t user_id, ShowFormat format)
 int StatusCommand(const CommonOptions& common, bool json, int runs);
 int InitCommand(const CommonOptions& common, int64_t demo_users);
 int ConfigCommand(const CommonOptions& common);
+int PlanCommand(const CommonOptions& common, const PlanFlags& flags);
 
 }  // namespace tc

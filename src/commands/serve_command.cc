@@ -10,6 +10,7 @@
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "commands/commands.h"
+#include "commands/continuous_serve.h"
 #include "commands/http_endpoint.h"
 #include "commands/on_demand_route.h"
 #include "commands/readiness_probe.h"
@@ -138,6 +139,7 @@ int ServeCommand(const CommonOptions& common) {
   std::signal(SIGINT, RequestServeStop);
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
+                      {"mode", cfg.schedule.mode},
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone},
                       {"on_demand", !bearer_token.empty()}});
@@ -194,28 +196,46 @@ int ServeCommand(const CommonOptions& common) {
     status->CountSkippedTick();
     LogWarn("tick skipped: previous run still going", {{"tick", FormatZonedTime(time_zone, tick)}});
   };
-  callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
-    CurlTransport transport(TransportOptionsFor(cfg));
-    RunLogReporter run_log(cfg.log.progress_interval);  // "run started", progress, "run finished"
-    RunObservers observers({&run_log, &status->observer(), (*alerts)->observer()});
-    RunEnvironment env{cfg,           *stores.tokens, (*alerts)->Watch(*stores.store),
-                       transport,     clock,          &metrics,
-                       &g_serve_stop, &observers};
-    env.shared_limiter = &limiter;
-    env.shared_breaker = &breaker;
-    env.flights = &flights;
-    const RunSummary summary = ExecuteRun(env, RunRequest{});
+  const auto report_run = [&](const RunSummary& summary) {
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
   };
-  ScheduleLoop loop(clock, parsed_schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
-  if (stores.store) {  // else stopped while waiting for the stores: nothing ran
+  // Every run of the daemon: its log lines, the status page's view, the alerts, and the API state
+  // shared with on-demand refreshes.
+  RunLogReporter run_log(cfg.log.progress_interval);  // "run started", progress, "run finished"
+  const auto prepare_run = [&](RunEnvironment& env, RunObservers& observers) {
+    observers = RunObservers({&run_log, &status->observer(), (*alerts)->observer()});
+    env.observer = &observers;
+    env.shared_breaker = &breaker;
+    env.flights = &flights;
+  };
+  callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
+    CurlTransport transport(TransportOptionsFor(cfg));
+    RunEnvironment env{cfg,      *stores.tokens, (*alerts)->Watch(*stores.store), transport, clock,
+                       &metrics, &g_serve_stop};
+    RunObservers observers(std::vector<RunObserver*>{});
+    prepare_run(env, observers);
+    env.shared_limiter = &limiter;
+    report_run(ExecuteRun(env, RunRequest{}));
+  };
+  if (!stores.store) {
+    LogInfo("stopping", {});  // stopped while waiting for the stores: nothing ran
+  } else if (cfg.schedule.mode == "continuous") {
+    std::optional<RecentOnDemandCalls> recent;
+    if (on_demand) recent.emplace(*on_demand, clock, cfg.refresh.ttl);
+    RunObservers pass_observers(std::vector<RunObserver*>{});
+    RunContinuousMode(
+        ContinuousServeEnvironment{cfg, *stores.tokens, (*alerts)->Watch(*stores.store), clock,
+                                   &metrics, g_serve_stop, recent ? &*recent : nullptr, report_run,
+                                   [&](RunEnvironment& env) { prepare_run(env, pass_observers); }});
+    LogInfo("stopping", {});
+  } else {
+    ScheduleLoop loop(clock, parsed_schedule->cron, time_zone, g_serve_stop, std::move(callbacks));
     if (Status looped = loop.Run(); !looped.ok()) {
       LogError("no next fire time; stopping", {{"error", looped.error().message}});
     }
+    LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   }
-
-  LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
   std::signal(SIGTERM, SIG_DFL);

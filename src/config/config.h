@@ -98,6 +98,7 @@ struct RefreshConfig {
 };
 
 struct ScheduleConfig {
+  std::string mode = "cron";  // cron: a sweep per fire time | continuous: paced passes
   std::string cron = "0 * * * *";
   std::string timezone = "UTC";
 };

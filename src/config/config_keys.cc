@@ -186,6 +186,8 @@ std::vector<KeySpec> BuildKeys() {
           "refresh.lock_ttl", [](Config& c) -> Milliseconds& { return c.refresh.lock.ttl; },
           Positive<Milliseconds>),
       Key<S>(
+          "schedule.mode", [](Config& c) -> S& { return c.schedule.mode; }, ScheduleMode),
+      Key<S>(
           "schedule.cron", [](Config& c) -> S& { return c.schedule.cron; }, NonEmpty),
       Key<S>(
           "schedule.timezone", [](Config& c) -> S& { return c.schedule.timezone; }, NonEmpty),

@@ -71,6 +71,11 @@ Problem LogFormat(const std::string& value) {
   return fmt::format("unknown log format {}; expected json or text", Quoted(value));
 }
 
+Problem ScheduleMode(const std::string& value) {
+  if (value == "cron" || value == "continuous") return std::nullopt;
+  return fmt::format("unknown schedule mode {}; expected cron or continuous", Quoted(value));
+}
+
 Problem ListenAddress(const std::string& value) {
   const size_t colon = value.rfind(':');
   int port = -1;

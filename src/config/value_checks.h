@@ -50,6 +50,7 @@ Problem StoreUrl(const std::string& value);   // config/storage_url.h, role stor
 Problem HttpUrl(const std::string& value);    // http(s)://host…
 Problem LogLevel(const std::string& value);
 Problem LogFormat(const std::string& value);
+Problem ScheduleMode(const std::string& value);   // cron | continuous
 Problem ListenAddress(const std::string& value);  // host:port
 
 }  // namespace tc

@@ -74,6 +74,12 @@ JobMetrics::JobMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
                               .Help("Users enumerated by the last run")
                               .Register(registry)
                               .Add({});
+  continuous_users_ = &prometheus::BuildGauge()
+                           .Name("ticketcache_continuous_users")
+                           .Help(
+                               "Continuous mode, last pass: users due in the window (due), "
+                               "overdue, past_ttl, and will_miss_ttl within the budget")
+                           .Register(registry);
   skipped_ticks_ = &prometheus::BuildCounter()
                         .Name("ticketcache_schedule_ticks_skipped_total")
                         .Help("Scheduled ticks skipped because a run was still going")
@@ -105,6 +111,14 @@ void JobMetrics::ObserveApiRequest(std::string_view endpoint, std::string_view r
 
 void JobMetrics::SetBreakerState(BreakerStateValue state) {
   breaker_state_->Set(static_cast<double>(state));
+}
+
+void JobMetrics::ObserveContinuousPass(int64_t due, int64_t overdue, int64_t past_ttl,
+                                       int64_t will_miss_ttl) {
+  continuous_users_->Add({{"state", "due"}}).Set(static_cast<double>(due));
+  continuous_users_->Add({{"state", "overdue"}}).Set(static_cast<double>(overdue));
+  continuous_users_->Add({{"state", "past_ttl"}}).Set(static_cast<double>(past_ttl));
+  continuous_users_->Add({{"state", "will_miss_ttl"}}).Set(static_cast<double>(will_miss_ttl));
 }
 
 void JobMetrics::CountSkippedTick() { skipped_ticks_->Increment(); }

@@ -36,6 +36,9 @@ class JobMetrics {
   void ObserveApiRequest(std::string_view endpoint, std::string_view result, double seconds);
   void SetBreakerState(BreakerStateValue state);
   void CountSkippedTick();
+  // Continuous mode, each pass: users due within the window, overdue, past their TTL, and
+  // projected to pass it before the budget reaches them.
+  void ObserveContinuousPass(int64_t due, int64_t overdue, int64_t past_ttl, int64_t will_miss_ttl);
   // At the end of every run: runs by status, duration, users by outcome, failures by class,
   // last run and last success timestamps.
   void ObserveRun(const RunSummary& summary);
@@ -58,6 +61,7 @@ class JobMetrics {
   prometheus::Gauge* last_success_ = nullptr;
   prometheus::Gauge* last_run_users_seen_ = nullptr;
   prometheus::Counter* skipped_ticks_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* continuous_users_ = nullptr;
   prometheus::Counter* api_retries_ = nullptr;
   prometheus::Counter* write_conflicts_ = nullptr;
 };

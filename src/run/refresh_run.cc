@@ -221,8 +221,8 @@ class RefreshRun {
 
   // The selection thread.
   void Select() {
-    SelectionOptions options{request_.only_users, request_.shard, request_.force,
-                             env_.config.tokens.page_size};
+    SelectionOptions options{request_.only_users, request_.continuous_pass, request_.shard,
+                             request_.force, env_.config.tokens.page_size};
     UserSelection selection(env_.tokens, env_.store, env_.clock, env_.config.refresh,
                             std::move(options));
     const auto stopping = [this] { return control_.stopping() || StopRequested(); };

@@ -35,6 +35,9 @@ struct RunRequest {
   bool force = false;               // every cache stale
   bool dry_run = false;             // list who would be refreshed and why; no API calls, no writes
   std::optional<Shard> shard;       // --shard K/N
+  // A continuous pass (docs/design.md): only_users are the pass's users, and unlike --user the
+  // per-user backoff still applies.
+  bool continuous_pass = false;
 };
 
 struct RunEnvironment {

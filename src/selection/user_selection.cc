@@ -135,8 +135,8 @@ Result<SelectedPage> UserSelection::Select(std::vector<UserToken> tokens,
       user.previous = std::move(found->second);
     }
   }
-  // Explicitly named users are always attempted; everyone else respects the backoff.
-  if (options_.only_users.empty()) {
+  // Users named by `run --user` are always attempted; everyone else respects the backoff.
+  if (options_.only_users.empty() || options_.only_users_respect_backoff) {
     std::erase_if(out.stale, [&](const StaleUser& user) {
       const bool skip = user.previous && InBackoff(*user.previous, now, user.token_fingerprint);
       out.in_backoff += skip ? 1 : 0;

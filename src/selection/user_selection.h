@@ -29,6 +29,7 @@ struct StaleUser {
 
 struct SelectionOptions {
   std::vector<int64_t> only_users;  // non-empty: exactly these, backoff ignored (`run --user`)
+  bool only_users_respect_backoff = false;  // a continuous pass: named users, backoff kept
   std::optional<Shard> shard;
   bool force = false;
   int page_size = 1000;

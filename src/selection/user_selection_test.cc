@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "selection/cache_age_census.h"
 #include "selection/user_backoff.h"
 
 namespace tc {
@@ -155,6 +156,57 @@ TEST_F(UserSelectionTest, NamedUsersIgnoreBackoffAndAreOneLookup) {
   ASSERT_EQ(pages.size(), 1u);
   EXPECT_EQ(pages[0].stale.size(), 2u);
   EXPECT_TRUE(source.afters_.empty());
+}
+
+TEST_F(UserSelectionTest, AContinuousPassNamesItsUsersButKeepsTheirBackoff) {
+  UserState backoff;
+  backoff.user_id = 2;
+  backoff.consecutive_failures = 3;
+  backoff.next_attempt_at = clock_.NowUnixSeconds() + 3600;
+  backoff.token_fingerprint = TokenFingerprint("token-2");
+  ASSERT_TRUE(store_->SaveUserStates({&backoff, 1}).ok());
+  PagesTokenSource source({});
+  SelectionOptions options;
+  options.only_users = {2, 9};
+  options.only_users_respect_backoff = true;
+  UserSelection selection(source, *store_, clock_, refresh_, options);
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 1u);
+  ASSERT_EQ(pages[0].stale.size(), 1u);
+  EXPECT_EQ(pages[0].stale[0].user_id, 9);
+  EXPECT_EQ(pages[0].in_backoff, 1);
+}
+
+TEST_F(UserSelectionTest, CensusVisitsEveryUserOnceWithItsCacheTimestamp) {
+  CacheDocument document;
+  document.user_id = 3;
+  document.timestamp = 1'600'000'000;
+  ASSERT_TRUE(store_->Replace(document, std::nullopt, {}).ok());
+  PagesTokenSource source({{1, 1, 3}, {3, 7}});
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> seen;
+  const Status visited = VisitCacheAges(
+      source, *store_, 2, std::nullopt,
+      [&](int64_t user, std::optional<int64_t> timestamp) { seen.emplace_back(user, timestamp); });
+  ASSERT_TRUE(visited.ok()) << visited.error().message;
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], std::make_pair(int64_t{1}, std::optional<int64_t>()));
+  EXPECT_EQ(seen[1], std::make_pair(int64_t{3}, std::optional<int64_t>(1'600'000'000)));
+  EXPECT_EQ(seen[2], std::make_pair(int64_t{7}, std::optional<int64_t>()));
+}
+
+TEST_F(UserSelectionTest, CensusOfAShardVisitsOnlyItsUsers) {
+  std::vector<int64_t> ids;
+  for (int64_t id = 1; id <= 100; ++id) ids.push_back(id);
+  PagesTokenSource source({ids});
+  const Shard shard{1, 4};
+  int64_t visited_users = 0;
+  ASSERT_TRUE(
+      VisitCacheAges(source, *store_, 1000, shard, [&](int64_t user, std::optional<int64_t>) {
+        EXPECT_TRUE(ShardOwnsUser(shard, user));
+        ++visited_users;
+      }).ok());
+  EXPECT_GT(visited_users, 10);
+  EXPECT_LT(visited_users, 40);
 }
 
 }  // namespace
