@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking ticketcache needs (and
-# CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev).
+# CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev, promtool
+# from prometheus for the metrics and alert rule checks).
 # Idempotent: installs only what is missing; runs `apt-get update` at most once per call.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(
   libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
+  prometheus
 )
 
 missing=()
