@@ -61,6 +61,11 @@ class ApiRequestPipeline {
   size_t in_flight() const { return in_flight_; }
   int64_t attempts() const { return attempts_; }
   int64_t retries() const { return retries_; }
+  // Finished attempts by endpoint and result (HTTP status or error class), as the metrics label
+  // them.
+  const std::map<std::string, std::map<std::string, int64_t>>& attempts_by_result() const {
+    return attempts_by_result_;
+  }
 
  private:
   struct Attempt {
@@ -93,6 +98,7 @@ class ApiRequestPipeline {
   size_t in_flight_ = 0;
   int64_t attempts_ = 0;
   int64_t retries_ = 0;
+  std::map<std::string, std::map<std::string, int64_t>> attempts_by_result_;
   // Callbacks of requests on the wire hold a weak reference: after AbandonAll or destruction
   // they do nothing.
   std::shared_ptr<int> generation_ = std::make_shared<int>(0);

@@ -24,6 +24,7 @@ DocumentWriter::DocumentWriter(CacheStore& store, const Clock& clock, const Refr
 void DocumentWriter::Handle(WriteJob& job) {
   if (control_.writes_stopped()) {
     ++counters_.abandoned;
+    counters_.KeepCache(job.user);
     return;
   }
   if (job.fetch_error) {
@@ -99,6 +100,7 @@ void DocumentWriter::NoteStore(const Error* store_error) {
 void DocumentWriter::RecordFailure(const WriteJob& job, const Error& error, const char* stage) {
   const StaleUser& user = job.user;
   counters_.CountFailure(error.error_class);
+  counters_.KeepCache(user);
   if (error.error_class == ErrorClass::kStore) {
     NoteStore(&error);
   } else if (std::string(stage) != "fetch") {
