@@ -11,6 +11,7 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/metrics_observer.h"
 #include "run/refresh_run.h"
 
 namespace tc {
@@ -33,14 +34,9 @@ int AbortedBeforeStart(const RunFlags& flags, const std::string& what, const Err
   summary.shard = flags.shard;
   summary.status = RunStatus::kAborted;
   summary.abort_reason = what + ": " + RedactSecrets(error.ToString());
+  summary.started = false;
   std::cout << summary.ToJson().dump() << std::endl;
-  if (!flags.metrics_file.empty() && !flags.dry_run) {
-    JobMetrics metrics;
-    metrics.ObserveRun(summary);
-    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
-      LogError("could not write metrics file", {{"error", written.error().message}});
-    }
-  }
+  WriteMetricsFileAfterRun(JobMetrics(MetricsScope::kTextfile), summary, flags.metrics_file);
   ReportStartupError(what, error);
   return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
 }
@@ -68,24 +64,26 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
 
   CurlTransport transport(TransportOptionsFor(*config));
   SystemClock clock;
-  JobMetrics metrics;
+  JobMetrics metrics(MetricsScope::kTextfile);
+  const std::string metrics_file = flags.dry_run ? "" : flags.metrics_file;
+  if (!metrics_file.empty()) {
+    PrepareJobMetrics(metrics, *config, **store, request.shard ? request.shard->ToString() : "");
+  }
+  MetricsRunObserver metrics_observer(metrics, metrics_file);
 
   g_stop_requested = false;
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
 
   RunEnvironment env{*config, **tokens, **store, transport, clock, &metrics, &g_stop_requested};
+  env.observer = &metrics_observer;
   const RunSummary summary = ExecuteRun(env, request);
 
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);
 
   std::cout << summary.ToJson().dump() << std::endl;
-  if (!flags.metrics_file.empty() && !flags.dry_run) {
-    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
-      LogError("could not write metrics file", {{"error", written.error().message}});
-    }
-  }
+  WriteMetricsFileAfterRun(metrics, summary, metrics_file);
   LogInfo("run finished", {{"run_id", summary.run_id},
                            {"status", RunStatusName(summary.status)},
                            {"users_seen", summary.users_seen},

@@ -12,6 +12,7 @@
 #include "commands/status_report.h"
 #include "log/logger.h"
 #include "report/job_metrics.h"
+#include "run/metrics_observer.h"
 #include "run/refresh_run.h"
 #include "schedule/cron_schedule.h"
 
@@ -53,6 +54,8 @@ int ServeCommand(const CommonOptions& common) {
   CacheStore& cache_store = **store;
   SystemClock clock;
   JobMetrics metrics;
+  PrepareJobMetrics(metrics, cfg, cache_store, "");
+  MetricsRunObserver metrics_observer(metrics);
   DaemonState state;
   state.schedule.cron = cfg.schedule.cron;
   state.schedule.timezone = cfg.schedule.timezone;
@@ -113,6 +116,7 @@ int ServeCommand(const CommonOptions& common) {
     }
     CurlTransport transport(TransportOptionsFor(cfg));
     RunEnvironment env{cfg, **tokens, cache_store, transport, clock, &metrics, &g_serve_stop};
+    env.observer = &metrics_observer;
     const RunSummary summary = ExecuteRun(env, RunRequest{});
     const std::string summary_json = summary.ToJson().dump();
     std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
