@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking ticketcache needs (and
 # CI's checks: clang-format, clang-tidy, clang with libFuzzer from libclang-rt-14-dev; chromium
-# for the status page's browser test).
+# for the status page's browser test; promtool from prometheus for the metrics and alert rules).
 # Idempotent: installs only what is missing; runs `apt-get update` at most once per call.
 set -euo pipefail
 
@@ -16,6 +16,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   systemd dpkg-dev  # scripts/check-deploy.sh: systemd-analyze verify, dpkg-shlibdeps for cpack
   chromium  # tests/browser: the status page in a real browser
+  prometheus  # promtool: the metrics and alert rule checks
 )
 
 missing=()

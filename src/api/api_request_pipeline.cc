@@ -115,9 +115,11 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
                                     Result<HttpResponse> result) {
   --in_flight_;
   const SteadyTime now = clock_.SteadyNow();
+  const std::string result_label = ResultLabel(result);
+  ++attempts_by_result_[attempt.endpoint][result_label];
   if (metrics_ != nullptr) {
     const double seconds = std::chrono::duration<double>(now - started).count();
-    metrics_->ObserveApiRequest(attempt.endpoint, ResultLabel(result), seconds);
+    metrics_->ObserveApiRequest(attempt.endpoint, result_label, seconds);
   }
 
   // One classification decides the breaker, the limiter and the retry. The uncapped

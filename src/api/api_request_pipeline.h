@@ -64,6 +64,11 @@ class ApiRequestPipeline {
   int64_t retries() const { return retries_; }
   // The last answer that counted as a failure for the circuit breaker (what opened it).
   const std::optional<Error>& last_breaker_failure() const { return last_breaker_failure_; }
+  // Finished attempts by endpoint and result (HTTP status or error class), as the metrics label
+  // them.
+  const std::map<std::string, std::map<std::string, int64_t>>& attempts_by_result() const {
+    return attempts_by_result_;
+  }
 
  private:
   struct Attempt {
@@ -99,6 +104,7 @@ class ApiRequestPipeline {
   int64_t attempts_ = 0;
   int64_t retries_ = 0;
   std::optional<Error> last_breaker_failure_;
+  std::map<std::string, std::map<std::string, int64_t>> attempts_by_result_;
   // Callbacks of requests on the wire hold a weak reference: after AbandonAll or destruction
   // they do nothing.
   std::shared_ptr<int> generation_ = std::make_shared<int>(0);

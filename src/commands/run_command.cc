@@ -14,6 +14,7 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/metrics_observer.h"
 #include "run/progress_report.h"
 #include "run/refresh_run.h"
 
@@ -47,19 +48,10 @@ int AbortedBeforeStart(const RunFlags& flags, RunAlerts& alerts, const std::stri
   summary.shard = flags.shard;
   summary.status = RunStatus::kAborted;
   summary.abort_reason = what + ": " + RedactSecrets(error.ToString());
+  summary.started = false;
   std::cout << summary.ToJson().dump() << std::endl;
-  if (!flags.metrics_file.empty() && !flags.dry_run) {
-    JobMetrics metrics;
-    metrics.ObserveRun(summary);
-    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
-      LogError("could not write metrics file", {{"error", written.error().message}});
-    }
-  }
-  if (!flags.push_metrics.empty() && !flags.dry_run) {
-    JobMetrics metrics;
-    metrics.ObserveRun(summary);
-    PushRunMetrics(flags, metrics);
-  }
+  WriteMetricsFileAfterRun(JobMetrics(MetricsScope::kTextfile), summary,
+                           flags.dry_run ? "" : flags.metrics_file);
   alerts.OnRunFinished(summary);
   alerts.Wait();
   ReportStartupError(what, error);
@@ -91,7 +83,12 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
 
   CurlTransport transport(TransportOptionsFor(*config));
   SystemClock clock;
-  JobMetrics metrics;
+  JobMetrics metrics(MetricsScope::kTextfile);
+  const std::string metrics_file = flags.dry_run ? "" : flags.metrics_file;
+  if (!metrics_file.empty() || (!flags.push_metrics.empty() && !flags.dry_run)) {
+    PrepareJobMetrics(metrics, *config, **store, request.shard ? request.shard->ToString() : "");
+  }
+  MetricsRunObserver metrics_observer(metrics, metrics_file);
 
   g_stop_requested = false;
   std::signal(SIGTERM, RequestStop);
@@ -99,7 +96,7 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
 
   RunProgressReport progress(isatty(STDERR_FILENO) == 1, flags.progress,
                              config->log.progress_interval, std::cerr);
-  RunObservers observers({progress.observer(), (*alerts)->observer()});
+  RunObservers observers({progress.observer(), (*alerts)->observer(), &metrics_observer});
   RunEnvironment env{*config, **tokens, (*alerts)->Watch(**store), transport,
                      clock,   &metrics, &g_stop_requested,         &observers};
   const RunSummary summary = ExecuteRun(env, request);
@@ -108,12 +105,11 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGINT, SIG_DFL);
 
   std::cout << summary.ToJson().dump() << std::endl;
-  if (!flags.metrics_file.empty() && !flags.dry_run) {
-    if (Status written = metrics.WriteFile(flags.metrics_file); !written.ok()) {
-      LogError("could not write metrics file", {{"error", written.error().message}});
-    }
+  WriteMetricsFileAfterRun(metrics, summary, metrics_file);
+  // A run that never started pushes nothing either: the gateway keeps the other run's numbers.
+  if (!flags.push_metrics.empty() && !flags.dry_run && summary.started) {
+    PushRunMetrics(flags, metrics);
   }
-  if (!flags.push_metrics.empty() && !flags.dry_run) PushRunMetrics(flags, metrics);
   (*alerts)->Wait();  // at most alerts.webhook_timeout
   return summary.ExitCode();
 }

@@ -21,6 +21,7 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "run/metrics_observer.h"
 #include "run/on_demand_refresher.h"
 #include "run/progress_report.h"
 #include "run/refresh_run.h"
@@ -69,6 +70,7 @@ int ServeCommand(const CommonOptions& common) {
 
   SystemClock clock;
   JobMetrics metrics;
+  MetricsRunObserver metrics_observer(metrics);
   DaemonState state;
   ConnectedStores stores;  // opened once HTTP answers, so a store that is down is "not ready"
   std::optional<ReadinessProbe> readiness;
@@ -161,6 +163,7 @@ int ServeCommand(const CommonOptions& common) {
   }
   if (connected.ok()) {
     stores = std::move(*connected);
+    PrepareJobMetrics(metrics, cfg, *stores.store, "");  // counters and last success from history
     readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
     status.emplace(*stores.store, clock, cfg.schedule, /*daemon=*/true);
     if (!bearer_token.empty()) {
@@ -204,7 +207,8 @@ int ServeCommand(const CommonOptions& common) {
   // shared with on-demand refreshes.
   RunLogReporter run_log(cfg.log.progress_interval);  // "run started", progress, "run finished"
   const auto prepare_run = [&](RunEnvironment& env, RunObservers& observers) {
-    observers = RunObservers({&run_log, &status->observer(), (*alerts)->observer()});
+    observers =
+        RunObservers({&run_log, &status->observer(), (*alerts)->observer(), &metrics_observer});
     env.observer = &observers;
     env.shared_breaker = &breaker;
     env.flights = &flights;

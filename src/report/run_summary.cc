@@ -57,6 +57,23 @@ Json RunSummary::ToJson() const {
   Json by_class = Json::object();
   for (const auto& [name, count] : failures_by_class) by_class[name] = count;
   out["failures_by_class"] = std::move(by_class);
+  Json api_by_result = Json::object();
+  for (const auto& [endpoint, results] : api_requests_by_result) {
+    Json counts = Json::object();
+    for (const auto& [result, count] : results) counts[result] = count;
+    api_by_result[endpoint] = std::move(counts);
+  }
+  out["api_requests_by_result"] = std::move(api_by_result);
+  if (!started) out["started"] = false;
+  if (!dry_run) {
+    Json census = Json::object();
+    census["complete"] = caches.complete;
+    census["oldest_cache_timestamp"] = caches.oldest_cache_timestamp;
+    census["stale_caches"] = caches.stale_caches;
+    census["users_without_cache"] = caches.users_without_cache;
+    out["caches"] = std::move(census);
+  }
+  if (!totals.is_null()) out["totals"] = totals;
   return out;
 }
 

@@ -51,6 +51,30 @@ struct RunSummary {
   int64_t write_conflicts = 0;  // compare-and-swap retries against a concurrent writer
   int64_t breaker_opened = 0;
   std::map<std::string, int64_t> failures_by_class;
+  // API attempts by endpoint ("passes", "passes4") and result (HTTP status or error class).
+  std::map<std::string, std::map<std::string, int64_t>> api_requests_by_result;
+
+  // False when the run never held its lock (another run holds it, the store is unreachable): it
+  // is not in the run history and changes no cumulative count.
+  bool started = true;
+
+  // The caches the run leaves behind, for the cache-age metrics: the oldest cache timestamp
+  // (unix seconds, 0 when no user has a cache) among users not refreshed by this run (fresh,
+  // failed, abandoned; users it refreshed count as of the run's start; users in backoff are left
+  // out: their caches would age forever), stale caches
+  // it could not refresh, users it leaves without a cache. Complete only when the run enumerated
+  // every user (not a `--user` run, not a run that stopped early).
+  struct CacheCensus {
+    bool complete = false;
+    int64_t oldest_cache_timestamp = 0;
+    int64_t stale_caches = 0;
+    int64_t users_without_cache = 0;
+  };
+  CacheCensus caches;
+
+  // Cumulative counts over this shard's recorded runs up to and including this one (restored
+  // from the run history; Json null when the run did not start). What the metrics export.
+  Json totals;
 
   int64_t OutcomeTotal() const {
     return fresh + built + updated + unchanged + failed + skipped_backoff + abandoned +

@@ -24,6 +24,7 @@ DocumentWriter::DocumentWriter(CacheStore& store, const Clock& clock, const Refr
 WriteOutcome DocumentWriter::Handle(WriteJob& job) {
   if (control_.writes_stopped()) {
     ++counters_.abandoned;
+    counters_.KeepCache(job.user);
     return WriteOutcome{};
   }
   if (job.fetch_error) return RecordFailure(job, *job.fetch_error, "fetch");
@@ -102,6 +103,7 @@ WriteOutcome DocumentWriter::RecordFailure(const WriteJob& job, const Error& err
                                            const char* stage) {
   const StaleUser& user = job.user;
   counters_.CountFailure(error.error_class);
+  counters_.KeepCache(user);
   if (error.error_class == ErrorClass::kStore) {
     NoteStore(&error);
   } else if (std::string(stage) != "fetch") {

@@ -183,6 +183,7 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
 void NetworkLoop::AbandonQueuedUsers() {
   const auto left = pipes_.stale_users.Drain();
   pipes_.counters.abandoned += static_cast<int64_t>(left.size());
+  for (const StaleUser& user : left) pipes_.counters.KeepCache(user);
 }
 
 // Users still waiting for API answers are abandoned: never written, counted as abandoned, their
@@ -191,6 +192,7 @@ void NetworkLoop::AbandonFetchingUsers(const Error& error) {
   auto doomed = std::move(fetching_);
   fetching_.clear();
   pipes_.counters.abandoned += static_cast<int64_t>(doomed.size());
+  for (const auto& [user_id, fetch] : doomed) pipes_.counters.KeepCache(fetch->user);
   pipeline_->AbandonAll(error);
   if (env_.flights != nullptr) {
     for (const auto& [user_id, fetch] : doomed)

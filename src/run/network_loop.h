@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -45,6 +46,9 @@ class NetworkLoop {
 
   int64_t api_requests() const { return pipeline_->attempts(); }
   int64_t api_retries() const { return pipeline_->retries(); }
+  const std::map<std::string, std::map<std::string, int64_t>>& api_requests_by_result() const {
+    return pipeline_->attempts_by_result();
+  }
   int breaker_opened() const { return breaker_->times_opened() - breaker_opened_before_; }
   // True when the breaker stopped the run: its failure classes were the API's.
   bool breaker_gave_up() const { return breaker_gave_up_; }

@@ -23,12 +23,20 @@
 #include "run/run_control.h"
 #include "run/run_counters.h"
 #include "run/user_flights.h"
+#include "run/run_history_totals.h"
 #include "selection/user_selection.h"
 
 namespace tc {
 namespace {
 
 constexpr size_t kDryRunSampleSize = 10;  // a dry run's summary names the first few users
+
+// The cache of one user, for the census should the user be abandoned.
+CacheTally OneCache(const StaleUser& user) {
+  CacheTally tally;
+  tally.Add(user.cache_timestamp, user.reason);
+  return tally;
+}
 
 std::string NewRunId(const Clock& clock) {
   const int64_t now_ms = clock.NowUnixMillis();
@@ -116,6 +124,7 @@ class RefreshRun {
     if (network) {
       summary_.api_requests = network->api_requests();
       summary_.api_retries = network->api_retries();
+      summary_.api_requests_by_result = network->api_requests_by_result();
       summary_.breaker_opened = network->breaker_opened();
       const bool breaker_gave_up = network->breaker_gave_up();
       // Failures of the API's own classes are not the users' when the breaker stopped the run.
@@ -145,6 +154,7 @@ class RefreshRun {
       summary_.would_refresh_by_reason = std::move(would_refresh_by_reason_);
       summary_.would_refresh_sample = std::move(would_refresh_sample_);
     }
+    summary_.caches.complete = enumerated_everyone_ && request_.only_users.empty();
     summary_.status = control_.status();
     summary_.abort_reason = control_.reason();
   }
@@ -236,12 +246,16 @@ class RefreshRun {
         control_.Stop(RunStatus::kAborted, RedactSecrets(page.error().message));
         break;
       }
-      if (!page->has_value()) break;
+      if (!page->has_value()) {
+        enumerated_everyone_ = true;
+        break;
+      }
       SelectedPage& selected = **page;
       counters_.users_seen += selected.seen;
       counters_.fresh += selected.fresh;
       counters_.skipped_backoff += selected.in_backoff;
       counters_.skipped_duplicates += selected.duplicates;
+      counters_.KeepCaches(selected.kept);
       for (StaleUser& user : selected.stale) {
         if (request_.dry_run) {
           // Counted, never logged one by one: the summary says how many and why, and names a few.
@@ -250,8 +264,9 @@ class RefreshRun {
           if (would_refresh_sample_.size() < kDryRunSampleSize) {
             would_refresh_sample_.push_back(user.user_id);
           }
-        } else if (!stale_users_.Push(std::move(user))) {
+        } else if (const CacheTally cache = OneCache(user); !stale_users_.Push(std::move(user))) {
           ++counters_.abandoned;  // the run is stopping: the rest of the page is abandoned
+          counters_.KeepCaches(cache);
         } else {
           env_.transport.Wakeup();
         }
@@ -275,6 +290,7 @@ class RefreshRun {
   RunSummary& summary_;
   const std::string lock_name_;
   bool started_ = false;
+  bool enumerated_everyone_ = false;  // set by the selection thread before it ends
   int64_t users_total_ = -1;
   bool users_total_estimated_ = false;
   std::mutex ticker_mutex_;
@@ -307,7 +323,9 @@ RunSummary ExecuteRun(const RunEnvironment& env, const RunRequest& request) {
   run.Execute();
 
   summary.finished_at_ms = env.clock.NowUnixMillis();
+  summary.started = run.started() || request.dry_run;
   if (run.started()) {
+    summary.totals = TotalsIncluding(env.store, summary);
     RunRecord record{summary.run_id,         summary.started_at_ms,
                      summary.finished_at_ms, RunStatusName(summary.status),
                      summary.shard,          summary.ToJson().dump()};

@@ -1,5 +1,6 @@
 #include "run/run_counters.h"
 
+#include <algorithm>
 #include <string>
 
 namespace tc {
@@ -7,6 +8,16 @@ namespace tc {
 void RunCounters::CountFailure(ErrorClass error_class) {
   ++failed_;
   ++by_class_[static_cast<size_t>(error_class)];
+}
+
+void RunCounters::KeepCaches(const CacheTally& kept) {
+  std::lock_guard lock(kept_mutex_);
+  kept_.Merge(kept);
+}
+
+void RunCounters::KeepCache(const StaleUser& user) {
+  std::lock_guard lock(kept_mutex_);
+  kept_.Add(user.cache_timestamp, user.reason);
 }
 
 void RunCounters::FoldInto(RunSummary& summary) const {
@@ -29,6 +40,16 @@ void RunCounters::FoldInto(RunSummary& summary) const {
     if (count == 0) continue;
     summary.failures_by_class[std::string(ErrorClassName(static_cast<ErrorClass>(i)))] += count;
   }
+  std::lock_guard lock(kept_mutex_);
+  std::optional<int64_t> oldest = kept_.oldest;
+  // Users the run refreshed have caches from this run: as old as its start at most.
+  if (built.load() + updated.load() + unchanged.load() > 0) {
+    const int64_t started = summary.started_at_ms / 1000;
+    oldest = oldest ? std::min(*oldest, started) : started;
+  }
+  summary.caches.oldest_cache_timestamp = oldest.value_or(0);
+  summary.caches.stale_caches = kept_.stale;
+  summary.caches.users_without_cache = kept_.missing;
 }
 
 }  // namespace tc

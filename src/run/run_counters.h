@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 #include "error/error.h"
 #include "report/run_summary.h"
+#include "selection/user_selection.h"
 
 namespace tc {
 
@@ -36,11 +38,20 @@ class RunCounters {
   void CountFailure(ErrorClass error_class);
   int64_t failed() const { return failed_.load(); }
 
-  // Adds every counter to `summary` (failures_by_class only for classes that occurred).
+  // Caches the run leaves as they were: a page's fresh and backed-off users; a stale user who
+  // failed or was abandoned.
+  void KeepCaches(const CacheTally& kept);
+  void KeepCache(const StaleUser& user);
+
+  // Adds every counter to `summary` (failures_by_class only for classes that occurred) and the
+  // cache census (summary.caches; `complete` is the caller's to set).
   // REQUIRES: no thread is still counting.
   void FoldInto(RunSummary& summary) const;
 
  private:
+  mutable std::mutex kept_mutex_;
+  CacheTally kept_;  // guarded by kept_mutex_
+
   static constexpr size_t kClasses = static_cast<size_t>(ErrorClass::kInternal) + 1;
   Counter failed_{0};
   std::array<Counter, kClasses> by_class_{};

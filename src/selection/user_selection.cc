@@ -10,6 +10,21 @@
 
 namespace tc {
 
+void CacheTally::Add(std::optional<int64_t> cache_timestamp, StaleReason reason) {
+  if (!cache_timestamp) {
+    ++missing;
+    return;
+  }
+  oldest = oldest ? std::min(*oldest, *cache_timestamp) : *cache_timestamp;
+  if (reason == StaleReason::kExpired) ++stale;
+}
+
+void CacheTally::Merge(const CacheTally& other) {
+  if (other.oldest) oldest = oldest ? std::min(*oldest, *other.oldest) : *other.oldest;
+  stale += other.stale;
+  missing += other.missing;
+}
+
 UserSelection::UserSelection(TokenSource& tokens, CacheStore& store, const Clock& clock,
                              const RefreshConfig& refresh, SelectionOptions options)
     : tokens_(tokens),
@@ -109,6 +124,7 @@ Result<SelectedPage> UserSelection::Select(std::vector<UserToken> tokens,
     const StaleReason reason = Classify(timestamp, now, refresh_, options_.force);
     if (reason == StaleReason::kFresh) {
       ++out.fresh;
+      out.kept.Add(timestamp, reason);
       continue;
     }
     StaleUser entry;
@@ -116,6 +132,7 @@ Result<SelectedPage> UserSelection::Select(std::vector<UserToken> tokens,
     entry.token_fingerprint = TokenFingerprint(user.token);
     entry.token = std::move(user.token);
     entry.reason = reason;
+    entry.cache_timestamp = timestamp;
     out.stale.push_back(std::move(entry));
   }
   if (out.stale.empty()) return out;

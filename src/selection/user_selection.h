@@ -18,13 +18,26 @@
 
 namespace tc {
 
+// Caches a run leaves as they were, for the cache-age metrics: the oldest timestamp, how many are
+// stale (past the refresh threshold) and how many users have none.
+struct CacheTally {
+  std::optional<int64_t> oldest;  // unix seconds
+  int64_t stale = 0;
+  int64_t missing = 0;
+
+  // One user whose cache this run leaves as it is.
+  void Add(std::optional<int64_t> cache_timestamp, StaleReason reason);
+  void Merge(const CacheTally& other);
+};
+
 // A user the selection found stale, on its way through the run.
 struct StaleUser {
   int64_t user_id = 0;
   std::string token;  // secret
   std::string token_fingerprint;
   StaleReason reason = StaleReason::kMissing;
-  std::optional<UserState> previous;  // failure memory, when the user has any
+  std::optional<int64_t> cache_timestamp;  // of the cache as selected; nullopt: none
+  std::optional<UserState> previous;       // failure memory, when the user has any
 };
 
 struct SelectionOptions {
@@ -42,6 +55,9 @@ struct SelectedPage {
   int64_t fresh = 0;
   int64_t in_backoff = 0;
   int64_t duplicates = 0;  // user ids not above the previous one: skipped, never refreshed twice
+  // The fresh users' caches. Users in backoff are left out of the cache-age numbers: their
+  // refresh keeps failing (typically a revoked token) and their caches would age forever.
+  CacheTally kept;
 };
 
 // Streams the token source in keyset pages. Single-threaded. Each store query is tried up to

@@ -209,5 +209,33 @@ TEST_F(UserSelectionTest, CensusOfAShardVisitsOnlyItsUsers) {
   EXPECT_LT(visited_users, 40);
 }
 
+TEST_F(UserSelectionTest, CachesTheRunLeavesAloneAreTalliedFromTheFreshnessQuery) {
+  // User 1: fresh, 10 min old. User 2: fresh, 50 min old. User 3: stale, 2 h old. User 4: none.
+  const int64_t now = clock_.NowUnixSeconds();
+  for (const auto& [user, age] : {std::pair<int64_t, int64_t>{1, 600}, {2, 3000}, {3, 7200}}) {
+    CacheDocument document;
+    document.user_id = user;
+    document.timestamp = now - age;
+    ASSERT_TRUE(store_->Replace(document, std::nullopt, {}).ok());
+  }
+  PagesTokenSource source({{1, 2, 3, 4}});
+  UserSelection selection(source, *store_, clock_, refresh_, {});
+  const auto pages = All(selection);
+  ASSERT_EQ(pages.size(), 1u);
+  // The fresh users' caches are kept as they are; the oldest of them is user 2's.
+  EXPECT_EQ(pages[0].kept.oldest, now - 3000);
+  EXPECT_EQ(pages[0].kept.stale, 0);
+  EXPECT_EQ(pages[0].kept.missing, 0);
+  // The stale ones carry their cache timestamp, for the run to tally if it cannot refresh them.
+  ASSERT_EQ(pages[0].stale.size(), 2u);
+  EXPECT_EQ(pages[0].stale[0].cache_timestamp, now - 7200);
+  EXPECT_FALSE(pages[0].stale[1].cache_timestamp.has_value());
+  CacheTally left = pages[0].kept;
+  for (const StaleUser& user : pages[0].stale) left.Add(user.cache_timestamp, user.reason);
+  EXPECT_EQ(left.oldest, now - 7200);
+  EXPECT_EQ(left.stale, 1);
+  EXPECT_EQ(left.missing, 1);
+}
+
 }  // namespace
 }  // namespace tc
