@@ -22,8 +22,8 @@
 #include "run/network_loop.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
-#include "run/user_flights.h"
 #include "run/run_history_totals.h"
+#include "run/user_flights.h"
 #include "selection/user_selection.h"
 
 namespace tc {
