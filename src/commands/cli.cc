@@ -106,7 +106,7 @@ int RunCli(int argc, char** argv) {
   PlanFlags plan_flags;
   auto* plan = app.add_subcommand(
       "plan", "Can the rate limit keep every cache within the TTL? Users, budget, shards needed");
-  AddConfigOption(*plan, common);
+  AddConfigOption(*plan, common, log_format);
   plan->add_flag("--json", plan_flags.json, "Machine-readable output");
   plan->add_option("--users", plan_flags.users, "Plan for this many users (no store is read)")
       ->check(CLI::NonNegativeNumber);

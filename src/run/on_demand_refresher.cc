@@ -243,7 +243,7 @@ void OnDemandRefresher::WorkerLoop() {
 }
 
 void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool force) {
-  SelectionOptions options{user_ids, std::nullopt, force, config_.tokens.page_size};
+  SelectionOptions options{user_ids, false, std::nullopt, force, config_.tokens.page_size};
   UserSelection selection(tokens_, store_, clock_, config_.refresh, std::move(options));
   auto page = selection.Next([this] { return stopping_.load(); });
   if (!page.ok()) {
