@@ -51,10 +51,10 @@ TEST(PlanCommandTest, WhatIfTenMillionUsersAtAThousandRequestsPerSecond) {
 }
 
 TEST(PlanCommandTest, ARefreshAheadNotShorterThanTheTtlIsAConfigurationError) {
-  JobFixture job(
-      JobFixtureOptions().WithUsers(5).WithRefresh("ttl = \"10m\"\nrefresh_ahead = \"10m\"\n"));
+  JobFixture job(JobFixtureOptions().WithUsers(5).WithRefresh("ttl = \"10m\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  const ChildResult result = job.Ticketcache({"plan"});
+  const ChildResult result =
+      job.Ticketcache({"plan"}, {{"TICKETCACHE_REFRESH_REFRESH_AHEAD", "10m"}});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("refresh.refresh_ahead"));
 }
