@@ -35,9 +35,20 @@ Json StringOrNull(const Json& object, const char* key) {
   return Json();
 }
 
+// Where a summary keeps its cache census: the `caches` object runs record, or (older summaries)
+// the summary itself.
+const Json& CacheCensusOf(const Json& summary) {
+  if (summary.is_object()) {
+    const auto caches = summary.find("caches");
+    if (caches != summary.end() && caches->is_object()) return *caches;
+  }
+  return summary;
+}
+
 // The cache-age figures of a summary, when the run recorded them: the age of the oldest cache
-// left stale (given as an age or as the cache's unix timestamp) and how many caches were stale.
-Json OldestCacheAgeSeconds(const Json& summary, int64_t finished_at_ms) {
+// after the run (given as an age or as the cache's unix timestamp) and how many were stale.
+Json OldestCacheAgeSeconds(const Json& run_summary, int64_t finished_at_ms) {
+  const Json& summary = CacheCensusOf(run_summary);
   if (!summary.is_object()) return Json();
   Json age = IntegerOr(summary, "oldest_cache_age_seconds", Json());
   if (!age.is_null()) return age;
@@ -78,7 +89,7 @@ Json RunToJson(const RunRecord& run) {
   }
   out["failures_by_class"] = std::move(by_class);
   out["cache_oldest_age_seconds"] = OldestCacheAgeSeconds(summary, run.finished_at_ms);
-  out["stale_caches"] = IntegerOr(summary, "stale_caches", Json());
+  out["stale_caches"] = IntegerOr(CacheCensusOf(summary), "stale_caches", Json());
   out["summary"] = summary;
   return out;
 }

@@ -203,6 +203,21 @@ TEST_F(StatusReportTest, CacheAgeFiguresOfASummaryAreShownWhenPresent) {
   EXPECT_EQ(document["runs"][0]["stale_caches"], 7);
 }
 
+TEST_F(StatusReportTest, CacheAgeFiguresAreReadFromTheCensusARunRecords) {
+  RunSummary summary;
+  summary.run_id = "run-d";
+  summary.started_at_ms = kNow - 10'000;
+  summary.finished_at_ms = kNow;
+  summary.caches.oldest_cache_timestamp = kNow / 1000 - 3600;
+  summary.caches.stale_caches = 4;
+  RunRecord run{summary.run_id,         summary.started_at_ms, summary.finished_at_ms, "ok", "",
+                summary.ToJson().dump()};
+  ASSERT_TRUE(store_->SaveRun(run).ok());
+  const Json document = Document();
+  EXPECT_EQ(document["runs"][0]["cache_oldest_age_seconds"], 3600);
+  EXPECT_EQ(document["runs"][0]["stale_caches"], 4);
+}
+
 TEST_F(StatusReportTest, PersistentFailuresAreListedAndOneOffFailuresCounted) {
   SaveFailing(11, 1, "401 from /passes");
   SaveFailing(12, 1, "timeout");
