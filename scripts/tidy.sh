@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy at the repo root) over a bounded set of files, two at a time, using the
-# compile database of a g++ build dir (default build/, which scripts/test.sh leaves).
+# compile database of a g++ build dir configured (not built) here without the unity build, so it
+# lists each file's own compile command (default build-tidy/).
 #   scripts/tidy.sh [FILE...]   these files instead of the default set
 # Default set: the library code of the stages whose correctness is subtle and self-contained
 # (error, clock, json, document, schedule): ~10 files, about 8 s of CPU each. The whole
@@ -8,11 +9,9 @@
 # on a 2-core machine, too long for every CI run; pass files to check more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build_dir="${TIDY_BUILD_DIR:-build}"
-if [[ ! -f "$build_dir/compile_commands.json" ]]; then
-  echo "tidy: $build_dir/compile_commands.json missing: configure $build_dir first" >&2
-  exit 2
-fi
+build_dir="${TIDY_BUILD_DIR:-build-tidy}"
+cmake -S . -B "$build_dir" -G Ninja -DTICKETCACHE_UNITY=OFF -DTICKETCACHE_WERROR=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 if (($#)); then
   files=("$@")

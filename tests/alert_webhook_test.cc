@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "support/job_fixture.h"
+#include "support/serve_process.h"
 
 namespace tc {
 namespace {
@@ -239,14 +240,6 @@ TEST(AlertWebhookTest, ADeadOrSilentReceiverChangesNothingButAWarning) {
   }
 }
 
-int ServePort(const std::string& log) {
-  const std::string marker = "\"port\":";
-  const size_t serving = log.find("\"message\":\"serving\"");
-  if (serving == std::string::npos) return 0;
-  const size_t at = log.find(marker, serving);
-  return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + marker.size());
-}
-
 TEST(AlertWebhookTest, ServePostsWhenItsRunIsDegraded) {
   WebhookReceiver receiver;
   ASSERT_GT(receiver.port(), 0);
@@ -263,7 +256,7 @@ TEST(AlertWebhookTest, ServePostsWhenItsRunIsDegraded) {
   serve.Signal(SIGTERM);
   ChildResult stopped = serve.Wait(20'000);
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-  EXPECT_GT(ServePort(stopped.err), 0) << stopped.err;
+  EXPECT_GT(ServePortIn(stopped.err), 0) << stopped.err;
   ASSERT_FALSE(receiver.bodies().empty()) << stopped.err;
   EXPECT_THAT(ParsedBody(receiver.bodies()[0])["text"].get<std::string>(),
               HasSubstr("ended *degraded*"));

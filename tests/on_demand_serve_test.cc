@@ -7,24 +7,16 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "bytemark/curl_transport.h"
 #include "support/job_fixture.h"
+#include "support/serve_process.h"
 
 namespace tc {
 namespace {
 
 constexpr const char* kBearer = "integration-on-demand-bearer-7f3a";
-
-int ServePort(const std::string& log) {
-  std::smatch match;
-  if (std::regex_search(log, match, std::regex(R"("message":"serving".*?"port":(\d+))"))) {
-    return std::stoi(match[1]);
-  }
-  return 0;
-}
 
 Result<HttpResponse> Call(CurlTransport& transport, int port, const std::string& method,
                           const std::string& path, const std::string& bearer) {
@@ -59,12 +51,9 @@ TEST(OnDemandServeTest, RefreshesOneUserOnRequestBehindItsBearerToken) {
   ASSERT_TRUE(job.error().empty()) << job.error();
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
                         job.dir());
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = ServePort(serve.StderrSoFar());
-  }
+  const int port = WaitForServePort(serve);
   ASSERT_GT(port, 0) << serve.StderrSoFar();
+  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   CurlTransport transport;
 
   auto anonymous = Call(transport, port, "POST", "/v1/users/3/refresh", "");
@@ -118,12 +107,9 @@ TEST(OnDemandServeTest, WithoutATokenFileTheEndpointIsOff) {
   ASSERT_TRUE(job.error().empty()) << job.error();
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
                         job.dir());
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = ServePort(serve.StderrSoFar());
-  }
+  const int port = WaitForServePort(serve);
   ASSERT_GT(port, 0) << serve.StderrSoFar();
+  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   CurlTransport transport;
   auto off = Call(transport, port, "POST", "/v1/users/1/refresh", "anything");
   ASSERT_TRUE(off.ok());

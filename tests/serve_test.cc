@@ -10,22 +10,14 @@
 
 #include <chrono>
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "bytemark/curl_transport.h"
 #include "support/job_fixture.h"
+#include "support/serve_process.h"
 
 namespace tc {
 namespace {
-
-int ServePort(const std::string& log) {
-  std::smatch match;
-  if (std::regex_search(log, match, std::regex(R"("message":"serving".*?"port":(\d+))"))) {
-    return std::stoi(match[1]);
-  }
-  return 0;
-}
 
 Result<HttpResponse> Get(CurlTransport& transport, int port, const std::string& path) {
   HttpRequest request;
@@ -56,12 +48,9 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
                         job.dir());
 
-  int port = 0;
-  for (int i = 0; i < 100 && port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = ServePort(serve.StderrSoFar());
-  }
+  const int port = WaitForServePort(serve);
   ASSERT_GT(port, 0) << serve.StderrSoFar();
+  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   // A client that connects and sends nothing must not hold up anyone else.
   const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -131,15 +120,6 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   EXPECT_NE(status.out.find("interrupted"), std::string::npos);
   // Tokens never reached any output.
   EXPECT_EQ(stopped.err.find("tc-sim-token-"), std::string::npos);
-}
-
-int WaitForServePort(BackgroundChild& serve) {
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0 && serve.Running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = ServePort(serve.StderrSoFar());
-  }
-  return port;
 }
 
 TEST(ServeTest, StartsNotReadyWhileTheStoreIsMissingAndBecomesReadyWhenItAppears) {

@@ -13,11 +13,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "bytemark/curl_transport.h"
 #include "support/job_fixture.h"
+#include "support/serve_process.h"
 
 namespace tc {
 namespace {
@@ -30,14 +30,6 @@ constexpr const char* kNode = "/usr/bin/node";
 bool UnderCi() {
   const char* ci = std::getenv("CI");
   return ci != nullptr && std::string_view(ci) == "true";
-}
-
-int ServePort(const std::string& log) {
-  std::smatch match;
-  if (std::regex_search(log, match, std::regex(R"("message":"serving".*?"port":(\d+))"))) {
-    return std::stoi(match[1]);
-  }
-  return 0;
 }
 
 Result<Json> ApiStatus(int port) {
@@ -101,12 +93,9 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
 
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()},
                         {{"TICKETCACHE_BYTEMARK_TIMEOUT", "10m"}}, job.dir());
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = ServePort(serve.StderrSoFar());
-  }
+  const int port = WaitForServePort(serve);
   ASSERT_GT(port, 0) << serve.StderrSoFar();
+  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
 
   // Wait (bounded) until serve's run has done everyone but the two hanging users.
   Json status;

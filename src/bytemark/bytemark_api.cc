@@ -27,6 +27,10 @@ const char* JsonTypeName(const Json& value) { return value.type_name(); }
 
 }  // namespace
 
+const char* PassEndpointLabel(std::string_view url) {
+  return url.find("/v4.0/") != std::string_view::npos ? "passes4" : "passes";
+}
+
 std::string PassPageUrl(std::string_view base, PassListKind list, int per_page, int page) {
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   std::string url(base);

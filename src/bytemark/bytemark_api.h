@@ -21,6 +21,10 @@ namespace tc {
 // Trailing '/' on base is tolerated.
 std::string PassPageUrl(std::string_view base, PassListKind list, int per_page, int page);
 
+// The endpoint label of a page URL made by PassPageUrl, as metrics and logs name it: "passes4"
+// for the expired list (/v4.0/), "passes" for the active one.
+const char* PassEndpointLabel(std::string_view url);
+
 struct PassPage {
   std::vector<Json> passes;  // each a JSON object, key order and number text as the API sent them
   bool has_next = false;

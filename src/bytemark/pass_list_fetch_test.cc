@@ -52,7 +52,7 @@ std::string Page(int first_uuid, int count, const std::string& next_json) {
          "}}}";
 }
 
-Result<HttpResponse> Ok(std::string body) {
+Result<HttpResponse> OkAnswer(std::string body) {
   return HttpResponse{200, std::move(body), std::nullopt};
 }
 
@@ -86,9 +86,9 @@ std::optional<Result<PassListResult>> Fetch(FakeApi& api, const BytemarkConfig& 
 TEST(FetchPassListTest, FollowsPagesUntilNextIsFalsy) {
   FakeApi api;
   api.answer = [](int page) {
-    if (page == 1) return Ok(Page(0, 2, R"("/passes?page=2")"));
-    if (page == 2) return Ok(Page(2, 2, "true"));
-    return Ok(Page(4, 1, "null"));
+    if (page == 1) return OkAnswer(Page(0, 2, R"("/passes?page=2")"));
+    if (page == 2) return OkAnswer(Page(2, 2, "true"));
+    return OkAnswer(Page(4, 1, "null"));
   };
   auto result = Fetch(api, TestConfig(), PassListKind::kActive);
   ASSERT_TRUE(result && result->ok()) << result->error().ToString();
@@ -110,7 +110,7 @@ TEST(FetchPassListTest, FollowsPagesUntilNextIsFalsy) {
 
 TEST(FetchPassListTest, ExpiredListUsesTheV4Endpoint) {
   FakeApi api;
-  api.answer = [](int) { return Ok(Page(0, 1, "false")); };
+  api.answer = [](int) { return OkAnswer(Page(0, 1, "false")); };
   auto result = Fetch(api, TestConfig(), PassListKind::kExpired);
   ASSERT_TRUE(result && result->ok());
   EXPECT_EQ((*result)->pages, 1);
@@ -120,7 +120,7 @@ TEST(FetchPassListTest, ExpiredListUsesTheV4Endpoint) {
 
 TEST(FetchPassListTest, StopsAtMaxPagesWhenTheServerPagesForever) {
   FakeApi api;
-  api.answer = [](int page) { return Ok(Page(page * 2, 2, "true")); };
+  api.answer = [](int page) { return OkAnswer(Page(page * 2, 2, "true")); };
   auto result = Fetch(api, TestConfig(), PassListKind::kActive);
   ASSERT_TRUE(result && !result->ok());
   EXPECT_EQ(result->error().error_class, ErrorClass::kMalformed);
@@ -131,7 +131,7 @@ TEST(FetchPassListTest, StopsAtMaxPagesWhenTheServerPagesForever) {
 
 TEST(FetchPassListTest, LastAllowedPageEndingIsFine) {
   FakeApi api;
-  api.answer = [](int page) { return Ok(Page(page, 1, page == 5 ? "null" : "true")); };
+  api.answer = [](int page) { return OkAnswer(Page(page, 1, page == 5 ? "null" : "true")); };
   auto result = Fetch(api, TestConfig(), PassListKind::kActive);
   ASSERT_TRUE(result && result->ok()) << result->error().ToString();
   EXPECT_EQ((*result)->pages, 5);
@@ -151,7 +151,7 @@ TEST(FetchPassListTest, APageErrorEndsTheFetchWithThatError) {
   cases.push_back({MakeError(ErrorClass::kNetwork, "GET x: refused"), ErrorClass::kNetwork});
   for (const Case& one : cases) {
     FakeApi api;
-    api.answer = [&one](int page) { return page == 1 ? Ok(Page(0, 2, "true")) : one.answer; };
+    api.answer = [&one](int page) { return page == 1 ? OkAnswer(Page(0, 2, "true")) : one.answer; };
     auto result = Fetch(api, TestConfig(), PassListKind::kActive);
     ASSERT_TRUE(result && !result->ok());
     EXPECT_EQ(result->error().error_class, one.expected) << result->error().ToString();
@@ -171,7 +171,7 @@ TEST(FetchPassListTest, WorksWithASendThatAnswersSynchronously) {
   SendRequest send = [&requests](HttpRequest request, HttpCallback done) {
     ++requests;
     const bool last = request.url.ends_with("page=100");
-    done(Ok(Page(requests, 1, last ? "null" : "1")));
+    done(OkAnswer(Page(requests, 1, last ? "null" : "1")));
   };
   std::optional<Result<PassListResult>> result;
   const FakeClock clock;
@@ -200,7 +200,7 @@ TEST(FetchPassListTest, TokenWithControlCharactersIsRejectedAndNeverSent) {
   for (const std::string& token : {std::string("tok\r\nX-Injected: evil"), std::string("a\0b", 3),
                                    std::string("tab\there"), std::string("del\x7f")}) {
     FakeApi api;
-    api.answer = [](int) { return Ok(Page(0, 1, "null")); };
+    api.answer = [](int) { return OkAnswer(Page(0, 1, "null")); };
     std::optional<Result<PassListResult>> result;
     FetchPassList(api.Send(), TestConfig(), FakeClock(), token, PassListKind::kActive, nullptr,
                   [&](Result<PassListResult> r) { result.emplace(std::move(r)); });
@@ -230,7 +230,7 @@ TEST(FetchPassListTest, PagesOverTheUserByteBudgetFailTheUser) {
       return MakeError(ErrorClass::kMalformed, "GET x: response larger than cap");
     }
     handed_over += static_cast<int64_t>(page.size());
-    return Ok(page);
+    return OkAnswer(page);
   };
   std::optional<Result<PassListResult>> active;
   std::optional<Result<PassListResult>> expired;

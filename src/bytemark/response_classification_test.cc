@@ -11,7 +11,7 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int64_t kNow = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
+constexpr int64_t kClassifiedAt = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
 constexpr milliseconds kCap = seconds(60);
 
 constexpr const char* kJson = R"({"errors":[],"data":{"passes":[]}})";
@@ -19,13 +19,14 @@ constexpr const char* kHtml =
     "\n  <!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>";
 
 std::optional<ErrorClass> ClassOf(long status, std::string body = kJson) {
-  const Status verdict = ClassifyHttpResponse({status, std::move(body), std::nullopt}, kNow, kCap);
+  const Status verdict =
+      ClassifyHttpResponse({status, std::move(body), std::nullopt}, kClassifiedAt, kCap);
   if (verdict.ok()) return std::nullopt;
   return verdict.error().error_class;
 }
 
 std::optional<milliseconds> RetryAfterOf(std::string header) {
-  const Status verdict = ClassifyHttpResponse({429, "", std::move(header)}, kNow, kCap);
+  const Status verdict = ClassifyHttpResponse({429, "", std::move(header)}, kClassifiedAt, kCap);
   EXPECT_FALSE(verdict.ok());
   EXPECT_EQ(verdict.error().error_class, ErrorClass::kRateLimited);
   return verdict.error().retry_after;
@@ -50,9 +51,9 @@ TEST(ClassifyHttpResponseTest, RedirectsNotFoundAndHtmlPagesAreMalformed) {
     EXPECT_EQ(ClassOf(status), ErrorClass::kMalformed) << status;
   }
   EXPECT_EQ(ClassOf(200, kHtml), ErrorClass::kMalformed);
-  const Status redirect = ClassifyHttpResponse({302, "", std::nullopt}, kNow, kCap);
+  const Status redirect = ClassifyHttpResponse({302, "", std::nullopt}, kClassifiedAt, kCap);
   EXPECT_NE(redirect.error().message.find("redirect"), std::string::npos);
-  const Status html = ClassifyHttpResponse({200, kHtml, std::nullopt}, kNow, kCap);
+  const Status html = ClassifyHttpResponse({200, kHtml, std::nullopt}, kClassifiedAt, kCap);
   EXPECT_NE(html.error().message.find("HTML"), std::string::npos);
   EXPECT_EQ(html.error().message.find("Bad Gateway"), std::string::npos);  // body never quoted
 }
@@ -65,7 +66,7 @@ TEST(ClassifyHttpResponseTest, RetryAfterIsCapped) {
   EXPECT_EQ(RetryAfterOf("Thu, 22 Oct 2015 07:28:00 GMT"), kCap);  // a day ahead
   EXPECT_EQ(RetryAfterOf("Wed, 21 Oct 2015 07:28:30 GMT"), seconds(30));
   EXPECT_EQ(RetryAfterOf("soon"), std::nullopt);
-  const Status none = ClassifyHttpResponse({429, "", "5"}, kNow, milliseconds(0));
+  const Status none = ClassifyHttpResponse({429, "", "5"}, kClassifiedAt, milliseconds(0));
   EXPECT_EQ(none.error().retry_after, milliseconds(0));
 }
 

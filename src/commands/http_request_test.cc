@@ -5,46 +5,46 @@
 namespace tc {
 namespace {
 
-HttpAnswer Route(const std::string& /*method*/, const std::string& target) {
+HttpAnswer EchoRoute(const std::string& /*method*/, const std::string& target) {
   if (target == "/healthz") return HttpAnswer{200, "text/plain", "ok\n"};
   if (target == "/boom") throw std::runtime_error("boom");
   return HttpAnswer{404, "text/plain", "not found\n"};
 }
 
-int StatusOf(const std::string& response) {
+int StatusCodeOf(const std::string& response) {
   if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
   return std::stoi(response.substr(9, 3));
 }
 
 std::string Respond(std::string_view bytes, HttpRequestLimits limits = {}) {
-  return RespondToBytes(bytes, limits, Route);
+  return RespondToBytes(bytes, limits, EchoRoute);
 }
 
 TEST(HttpRequestTest, AnswersGetAndHeadAndClosesTheConnection) {
   const std::string get = Respond("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(StatusOf(get), 200);
+  EXPECT_EQ(StatusCodeOf(get), 200);
   EXPECT_NE(get.find("Connection: close\r\n"), std::string::npos);
   EXPECT_NE(get.find("Content-Length: 3\r\n"), std::string::npos);
   EXPECT_EQ(get.substr(get.size() - 3), "ok\n");
   const std::string head = Respond("HEAD /healthz HTTP/1.0\r\n\r\n");
-  EXPECT_EQ(StatusOf(head), 200);
+  EXPECT_EQ(StatusCodeOf(head), 200);
   EXPECT_NE(head.find("Content-Length: 3\r\n"), std::string::npos);
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");  // no body
 }
 
 TEST(HttpRequestTest, RoutesAndRejectsMethods) {
-  EXPECT_EQ(StatusOf(Respond("GET /nope HTTP/1.1\r\n\r\n")), 404);
-  EXPECT_EQ(StatusOf(Respond("POST /healthz HTTP/1.1\r\nContent-Length: 2\r\n\r\n")), 405);
-  EXPECT_EQ(StatusOf(Respond("DELETE /healthz HTTP/1.1\r\n\r\n")), 405);
-  EXPECT_EQ(StatusOf(Respond("GET /boom HTTP/1.1\r\n\r\n")), 500);
+  EXPECT_EQ(StatusCodeOf(Respond("GET /nope HTTP/1.1\r\n\r\n")), 404);
+  EXPECT_EQ(StatusCodeOf(Respond("POST /healthz HTTP/1.1\r\nContent-Length: 2\r\n\r\n")), 405);
+  EXPECT_EQ(StatusCodeOf(Respond("DELETE /healthz HTTP/1.1\r\n\r\n")), 405);
+  EXPECT_EQ(StatusCodeOf(Respond("GET /boom HTTP/1.1\r\n\r\n")), 500);
 }
 
 TEST(HttpRequestTest, GarbageIs400WithoutWaitingForMore) {
-  EXPECT_EQ(StatusOf(Respond("\x16\x03\x01\x02")), 400);  // a TLS hello on the plain port
-  EXPECT_EQ(StatusOf(Respond("get / HTTP/1.1\r\n\r\n")), 400);
-  EXPECT_EQ(StatusOf(Respond("GET / HTTP/9\r\n\r\n")), 400);
-  EXPECT_EQ(StatusOf(Respond("GET / HTTP/1.1\r\nno colon here\r\n\r\n")), 400);
-  EXPECT_EQ(StatusOf(Respond(std::string(100, 'G'))), 400);
+  EXPECT_EQ(StatusCodeOf(Respond("\x16\x03\x01\x02")), 400);  // a TLS hello on the plain port
+  EXPECT_EQ(StatusCodeOf(Respond("get / HTTP/1.1\r\n\r\n")), 400);
+  EXPECT_EQ(StatusCodeOf(Respond("GET / HTTP/9\r\n\r\n")), 400);
+  EXPECT_EQ(StatusCodeOf(Respond("GET / HTTP/1.1\r\nno colon here\r\n\r\n")), 400);
+  EXPECT_EQ(StatusCodeOf(Respond(std::string(100, 'G'))), 400);
 }
 
 TEST(HttpRequestTest, IncompleteHeadWaitsForMore) {
@@ -57,18 +57,21 @@ TEST(HttpRequestTest, OversizedTargetIs414AsSoonAsItIsTooLong) {
   HttpRequestLimits limits;
   limits.max_target_bytes = 100;
   limits.max_head_bytes = 1000;
-  EXPECT_EQ(StatusOf(Respond("GET /" + std::string(200, 'a'), limits)), 414);  // line unfinished
-  EXPECT_EQ(StatusOf(Respond("GET /" + std::string(200, 'a') + " HTTP/1.1\r\n\r\n", limits)), 414);
-  EXPECT_EQ(StatusOf(Respond("GET /" + std::string(98, 'a') + " HTTP/1.1\r\n\r\n", limits)), 404);
+  EXPECT_EQ(StatusCodeOf(Respond("GET /" + std::string(200, 'a'), limits)),
+            414);  // line unfinished
+  EXPECT_EQ(StatusCodeOf(Respond("GET /" + std::string(200, 'a') + " HTTP/1.1\r\n\r\n", limits)),
+            414);
+  EXPECT_EQ(StatusCodeOf(Respond("GET /" + std::string(98, 'a') + " HTTP/1.1\r\n\r\n", limits)),
+            404);
 }
 
 TEST(HttpRequestTest, OversizedHeadersAre431) {
   HttpRequestLimits limits;
   limits.max_head_bytes = 1000;
   const std::string big = "GET /healthz HTTP/1.1\r\nX-Big: " + std::string(2000, 'b');
-  EXPECT_EQ(StatusOf(Respond(big, limits)), 431);               // still arriving
-  EXPECT_EQ(StatusOf(Respond(big + "\r\n\r\n", limits)), 431);  // complete
-  EXPECT_EQ(StatusOf(Respond("GET /healthz HTTP/1.1\r\nX-Small: 1\r\n\r\n", limits)), 200);
+  EXPECT_EQ(StatusCodeOf(Respond(big, limits)), 431);               // still arriving
+  EXPECT_EQ(StatusCodeOf(Respond(big + "\r\n\r\n", limits)), 431);  // complete
+  EXPECT_EQ(StatusCodeOf(Respond("GET /healthz HTTP/1.1\r\nX-Small: 1\r\n\r\n", limits)), 200);
 }
 
 HttpRequestLimits WithBodies() {
@@ -93,7 +96,7 @@ TEST(HttpRequestTest, PostWithASmallBodyReachesTheHandlerWithItsHeaders) {
   const std::string answer = RespondToBytes(
       "POST /v1/x?force=1 HTTP/1.1\r\nAuthorization: Bearer abc\r\nContent-Length: 4\r\n\r\nping",
       WithBodies(), HttpRequestHandler(Echo));
-  EXPECT_EQ(StatusOf(answer), 200);
+  EXPECT_EQ(StatusCodeOf(answer), 200);
   EXPECT_EQ(BodyOf(answer), "POST /v1/x?force=1 auth=Bearer abc body=ping");
   const std::string bare =
       RespondToBytes("POST /v1/x HTTP/1.1\r\n\r\n", WithBodies(), HttpRequestHandler(Echo));
@@ -111,7 +114,7 @@ TEST(HttpRequestTest, BodyIsWaitedForUpToItsLength) {
 
 TEST(HttpRequestTest, OversizedChunkedOrConflictingBodiesAreRejectedFromTheHead) {
   const auto status = [](std::string_view bytes) {
-    return StatusOf(RespondToBytes(bytes, WithBodies(), HttpRequestHandler(Echo)));
+    return StatusCodeOf(RespondToBytes(bytes, WithBodies(), HttpRequestHandler(Echo)));
   };
   EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 65\r\n\r\n"), 413);
   EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 99999999999999999\r\n\r\n"), 413);
@@ -122,8 +125,8 @@ TEST(HttpRequestTest, OversizedChunkedOrConflictingBodiesAreRejectedFromTheHead)
 }
 
 TEST(HttpRequestTest, WithoutABodyLimitPostIsRefusedAndBodiesIgnored) {
-  EXPECT_EQ(StatusOf(RespondToBytes("POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n", {},
-                                    HttpRequestHandler(Echo))),
+  EXPECT_EQ(StatusCodeOf(RespondToBytes("POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n", {},
+                                        HttpRequestHandler(Echo))),
             405);
   const std::string get =
       RespondToBytes("GET /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n", {}, HttpRequestHandler(Echo));

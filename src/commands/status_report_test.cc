@@ -16,7 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr int64_t kNow = 1'700'000'000'000;
+constexpr int64_t kNowMs = 1'700'000'000'000;
 
 class StatusReportTest : public ::testing::Test {
  protected:
@@ -34,7 +34,7 @@ class StatusReportTest : public ::testing::Test {
   void SaveRunning(const std::string& run_id, const std::string& shard = "") {
     RunRecord run;
     run.run_id = run_id;
-    run.started_at_ms = kNow - 60'000;
+    run.started_at_ms = kNowMs - 60'000;
     run.status = "running";
     run.shard = shard;
     ASSERT_TRUE(store_->SaveRun(run).ok());
@@ -56,18 +56,18 @@ class StatusReportTest : public ::testing::Test {
     state.consecutive_failures = failures;
     state.last_error_class = "rejected_token";
     state.last_error_message = message;
-    state.last_attempt_at = kNow / 1000 - 600;
-    state.next_attempt_at = failures >= 2 ? kNow / 1000 + 3600 : 0;
+    state.last_attempt_at = kNowMs / 1000 - 600;
+    state.next_attempt_at = failures >= 2 ? kNowMs / 1000 + 3600 : 0;
     ASSERT_TRUE(store_->SaveUserStates(std::span(&state, 1)).ok());
   }
 
   void Lock(const std::string& name, const std::string& owner, int64_t expires_at_ms) {
-    auto locked = store_->TryLock(name, owner, kNow - 120'000, expires_at_ms);
+    auto locked = store_->TryLock(name, owner, kNowMs - 120'000, expires_at_ms);
     ASSERT_TRUE(locked.ok() && *locked);
   }
 
   StatusReport Gather() {
-    auto report = GatherStatus(*store_, 10, 10, kNow);
+    auto report = GatherStatus(*store_, 10, 10, kNowMs);
     EXPECT_TRUE(report.ok());
     return report.ok() ? *report : StatusReport{};
   }
@@ -77,7 +77,7 @@ class StatusReportTest : public ::testing::Test {
     schedule.cron = "0 * * * *";
     schedule.timezone = "Europe/Berlin";
     schedule.next_run_at = "2023-11-14T23:00:00+01:00";
-    return BuildStatusDocument(GatherStatus(*store_, 10, 10, kNow), schedule, live, kNow);
+    return BuildStatusDocument(GatherStatus(*store_, 10, 10, kNowMs), schedule, live, kNowMs);
   }
 
   std::unique_ptr<CacheStore> store_;
@@ -100,19 +100,19 @@ TEST_F(StatusReportTest, RunningRecordWithoutALockIsLostEverywhere) {
 
 TEST_F(StatusReportTest, RunningRecordWithAnExpiredLockIsLost) {
   SaveRunning("run-a");
-  Lock("run", "run-a", kNow - 1);
+  Lock("run", "run-a", kNowMs - 1);
   EXPECT_EQ(Gather().runs[0].status, "lost");
 }
 
 TEST_F(StatusReportTest, RunningRecordWhoseLockAnotherRunHoldsIsLost) {
   SaveRunning("run-a");
-  Lock("run", "run-b", kNow + 60'000);
+  Lock("run", "run-b", kNowMs + 60'000);
   EXPECT_EQ(Gather().runs[0].status, "lost");
 }
 
 TEST_F(StatusReportTest, RunningRecordWithALiveLockIsTheCurrentRun) {
   SaveRunning("run-a");
-  Lock("run", "run-a", kNow + 60'000);
+  Lock("run", "run-a", kNowMs + 60'000);
   const StatusReport report = Gather();
   EXPECT_EQ(report.runs[0].status, "running");
   ASSERT_EQ(report.current_runs.size(), 1u);
@@ -128,16 +128,16 @@ TEST_F(StatusReportTest, RunningRecordWithALiveLockIsTheCurrentRun) {
 
 TEST_F(StatusReportTest, ShardedRunIsJudgedByItsShardsLock) {
   SaveRunning("run-s", "1/4");
-  Lock("run", "run-s", kNow + 60'000);  // not its lock
+  Lock("run", "run-s", kNowMs + 60'000);  // not its lock
   EXPECT_EQ(Gather().runs[0].status, "lost");
-  Lock("run-shard-1-of-4", "run-s", kNow + 60'000);
+  Lock("run-shard-1-of-4", "run-s", kNowMs + 60'000);
   EXPECT_EQ(Gather().runs[0].status, "running");
 }
 
 TEST_F(StatusReportTest, RunsCarryTheirCountsReasonAndDuration) {
   RunSummary ok;
   ok.run_id = "run-1";
-  ok.started_at_ms = kNow - 7'200'000;
+  ok.started_at_ms = kNowMs - 7'200'000;
   ok.finished_at_ms = ok.started_at_ms + 12'500;
   ok.users_seen = 100;
   ok.fresh = 10;
@@ -151,7 +151,7 @@ TEST_F(StatusReportTest, RunsCarryTheirCountsReasonAndDuration) {
   SaveFinished(ok);
   RunSummary degraded = ok;
   degraded.run_id = "run-2";
-  degraded.started_at_ms = kNow - 3'600'000;
+  degraded.started_at_ms = kNowMs - 3'600'000;
   degraded.finished_at_ms = degraded.started_at_ms + 2'000;
   degraded.status = RunStatus::kDegraded;
   degraded.abort_reason = "circuit breaker open: 9 of 10 calls failed (transient)";
@@ -192,10 +192,10 @@ TEST_F(StatusReportTest, RunsCarryTheirCountsReasonAndDuration) {
 TEST_F(StatusReportTest, CacheAgeFiguresOfASummaryAreShownWhenPresent) {
   RunRecord run;
   run.run_id = "run-c";
-  run.started_at_ms = kNow - 10'000;
-  run.finished_at_ms = kNow;
+  run.started_at_ms = kNowMs - 10'000;
+  run.finished_at_ms = kNowMs;
   run.status = "ok";
-  run.summary_json = R"({"oldest_cache_timestamp":)" + std::to_string(kNow / 1000 - 5400) +
+  run.summary_json = R"({"oldest_cache_timestamp":)" + std::to_string(kNowMs / 1000 - 5400) +
                      R"(,"stale_caches":7})";
   ASSERT_TRUE(store_->SaveRun(run).ok());
   const Json document = Document();
@@ -206,9 +206,9 @@ TEST_F(StatusReportTest, CacheAgeFiguresOfASummaryAreShownWhenPresent) {
 TEST_F(StatusReportTest, CacheAgeFiguresAreReadFromTheCensusARunRecords) {
   RunSummary summary;
   summary.run_id = "run-d";
-  summary.started_at_ms = kNow - 10'000;
-  summary.finished_at_ms = kNow;
-  summary.caches.oldest_cache_timestamp = kNow / 1000 - 3600;
+  summary.started_at_ms = kNowMs - 10'000;
+  summary.finished_at_ms = kNowMs;
+  summary.caches.oldest_cache_timestamp = kNowMs / 1000 - 3600;
   summary.caches.stale_caches = 4;
   RunRecord run{summary.run_id,         summary.started_at_ms, summary.finished_at_ms, "ok", "",
                 summary.ToJson().dump()};
@@ -245,8 +245,8 @@ TEST_F(StatusReportTest, PersistentFailuresAreListedAndOneOffFailuresCounted) {
 TEST_F(StatusReportTest, LiveProgressOfTheDaemonsRunIsTheCurrentRun) {
   LiveRunView live;
   live.progress.run_id = "run-live";
-  live.progress.started_at_ms = kNow - 20'000;
-  live.progress.now_ms = kNow;
+  live.progress.started_at_ms = kNowMs - 20'000;
+  live.progress.now_ms = kNowMs;
   live.progress.users_total = 1000;
   live.progress.built = 150;
   live.progress.unchanged = 240;
@@ -272,7 +272,7 @@ TEST_F(StatusReportTest, AStoreThatFailsStillGivesADocument) {
   schedule.cron = "*/5 * * * *";
   const Result<StatusReport> failed =
       MakeError(ErrorClass::kStore, "cannot open mysql://app:hunter2@db/cache");
-  const Json document = BuildStatusDocument(failed, schedule, std::nullopt, kNow);
+  const Json document = BuildStatusDocument(failed, schedule, std::nullopt, kNowMs);
   EXPECT_THAT(document["store_error"].get<std::string>(), HasSubstr("cannot open"));
   EXPECT_THAT(document.dump(), Not(HasSubstr("hunter2")));
   EXPECT_EQ(document["schedule"]["cron"], "*/5 * * * *");
@@ -326,7 +326,7 @@ TEST(StatusPageTest, EscapesWhatItShows) {
   run.status = "ok";
   report.runs.push_back(run);
   const std::string page =
-      RenderStatusPage(BuildStatusDocument(report, schedule, std::nullopt, kNow));
+      RenderStatusPage(BuildStatusDocument(report, schedule, std::nullopt, kNowMs));
   EXPECT_THAT(page, HasSubstr("&lt;script&gt;"));
   EXPECT_THAT(page, HasSubstr("a&amp;b"));
   // Only the page's own two script elements open, and the embedded JSON cannot close one.
@@ -341,7 +341,7 @@ TEST(StatusPageTest, EscapesWhatItShows) {
 
 TEST(StatusPageTest, LoadsNothingFromElsewhere) {
   const std::string page =
-      RenderStatusPage(BuildStatusDocument(StatusReport{}, ScheduleView{}, std::nullopt, kNow));
+      RenderStatusPage(BuildStatusDocument(StatusReport{}, ScheduleView{}, std::nullopt, kNowMs));
   EXPECT_THAT(page, Not(HasSubstr("https://")));
   EXPECT_THAT(page, Not(HasSubstr("rel=\"stylesheet\"")));
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));

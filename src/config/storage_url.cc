@@ -1,5 +1,6 @@
 #include "config/storage_url.h"
 
+#include "config/config_text.h"
 #include "config/url_credentials.h"
 
 namespace tc {
@@ -11,10 +12,6 @@ std::string Expected(StorageRole role) {
   return role == StorageRole::kStore
              ? "expected sqlite:PATH, mysql://user@host:port/db or mongodb://…"
              : "expected sqlite:PATH or mysql://user@host:port/db";
-}
-
-bool HasAfter(std::string_view url, std::string_view prefix) {
-  return url.starts_with(prefix) && url.size() > prefix.size();
 }
 
 }  // namespace

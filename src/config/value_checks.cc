@@ -7,18 +7,13 @@
 #include <iterator>
 #include <string_view>
 
+#include "config/config_text.h"
 #include "config/plain_identifier.h"
 #include "config/storage_url.h"
 #include "config/url_credentials.h"
 
 namespace tc {
 namespace {
-
-std::string Quoted(std::string_view text) { return fmt::format("\"{}\"", text); }
-
-bool HasAfter(std::string_view text, std::string_view prefix) {
-  return text.starts_with(prefix) && text.size() > prefix.size();
-}
 
 Problem Unless(const std::string& problem) {
   if (problem.empty()) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/config_text.h"
 #include "config/duration.h"
 
 namespace tc {
@@ -31,8 +32,6 @@ std::optional<Int> ParseInteger(std::string_view text) {
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return value;
 }
-
-std::string Quoted(std::string_view text) { return fmt::format("\"{}\"", text); }
 
 Problem WrongType(std::string_view expected, const toml::node& node) {
   return fmt::format("expected {}, got {}", expected, TomlTypeName(node));

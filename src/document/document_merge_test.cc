@@ -13,7 +13,7 @@ constexpr int64_t kUser = 42;
 constexpr int64_t kEarlier = 1'700'000'000;
 constexpr int64_t kNow = 1'700'003'600;
 
-Json Parse(std::string_view text) {
+Json JsonOf(std::string_view text) {
   Result<Json> json = ParseJsJson(text);
   EXPECT_TRUE(json.ok()) << text;
   return json.ok() ? *json : Json();
@@ -113,7 +113,8 @@ TEST(BuildDocumentTest, EntriesStampedNowFreeStatusZeroEveryPassAuditedAsCreate)
 }
 
 TEST(BuildDocumentTest, PayloadKeptAsReturnedKeyOrderIncluded) {
-  const Json pass = Parse(R"({"zeta":1,"uuid":"p","status":"USABLE","alpha":{"y":2.50,"x":"\/"}})");
+  const Json pass =
+      JsonOf(R"({"zeta":1,"uuid":"p","status":"USABLE","alpha":{"y":2.50,"x":"\/"}})");
   Result<RefreshOutcome> outcome = BuildDocument(kUser, {pass}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(JsStringify(outcome->document.passes[0].payload),
@@ -201,13 +202,13 @@ TEST(MergeDocumentTest, SameUuidSameHashKeepsTheOldEntryUntouched) {
 TEST(MergeDocumentTest, HashesAsJavaScriptSoNumberSpellingIsNoChange) {
   // The Node job hashed JSON.stringify of its parsed object: "2.50" and "2.5" are the same pass.
   const CacheDocument existing =
-      Existing({Parse(R"({"uuid":"a","status":"USABLE","fare":2.5,"10":1,"9":0})")}, {});
-  const Json same = Parse(R"({"uuid":"a","status":"USABLE","fare":2.50,"9":0,"10":1.0})");
+      Existing({JsonOf(R"({"uuid":"a","status":"USABLE","fare":2.5,"10":1,"9":0})")}, {});
+  const Json same = JsonOf(R"({"uuid":"a","status":"USABLE","fare":2.50,"9":0,"10":1.0})");
   Result<RefreshOutcome> outcome = MergeDocument(existing, {same}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->changed, 0);
   // A different key order is a different JSON.stringify, hence a change.
-  const Json reordered = Parse(R"({"status":"USABLE","uuid":"a","fare":2.5,"10":1,"9":0})");
+  const Json reordered = JsonOf(R"({"status":"USABLE","uuid":"a","fare":2.5,"10":1,"9":0})");
   outcome = MergeDocument(existing, {reordered}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->changed, 1);
@@ -443,7 +444,7 @@ TEST(PayloadTextTest, EveryKnownTextIsThePayloadStringified) {
   };
   Json changed = Pass("b");
   changed["fare"] = 2.5;
-  Json same_value = Parse(
+  Json same_value = JsonOf(
       R"({"uuid":"c","status":"USABLE","time_created":"2024-01-05T10:00:00Z","product_uuid":"prod","n":1.0})");
   Json stored_c = same_value;
   stored_c["n"] = 1;  // equal as a value, another number type: the same text

@@ -11,6 +11,21 @@
 namespace tc {
 namespace {
 
+// Instant counts nanoseconds in 64 bits: years 1678..2261. A date outside that range (year 0000,
+// 9999) still orders before or after every other pass, so it is clamped to the first or last
+// representable instant rather than overflowing.
+Instant ClampedInstant(date::sys_days day, std::chrono::seconds time_of_day,
+                       std::chrono::nanoseconds subsecond) {
+  const date::sys_seconds whole = day + time_of_day;  // seconds: no overflow for any 16-bit year
+  static const date::sys_seconds kFirst =
+      date::ceil<std::chrono::seconds>(Instant::min()) + std::chrono::seconds(1);
+  static const date::sys_seconds kLast =
+      date::floor<std::chrono::seconds>(Instant::max()) - std::chrono::seconds(1);
+  if (whole < kFirst) return Instant::min();
+  if (whole > kLast) return Instant::max();
+  return Instant(whole) + subsecond;
+}
+
 // Digits [pos, pos + count) as a number; -1 when one is not a digit.
 int Digits(std::string_view text, size_t pos, size_t count) {
   int value = 0;
@@ -51,8 +66,10 @@ std::optional<Instant> ParseCommonForm(std::string_view text) {
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
                                  date::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
-  return Instant(date::sys_days(ymd)) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-         std::chrono::seconds(second) + std::chrono::nanoseconds(nanos);
+  return ClampedInstant(
+      date::sys_days(ymd),
+      std::chrono::hours(hour) + std::chrono::minutes(minute) + std::chrono::seconds(second),
+      std::chrono::nanoseconds(nanos));
 }
 
 }  // namespace
@@ -60,10 +77,21 @@ std::optional<Instant> ParseCommonForm(std::string_view text) {
 std::optional<Instant> ParseInstantGeneral(std::string_view text) {
   static constexpr const char* kFormats[] = {"%FT%TZ", "%FT%T%Ez", "%FT%T%z", "%FT%T", "%F"};
   for (const char* format : kFormats) {
+    // date::parse into a sys_time<nanoseconds> overflows (undefined behaviour) for years outside
+    // Instant's range; the fields are read here and combined by ClampedInstant instead.
     std::istringstream in{std::string(text)};
-    Instant instant;
-    in >> date::parse(format, instant);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return instant;
+    date::fields<std::chrono::nanoseconds> fields{};
+    fields.has_tod = true;
+    std::chrono::minutes offset{0};
+    date::from_stream(in, format, fields, static_cast<std::string*>(nullptr), &offset);
+    if (in.fail() || !fields.ymd.ok() || !fields.tod.in_conventional_range() ||
+        in.peek() != std::char_traits<char>::eof()) {
+      continue;
+    }
+    const std::chrono::nanoseconds time_of_day = fields.tod.to_duration();
+    const auto whole_seconds = date::floor<std::chrono::seconds>(time_of_day);
+    return ClampedInstant(date::sys_days(fields.ymd), whole_seconds - offset,
+                          time_of_day - whole_seconds);
   }
   return std::nullopt;
 }

@@ -29,6 +29,19 @@ TEST(TimeCreatedTest, OtherFormsGoThroughTheGeneralReader) {
   EXPECT_FALSE(ParseTimeCreated("").has_value());
 }
 
+// Years outside what 64-bit nanoseconds hold (1678..2261) still order before or after every
+// other date, through either reader and with an offset, instead of overflowing.
+TEST(TimeCreatedTest, YearsBeyondTheNanosecondRangeClampToEitherEnd) {
+  EXPECT_EQ(ParseTimeCreated("0000-01-01T00:00:00Z"), Instant::min());
+  EXPECT_EQ(ParseTimeCreated("9999-12-31T23:59:59.999999999Z"), Instant::max());
+  EXPECT_EQ(ParseTimeCreated("0001-01-01T00:00:00+01:00"), Instant::min());
+  EXPECT_EQ(ParseTimeCreated("3000-06-01"), Instant::max());
+  EXPECT_LT(*ParseTimeCreated("1677-01-01T00:00:00Z"), *ParseTimeCreated("1970-01-01T00:00:00Z"));
+  EXPECT_LT(*ParseTimeCreated("2024-01-05T10:00:00Z"), *ParseTimeCreated("2262-06-01T00:00:00Z"));
+  EXPECT_EQ(ParseTimeCreated("2024-01-05T10:00:00.5+01:00"),
+            *ParseTimeCreated("2024-01-05T09:00:00.5Z"));
+}
+
 // The direct reader and date::parse agree on every input, valid or not: the common form with
 // every fraction length, out-of-range fields, and near misses of the form.
 TEST(TimeCreatedTest, AgreesWithTheGeneralReader) {

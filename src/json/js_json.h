@@ -21,6 +21,9 @@ using Json = nlohmann::ordered_json;
 // user anyway; every payload Node can hash, wrapped in a stored document, stays below this.
 inline constexpr std::size_t kMaxJsonDepth = 5000;
 
+// 2^53: integers of at most this magnitude are exact in a JavaScript number.
+inline constexpr int64_t kJsMaxSafeInteger = int64_t{1} << 53;
+
 // Accepts exactly what Node's JSON.parse(body.toString('utf8')) accepts and builds the value it
 // builds: ill-formed UTF-8 bytes read as U+FFFD (the WHATWG decoder); a duplicate key keeps its
 // first position and takes the last value; numbers become the double JavaScript would hold

@@ -18,9 +18,6 @@
 namespace tc {
 namespace {
 
-// Integers JavaScript holds exactly; others are stored as the double JS would round them to.
-constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53);
-
 void AppendUtf8(uint32_t code_point, std::string& out) {
   if (code_point < 0x80) {
     out += static_cast<char>(code_point);
@@ -243,7 +240,8 @@ class Reader {
     if (integer && token.size() <= 17) {
       int64_t parsed = 0;
       std::from_chars(token.data(), token.data() + token.size(), parsed);
-      if (parsed <= kMaxSafeInteger && parsed >= -kMaxSafeInteger) {
+      // Integers JavaScript holds exactly; others are stored as the double JS would round them to.
+      if (parsed <= kJsMaxSafeInteger && parsed >= -kJsMaxSafeInteger) {
         value = Json(parsed);
         return true;
       }

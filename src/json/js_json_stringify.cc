@@ -18,8 +18,6 @@
 namespace tc {
 namespace {
 
-constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53);
-
 // ECMAScript Number::toString(x) for a finite x (ES2023 §6.1.6.1.20): the shortest digits that
 // round-trip (std::to_chars gives them, with the same closest-value tie rule), laid out in
 // decimal when the exponent is in [-6, 21), else as d.ddde±n.
@@ -81,7 +79,7 @@ void AppendNumber(double value, std::string& out) {
 }
 
 void AppendInteger(int64_t value, std::string& out) {
-  if (value > kMaxSafeInteger || value < -kMaxSafeInteger) {
+  if (value > kJsMaxSafeInteger || value < -kJsMaxSafeInteger) {
     AppendNumber(static_cast<double>(value), out);  // JavaScript would hold the rounded double
     return;
   }
@@ -91,7 +89,7 @@ void AppendInteger(int64_t value, std::string& out) {
 }
 
 void AppendUnsigned(uint64_t value, std::string& out) {
-  if (value > static_cast<uint64_t>(kMaxSafeInteger)) {
+  if (value > static_cast<uint64_t>(kJsMaxSafeInteger)) {
     AppendNumber(static_cast<double>(value), out);
     return;
   }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "bytemark/bytemark_api.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/user_flights.h"
@@ -13,10 +14,6 @@ namespace tc {
 namespace {
 
 constexpr Duration kLoopTick{50};
-
-const char* EndpointOf(const std::string& url) {
-  return url.find("/v4.0/") != std::string::npos ? "passes4" : "passes";
-}
 
 UserRefreshResult AbandonedWith(ErrorClass error_class) {
   UserRefreshResult result;
@@ -145,7 +142,7 @@ void NetworkLoop::StartUser(StaleUser user) {
   const std::string& token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
-    const char* endpoint = EndpointOf(request.url);
+    const char* endpoint = PassEndpointLabel(request.url);
     pipeline_->Send(std::move(request), endpoint, std::move(done));
   };
   // Both lists share one byte budget (bytemark.max_bytes_per_user).

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "bytemark/bytemark_api.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/document_writer.h"
@@ -15,14 +16,10 @@
 namespace tc {
 namespace {
 
-constexpr Duration kLoopTick{50};
+constexpr Duration kRefresherLoopTick{50};
 // How often the deadline thread looks at the clock while callers wait (a FakeClock moves
 // without notice).
 constexpr Duration kDeadlineTick{20};
-
-const char* EndpointOf(const std::string& url) {
-  return url.find("/v4.0/") != std::string::npos ? "passes4" : "passes";
-}
 
 UserRefreshResult ResultOfKind(UserRefreshResult::Kind kind,
                                std::optional<ErrorClass> error_class = std::nullopt,
@@ -229,10 +226,11 @@ void OnDemandRefresher::WorkerLoop() {
     fetched_.clear();
     if (fetching_.empty()) {
       std::unique_lock lock(jobs_mutex_);
-      jobs_cv_.wait_for(lock, kLoopTick, [this] { return stopping_.load() || !jobs_.empty(); });
+      jobs_cv_.wait_for(lock, kRefresherLoopTick,
+                        [this] { return stopping_.load() || !jobs_.empty(); });
     } else {
       const int64_t before = pipeline.attempts();
-      pipeline.Step(kLoopTick);
+      pipeline.Step(kRefresherLoopTick);
       api_requests_ += pipeline.attempts() - before;
     }
   }
@@ -300,7 +298,7 @@ void OnDemandRefresher::StartUser(StaleUser user) {
   const std::string token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
-    const char* endpoint = EndpointOf(request.url);
+    const char* endpoint = PassEndpointLabel(request.url);
     pipeline_->Send(std::move(request), endpoint, std::move(done));
   };
   const auto budget = std::make_shared<UserByteBudget>(config_.bytemark.max_bytes_per_user);

@@ -387,10 +387,10 @@ TEST_F(RefreshRunTest, AShardsTotalIsAnEstimateAndARunThatCannotStartIsStillFini
 }
 
 // Log lines written while a test body runs, as JSON objects.
-class CapturedLogs {
+class CapturedRunLogs {
  public:
-  CapturedLogs() { (void)InitLogging(LogConfig{"info", "json"}, &out_); }
-  ~CapturedLogs() { (void)InitLogging(LogConfig{}); }
+  CapturedRunLogs() { (void)InitLogging(LogConfig{"info", "json"}, &out_); }
+  ~CapturedRunLogs() { (void)InitLogging(LogConfig{}); }
   std::vector<nlohmann::json> Lines() {
     FlushLogs();
     std::vector<nlohmann::json> lines;
@@ -404,7 +404,7 @@ class CapturedLogs {
 };
 
 TEST_F(RefreshRunTest, EveryLineTheRunLogsCarriesItsRunId) {
-  CapturedLogs logs;
+  CapturedRunLogs logs;
   config_.refresh.breaker.min_calls = 1'000'000;  // as above: the breaker stays out
   FakeTransport transport(clock_, FaultMix);
   const RunSummary summary = RunOnce(transport, 100);
@@ -418,7 +418,7 @@ TEST_F(RefreshRunTest, EveryLineTheRunLogsCarriesItsRunId) {
 }
 
 TEST_F(RefreshRunTest, TheBreakerOpeningLogsTheErrorBehindIt) {
-  CapturedLogs logs;
+  CapturedRunLogs logs;
   config_.refresh.breaker.give_up_after = std::chrono::seconds(5);
   FakeTransport transport(clock_,
                           [](const HttpRequest&, int) { return Result<HttpResponse>(Reply(503)); });

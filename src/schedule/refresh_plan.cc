@@ -10,11 +10,11 @@ namespace tc {
 
 namespace {
 
-std::string HumanSeconds(double seconds) {
-  if (!std::isfinite(seconds)) return "never";
-  if (seconds < 120) return fmt::format("{:.0f} s", seconds);
-  if (seconds < 2 * 3600) return fmt::format("{:.1f} min", seconds / 60);
-  return fmt::format("{:.2f} h", seconds / 3600);
+std::string HumanSeconds(double span) {
+  if (!std::isfinite(span)) return "never";
+  if (span < 120) return fmt::format("{:.0f} s", span);
+  if (span < 2 * 3600) return fmt::format("{:.1f} min", span / 60);
+  return fmt::format("{:.2f} h", span / 3600);
 }
 
 std::string Rate(double rate) {

@@ -7,6 +7,7 @@
 
 #include "json/js_json.h"
 #include "mysql/mysql_identifier.h"
+#include "store/sql_user_state.h"
 
 namespace tc {
 namespace {
@@ -17,10 +18,6 @@ namespace {
 constexpr size_t kIdsPerStatement = 5000;
 constexpr size_t kAuditRowsPerStatement = 500;
 constexpr size_t kStatesPerStatement = 500;
-
-constexpr const char* kUserStateColumns =
-    "user_id, consecutive_failures, last_error_class, last_error_message, last_attempt_at, "
-    "next_attempt_at, token_fingerprint";
 
 std::string Placeholders(size_t count) {
   std::string text;

@@ -4,14 +4,11 @@
 
 #include "sqlite/sqlite_query.h"
 #include "sqlite/sqlite_transaction.h"
+#include "store/sql_user_state.h"
 #include "store/sqlite_cache_store.h"
 
 namespace tc {
 namespace {
-
-constexpr const char* kUserStateColumns =
-    "user_id, consecutive_failures, last_error_class, last_error_message, last_attempt_at, "
-    "next_attempt_at, token_fingerprint";
 
 UserState ReadUserState(const SqliteQuery& query) {
   UserState state;

@@ -12,7 +12,7 @@ namespace {
 
 // TRIM strips spaces only; the regular expression (PCRE in MariaDB, ICU in MySQL 8) rejects tokens
 // of only ASCII whitespace, the same "blank" as SqliteTokenSource.
-constexpr const char* kUsableToken =
+constexpr const char* kMysqlUsableToken =
     R"(token IS NOT NULL AND TRIM(token) <> '' AND token NOT REGEXP '^[ \\t\\n\\x0B\\f\\r]*$')";
 // Users per Lookup statement; one statement is prepared per distinct batch size.
 constexpr size_t kLookupBatch = 500;
@@ -79,7 +79,7 @@ Status MysqlTokenSource::DiscoverOrder() {
     order_by_ += ", " + *column;
   }
   page_sql_ = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id >= ? AND " +
-              kUsableToken + " ORDER BY " + order_by_ + " LIMIT ?";
+              kMysqlUsableToken + " ORDER BY " + order_by_ + " LIMIT ?";
   return Status::Ok();
 }
 
@@ -131,7 +131,7 @@ Result<std::vector<UserToken>> MysqlTokenSource::Lookup(const std::vector<int64_
   for (size_t begin = 0; begin < ids.size(); begin += kLookupBatch) {
     const size_t count = std::min(kLookupBatch, ids.size() - begin);
     const std::string sql = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id IN (" +
-                            Placeholders(count) + ") AND " + kUsableToken + " ORDER BY " +
+                            Placeholders(count) + ") AND " + kMysqlUsableToken + " ORDER BY " +
                             order_by_;
     std::vector<SqlParam> params(ids.begin() + begin, ids.begin() + begin + count);
     auto rows = pool_.Run<std::vector<SqlRow>>(
@@ -144,7 +144,7 @@ Result<std::vector<UserToken>> MysqlTokenSource::Lookup(const std::vector<int64_
 
 Result<int64_t> MysqlTokenSource::CountUsers() {
   const std::string sql =
-      "SELECT COUNT(DISTINCT user_id) FROM " + quoted_table_ + " WHERE " + kUsableToken;
+      "SELECT COUNT(DISTINCT user_id) FROM " + quoted_table_ + " WHERE " + kMysqlUsableToken;
   auto rows = pool_.Run<std::vector<SqlRow>>(
       [&](MysqlConnection& connection) { return connection.Query(sql, {}); });
   if (!rows.ok()) return TableError(rows.error());

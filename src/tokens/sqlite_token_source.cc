@@ -12,7 +12,7 @@ namespace {
 
 // Rows with a usable token. SQLite's one-argument trim() strips spaces only, so the whitespace
 // set is spelled out.
-constexpr const char* kUsableToken =
+constexpr const char* kSqliteUsableToken =
     "token IS NOT NULL AND trim(token, ' ' || char(9, 10, 11, 12, 13)) <> ''";
 
 // Rows whose user_id is a user: stored as an integer (column affinity already turned '42' and 42.0
@@ -54,14 +54,14 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
   std::unique_ptr<SqliteTokenSource> source(new SqliteTokenSource(std::move(db).value(), table));
   const std::string from = " FROM " + *quoted + " WHERE ";
   source->page_sql_ = "SELECT user_id, token" + from + kIntegerUserId + " AND user_id >= ?1 AND " +
-                      kUsableToken + " ORDER BY user_id, rowid LIMIT ?2";
+                      kSqliteUsableToken + " ORDER BY user_id, rowid LIMIT ?2";
   source->lookup_sql_ = "SELECT user_id, token" + from + kIntegerUserId +
-                        " AND user_id IN (SELECT value FROM json_each(?1)) AND " + kUsableToken +
-                        " ORDER BY user_id, rowid";
+                        " AND user_id IN (SELECT value FROM json_each(?1)) AND " +
+                        kSqliteUsableToken + " ORDER BY user_id, rowid";
   source->unusable_sql_ =
-      "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kUsableToken;
+      "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kSqliteUsableToken;
   source->count_sql_ =
-      "SELECT count(DISTINCT user_id)" + from + kIntegerUserId + " AND " + kUsableToken;
+      "SELECT count(DISTINCT user_id)" + from + kIntegerUserId + " AND " + kSqliteUsableToken;
   for (const std::string* sql : {&source->page_sql_, &source->lookup_sql_}) {
     if (!source->db_->Prepare(*sql).ok()) {
       return source->StoreError("cannot read user_id and token");
