@@ -17,18 +17,16 @@
 namespace tc {
 namespace {
 
-constexpr int kUsers = 60;
+constexpr int kClientUsers = 60;
 constexpr int kPasses = 7;
 constexpr int kExpired = 3;
 
-std::string Token(int64_t user) { return "tc-sim-token-" + std::to_string(user); }
-
-class BytemarkClientTest : public testing::Test {
+class BytemarkClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    Result<std::unique_ptr<SimProcess>> started =
-        SimProcess::Start({"--users", std::to_string(kUsers), "--passes", std::to_string(kPasses),
-                           "--expired", std::to_string(kExpired), "--next-style", "mixed"});
+    Result<std::unique_ptr<SimProcess>> started = SimProcess::Start(
+        {"--users", std::to_string(kClientUsers), "--passes", std::to_string(kPasses), "--expired",
+         std::to_string(kExpired), "--next-style", "mixed"});
     if (started.ok()) {
       sim_ = std::move(*started).release();
     } else {
@@ -63,7 +61,7 @@ class BytemarkClientTest : public testing::Test {
     Status set = sim_->SetUserFault(user, kind);
     EXPECT_TRUE(set.ok()) << set.error().ToString();
     Result<PassListResult> result =
-        FetchPassListBlocking(transport_, config, clock_, Token(user), list);
+        FetchPassListBlocking(transport_, config, clock_, SimToken(user), list);
     Status cleared = sim_->ClearUserFault(user);
     EXPECT_TRUE(cleared.ok()) << cleared.error().ToString();
     return result;
@@ -92,7 +90,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
   const std::string falsy_forms[] = {R"("next":null)", R"("next":false)", R"("next":"")", ""};
   for (int64_t user = 1; user <= 8; ++user) {
     Result<PassListResult> active =
-        FetchPassListBlocking(transport_, Config(), clock_, Token(user), PassListKind::kActive);
+        FetchPassListBlocking(transport_, Config(), clock_, SimToken(user), PassListKind::kActive);
     ASSERT_TRUE(active.ok()) << "user " << user << ": " << active.error().ToString();
     EXPECT_EQ(active->pages, 3) << user;  // 7 passes, 3 per page
     ASSERT_EQ(active->passes.size(), static_cast<size_t>(kPasses)) << user;
@@ -106,8 +104,8 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
     }
     EXPECT_EQ(uuids.size(), static_cast<size_t>(kPasses)) << "user " << user;
 
-    Result<PassListResult> expired =
-        FetchPassListBlocking(transport_, Config(2), clock_, Token(user), PassListKind::kExpired);
+    Result<PassListResult> expired = FetchPassListBlocking(transport_, Config(2), clock_,
+                                                           SimToken(user), PassListKind::kExpired);
     ASSERT_TRUE(expired.ok()) << "user " << user << ": " << expired.error().ToString();
     EXPECT_EQ(expired->pages, 2) << user;
     EXPECT_EQ(expired->passes.size(), static_cast<size_t>(kExpired)) << user;
@@ -115,7 +113,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
     // The simulator really served the form this test claims to cover.
     HttpRequest request;
     request.url = PassPageUrl(sim_->base_url(), PassListKind::kActive, 3, 3);
-    request.bearer_token = Token(user);
+    request.bearer_token = SimToken(user);
     Result<HttpResponse> last_page = FetchBlocking(transport_, request);
     ASSERT_TRUE(last_page.ok());
     const std::string& form = falsy_forms[user % 4];
@@ -135,7 +133,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
 
 TEST_F(BytemarkClientTest, OnePageWhenThePageSizeCoversTheList) {
   Result<PassListResult> active =
-      FetchPassListBlocking(transport_, Config(100), clock_, Token(9), PassListKind::kActive);
+      FetchPassListBlocking(transport_, Config(100), clock_, SimToken(9), PassListKind::kActive);
   ASSERT_TRUE(active.ok()) << active.error().ToString();
   EXPECT_EQ(active->pages, 1);
   EXPECT_EQ(active->passes.size(), static_cast<size_t>(kPasses));
@@ -162,7 +160,7 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
       ASSERT_FALSE(result.ok()) << one.kind;
       EXPECT_EQ(result.error().error_class, one.expected)
           << one.kind << ": " << result.error().ToString();
-      EXPECT_EQ(result.error().message.find(Token(user)), std::string::npos)
+      EXPECT_EQ(result.error().message.find(SimToken(user)), std::string::npos)
           << result.error().message;
       if (one.expected == ErrorClass::kRateLimited) {
         EXPECT_EQ(result.error().retry_after, std::chrono::milliseconds(1000));
@@ -172,8 +170,8 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
   }
   // Cleared faults leave the users served normally.
   for (int64_t healed = 10; healed < user; ++healed) {
-    Result<PassListResult> result =
-        FetchPassListBlocking(transport_, Config(), clock_, Token(healed), PassListKind::kActive);
+    Result<PassListResult> result = FetchPassListBlocking(transport_, Config(), clock_,
+                                                          SimToken(healed), PassListKind::kActive);
     EXPECT_TRUE(result.ok()) << healed << ": " << result.error().ToString();
   }
 }
@@ -233,7 +231,7 @@ TEST_F(BytemarkClientTest, NothingListeningIsANetworkError) {
   config.customer_api = (*other)->base_url();
   (*other)->Stop();  // its port is closed now
   Result<PassListResult> result =
-      FetchPassListBlocking(transport_, config, clock_, Token(1), PassListKind::kActive);
+      FetchPassListBlocking(transport_, config, clock_, SimToken(1), PassListKind::kActive);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().error_class, ErrorClass::kNetwork) << result.error().ToString();
 }
@@ -242,8 +240,8 @@ TEST_F(BytemarkClientTest, KeepAliveReusesOneConnection) {
   const int64_t before = Counters().value("requests_total", int64_t{0});
   constexpr int kLists = 50;  // 3 pages each
   for (int i = 0; i < kLists; ++i) {
-    Result<PassListResult> result = FetchPassListBlocking(transport_, Config(), clock_,
-                                                          Token(1 + i % 8), PassListKind::kActive);
+    Result<PassListResult> result = FetchPassListBlocking(
+        transport_, Config(), clock_, SimToken(1 + i % 8), PassListKind::kActive);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
   }
   const int64_t requests = Counters().value("requests_total", int64_t{0}) - before;
@@ -264,7 +262,7 @@ TEST_F(BytemarkClientTest, HundredConcurrentRequestsOnOneTransport) {
     for (int i = 0; i < kRequests; ++i) {
       HttpRequest request;
       request.url = PassPageUrl(sim_->base_url(), PassListKind::kActive, 3, 1 + i % 3);
-      request.bearer_token = Token(1 + i % kUsers);
+      request.bearer_token = SimToken(1 + i % kClientUsers);
       transport_.Start(request, [&ok, &answered](Result<HttpResponse> response) {
         ++answered;
         if (response.ok() && ParsePassPage(*response, 0, std::chrono::seconds(60)).ok()) ++ok;

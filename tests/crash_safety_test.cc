@@ -40,18 +40,18 @@ std::string IntegrityCheck(const std::string& path) {
 }
 
 TEST(CrashSafetyTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
-  constexpr int64_t kUsers = 2000;
+  constexpr int64_t kCrashUsers = 2000;
   JobFixture job(JobFixtureOptions()
-                     .WithUsers(kUsers)
+                     .WithUsers(kCrashUsers)
                      .WithSim(std::vector<std::string>{"--latency-ms", "4"})
                      .WithRefresh("concurrency = 8\nretries = 1\nlock_ttl = \"1s\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
   Json first;
   ASSERT_EQ(job.Run({}, &first).exit_code, 0);
-  ASSERT_EQ(first["built"], kUsers);
+  ASSERT_EQ(first["built"], kCrashUsers);
   std::map<int64_t, std::string> old_documents;
   for (const auto& [user, text] : job.AllDocuments()) old_documents[user] = Normalized(text);
-  ASSERT_EQ(old_documents.size(), static_cast<size_t>(kUsers));
+  ASSERT_EQ(old_documents.size(), static_cast<size_t>(kCrashUsers));
 
   // Every user's passes change; each killed run gets part of the way.
   ASSERT_TRUE(job.sim().Post("/_sim/mutate", R"({"every":1})").ok());
@@ -69,7 +69,7 @@ TEST(CrashSafetyTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
     ASSERT_EQ(IntegrityCheck(job.dir() + "/cache.db"), "ok");
     std::map<int64_t, std::string> snapshot;
     for (const auto& [user, text] : job.AllDocuments()) snapshot[user] = Normalized(text);
-    ASSERT_EQ(snapshot.size(), static_cast<size_t>(kUsers));
+    ASSERT_EQ(snapshot.size(), static_cast<size_t>(kCrashUsers));
     for (const auto& [user, normalized] : snapshot) {
       ASSERT_NE(normalized, "<unparseable>") << "user " << user;
     }

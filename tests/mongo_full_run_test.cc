@@ -21,8 +21,8 @@ namespace {
 
 // Small: FerretDB's SQLite backend filters only `_id` in SQL, so every find by user_id scans the
 // collection (docs/stores.md) and a run costs O(users²) there.
-constexpr int64_t kUsers = 60;
-constexpr char kRefresh[] =
+constexpr int64_t kMongoRunUsers = 60;
+constexpr char kMongoRunRefresh[] =
     "concurrency = 8\nretries = 1\nretry_base_delay = \"10ms\"\nretry_max_delay = \"50ms\"\n"
     "lock_ttl = \"5s\"\n";
 
@@ -64,9 +64,9 @@ class MongoFullRunTest : public ::testing::Test {
 };
 
 TEST_F(MongoFullRunTest, SqliteTokensAndMongoCacheWithStatusAndShow) {
-  ASSERT_TRUE(job_.StartSim(kUsers, {"--passes", "4", "--expired", "2"}));
-  job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()) + "page_size = 50\n", kRefresh);
-  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kUsers)});
+  ASSERT_TRUE(job_.StartSim(kMongoRunUsers, {"--passes", "4", "--expired", "2"}));
+  job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()) + "page_size = 50\n", kMongoRunRefresh);
+  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kMongoRunUsers)});
   ASSERT_EQ(init.exit_code, 0) << init.err;
 
   Json first;
@@ -75,9 +75,9 @@ TEST_F(MongoFullRunTest, SqliteTokensAndMongoCacheWithStatusAndShow) {
   const auto first_commands = Delta(before, TestMongoCommandCounts());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(first["status"], "ok") << run.out;
-  EXPECT_EQ(first["built"], kUsers);
+  EXPECT_EQ(first["built"], kMongoRunUsers);
   EXPECT_EQ(first["failed"], 0);
-  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kUsers);
+  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kMongoRunUsers);
   EXPECT_EQ(job_.Count("BytemarkTicketsLog"), first["passes_created"].get<int64_t>());
 
   Json second;
@@ -85,14 +85,14 @@ TEST_F(MongoFullRunTest, SqliteTokensAndMongoCacheWithStatusAndShow) {
   run = job_.Ticketcache({"run"}, &second);
   const auto fresh_commands = Delta(before, TestMongoCommandCounts());
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(second["fresh"], kUsers);
+  EXPECT_EQ(second["fresh"], kMongoRunUsers);
   EXPECT_EQ(second["api_requests"], 0);
   if (!first_commands.empty()) {
     // Freshness is one query per page of 50 users, not one per user.
     EXPECT_LE(fresh_commands.at("find"), 4) << Describe(fresh_commands);
     std::printf("round trips: build run %lld (%.2f per built user: %s)\n",
                 static_cast<long long>(Total(first_commands)),
-                static_cast<double>(Total(first_commands)) / kUsers,
+                static_cast<double>(Total(first_commands)) / kMongoRunUsers,
                 Describe(first_commands).c_str());
     std::fflush(stdout);
     std::printf("round trips: all-fresh run %lld (%s)\n",
@@ -117,8 +117,8 @@ TEST_F(MongoFullRunTest, SqliteTokensAndMongoCacheWithStatusAndShow) {
   ASSERT_TRUE(history.ok()) << status.out;
   ASSERT_EQ((*history)["runs"].size(), 2u);
   EXPECT_EQ((*history)["runs"][0]["status"], "ok");
-  EXPECT_EQ((*history)["runs"][0]["summary"]["fresh"], kUsers);
-  EXPECT_EQ((*history)["runs"][1]["summary"]["built"], kUsers);
+  EXPECT_EQ((*history)["runs"][0]["summary"]["fresh"], kMongoRunUsers);
+  EXPECT_EQ((*history)["runs"][1]["summary"]["built"], kMongoRunUsers);
 
   Json forced;
   run = job_.Ticketcache({"run", "--user", "14", "--force"}, &forced);
@@ -143,14 +143,14 @@ TEST_F(MongoFullRunTest, MysqlTokensAndMongoCache) {
   exec("CREATE TABLE `" + table +
        "` (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL, token TEXT NULL)");
   std::string insert = "INSERT INTO `" + table + "` (user_id, token) VALUES ";
-  for (int64_t user = 1; user <= kUsers; ++user) {
-    insert += fmt::format("({0}, 'tc-sim-token-{0}'){1}", user, user == kUsers ? "" : ", ");
+  for (int64_t user = 1; user <= kMongoRunUsers; ++user) {
+    insert += fmt::format("({0}, 'tc-sim-token-{0}'){1}", user, user == kMongoRunUsers ? "" : ", ");
   }
   exec(insert);
 
-  ASSERT_TRUE(job_.StartSim(kUsers, {"--passes", "4", "--expired", "2"}));
+  ASSERT_TRUE(job_.StartSim(kMongoRunUsers, {"--passes", "4", "--expired", "2"}));
   job_.WriteConfig(fmt::format("url = \"{}\"\ntable = \"{}\"\npage_size = 50\n", mysql->url, table),
-                   kRefresh);
+                   kMongoRunRefresh);
   const std::map<std::string, std::string> env = {{"TICKETCACHE_TOKENS_PASSWORD", mysql->password}};
   ChildResult init = job_.Ticketcache({"init"}, nullptr, env);
   ASSERT_EQ(init.exit_code, 0) << init.err;
@@ -163,14 +163,14 @@ TEST_F(MongoFullRunTest, MysqlTokensAndMongoCache) {
   const auto commands = Delta(before, TestMongoCommandCounts());
   exec("DROP TABLE `" + table + "`");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(summary["built"], kUsers) << run.out;
+  EXPECT_EQ(summary["built"], kMongoRunUsers) << run.out;
   EXPECT_EQ(summary["failed"], 0);
-  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kUsers);
+  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kMongoRunUsers);
   EXPECT_EQ(run.err.find(mysql->password), std::string::npos);
   std::printf(
       "MySQL tokens -> Mongo cache: %lld users in %.2f s (%.0f users/s, process start "
       "included), %lld round trips (%s)\n",
-      static_cast<long long>(kUsers), seconds, kUsers / seconds,
+      static_cast<long long>(kMongoRunUsers), seconds, kMongoRunUsers / seconds,
       static_cast<long long>(Total(commands)), Describe(commands).c_str());
   std::fflush(stdout);
 }
@@ -179,9 +179,10 @@ TEST_F(MongoFullRunTest, MysqlTokensAndMongoCache) {
 // crashing, nothing is half-written (every pass has exactly one audit entry once the next run
 // completes), and the next run completes.
 TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
-  ASSERT_TRUE(job_.StartSim(kUsers, {"--passes", "4", "--expired", "2", "--latency-ms", "20"}));
-  job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()), kRefresh);
-  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kUsers)});
+  ASSERT_TRUE(
+      job_.StartSim(kMongoRunUsers, {"--passes", "4", "--expired", "2", "--latency-ms", "20"}));
+  job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()), kMongoRunRefresh);
+  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kMongoRunUsers)});
   ASSERT_EQ(init.exit_code, 0) << init.err;
 
   std::atomic<bool> restarted{false};
@@ -209,8 +210,8 @@ TEST_F(MongoFullRunTest, ServerRestartedInTheMiddleOfARun) {
   run = job_.Ticketcache({"run"}, &after);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(after["failed"], 0) << run.out;
-  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kUsers);
-  EXPECT_EQ(job_.Count("BytemarkTicketsLog"), kUsers * 6);
+  EXPECT_EQ(job_.Count("BytemarkTicketsCache"), kMongoRunUsers);
+  EXPECT_EQ(job_.Count("BytemarkTicketsLog"), kMongoRunUsers * 6);
   EXPECT_EQ(job_.RepeatedAuditEntries(), 0);
   for (const auto& [user, text] : job_.NormalizedDocuments()) {
     ASSERT_NE(text, "<unreadable>") << "user " << user;

@@ -20,8 +20,8 @@
 namespace tc::testing {
 namespace {
 
-constexpr int64_t kUsers = 24;
-constexpr char kRefresh[] = "concurrency = 8\nretries = 1\nlock_ttl = \"5s\"\n";
+constexpr int64_t kNodeUsers = 24;
+constexpr char kNodeRefresh[] = "concurrency = 8\nretries = 1\nlock_ttl = \"5s\"\n";
 
 const std::string kNodeDir = std::string(TICKETCACHE_SOURCE_DIR) + "/tests/node";
 
@@ -34,8 +34,8 @@ class MongoNodeTest : public ::testing::Test {
       FailUnderCi("node or the mongodb npm driver is missing");
       GTEST_SKIP() << "needs /usr/bin/node and `npm ci --prefix tests/node`";
     }
-    ASSERT_TRUE(job_.StartSim(kUsers, {"--passes", "4", "--expired", "2"}));
-    job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()), kRefresh);
+    ASSERT_TRUE(job_.StartSim(kNodeUsers, {"--passes", "4", "--expired", "2"}));
+    job_.WriteConfig(MongoJob::SqliteTokens(job_.dir()), kNodeRefresh);
   }
 
   // Runs one oracle command; its JSON output.
@@ -53,7 +53,7 @@ class MongoNodeTest : public ::testing::Test {
 
   Json Users() {
     Json users = Json::array();
-    for (int64_t user = 1; user <= kUsers; ++user) users.push_back(user);
+    for (int64_t user = 1; user <= kNodeUsers; ++user) users.push_back(user);
     return users;
   }
 
@@ -96,20 +96,20 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
                               {"sim", job_.sim().base_url()},
                               {"users", Users()},
                               {"now", written_at}});
-  ASSERT_EQ(seeded["written"], kUsers);
+  ASSERT_EQ(seeded["written"], kNodeUsers);
   const std::map<int64_t, Json> before = Dump();
-  ASSERT_EQ(before.size(), static_cast<size_t>(kUsers));
+  ASSERT_EQ(before.size(), static_cast<size_t>(kNodeUsers));
   const int64_t audit_before = job_.Count("BytemarkTicketsLog");
-  ASSERT_EQ(audit_before, kUsers * 6);
+  ASSERT_EQ(audit_before, kNodeUsers * 6);
 
-  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kUsers)});
+  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kNodeUsers)});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   EXPECT_EQ(Dump(), before) << "init changed a document";
   Json summary;
   ChildResult run = job_.Ticketcache({"run", "--force"}, &summary);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(summary["users_seen"], kUsers) << run.out;
-  EXPECT_EQ(summary["unchanged"], kUsers) << run.out;
+  EXPECT_EQ(summary["users_seen"], kNodeUsers) << run.out;
+  EXPECT_EQ(summary["unchanged"], kNodeUsers) << run.out;
   EXPECT_EQ(summary["updated"], 0);
   EXPECT_EQ(summary["built"], 0);
   EXPECT_EQ(summary["passes_created"], 0);
@@ -156,7 +156,7 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
     EXPECT_EQ(JsStringify(ours), node_text) << "user " << user;
   }
   std::printf("takeover: %lld of %lld users had entries laid out in another order\n",
-              static_cast<long long>(reordered), static_cast<long long>(kUsers));
+              static_cast<long long>(reordered), static_cast<long long>(kNodeUsers));
   std::fflush(stdout);
 }
 
@@ -164,12 +164,12 @@ TEST_F(MongoNodeTest, TakeoverOfDocumentsNodeWroteChangesNothingItDidNotMean) {
 // written from the same simulator answers (canonical Extended JSON, so int32 / double / int64
 // distinctions count), timestamps aside.
 TEST_F(MongoNodeTest, DocumentsTicketcacheWroteReadAsNodeWouldHaveWrittenThem) {
-  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kUsers)});
+  ChildResult init = job_.Ticketcache({"init", "--demo-users", std::to_string(kNodeUsers)});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   Json summary;
   ChildResult run = job_.Ticketcache({"run"}, &summary);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  ASSERT_EQ(summary["built"], kUsers) << run.out;
+  ASSERT_EQ(summary["built"], kNodeUsers) << run.out;
   // ticketcache's JSON parser reads the simulator's `-0` as the integer 0 where JSON.parse
   // gives -0, so ticketcache stores int32 0 where Node stores the double -0.0 (JSON.stringify
   // prints both as 0: payload_hash agrees). Known, and listed in docs/stores.md.
@@ -177,7 +177,7 @@ TEST_F(MongoNodeTest, DocumentsTicketcacheWroteReadAsNodeWouldHaveWrittenThem) {
                                    {"sim", job_.sim().base_url()},
                                    {"users", Users()},
                                    {"negative_zero_as_int32", true}});
-  EXPECT_EQ(compared["compared"], kUsers);
+  EXPECT_EQ(compared["compared"], kNodeUsers);
   ASSERT_TRUE(compared["mismatches"].is_array());
   for (const Json& mismatch : compared["mismatches"]) {
     ADD_FAILURE() << "user " << mismatch["user_id"]

@@ -19,7 +19,7 @@
 namespace tc {
 namespace {
 
-constexpr int64_t kUsers = 120;
+constexpr int64_t kMysqlRunUsers = 120;
 
 class MysqlFullRunTest : public ::testing::Test {
  protected:
@@ -67,24 +67,26 @@ class MysqlFullRunTest : public ::testing::Test {
   }
 
   // The portal's table as it may really look: surrogate key, extra columns, NULL and blank tokens,
-  // users with several rows. Users 1..kUsers end up with exactly one usable (sim) token each.
+  // users with several rows. Users 1..kMysqlRunUsers end up with exactly one usable (sim) token
+  // each.
   void SeedPortal() {
     Exec("CREATE TABLE `" + prefix_ +
          "tokens` (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL, token TEXT NULL,"
          " platform VARCHAR(16) NULL, created_at TIMESTAMP NULL, INDEX (user_id))");
     std::string sql = "INSERT INTO `" + prefix_ + "tokens` (user_id, token, platform) VALUES ";
-    for (int64_t user = 1; user <= kUsers; ++user) {
+    for (int64_t user = 1; user <= kMysqlRunUsers; ++user) {
       if (user % 7 == 0) sql += fmt::format("({}, NULL, 'ios'), ({}, '  ', 'ios'), ", user, user);
       sql += fmt::format("({0}, 'tc-sim-token-{0}', 'android'), ", user);
       if (user % 5 == 0) sql += fmt::format("({0}, 'tc-sim-token-{0}-stale', 'web'), ", user);
     }
-    sql += fmt::format("({}, NULL, 'ios'), ({}, '', 'web')", kUsers + 1, kUsers + 2);
+    sql +=
+        fmt::format("({}, NULL, 'ios'), ({}, '', 'web')", kMysqlRunUsers + 1, kMysqlRunUsers + 2);
     Exec(sql);
   }
 
   void StartSim(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {
-        "--users", std::to_string(kUsers + 10), "--passes", "4", "--expired", "2"};
+        "--users", std::to_string(kMysqlRunUsers + 10), "--passes", "4", "--expired", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto sim = SimProcess::Start(args);
     ASSERT_TRUE(sim.ok()) << sim.error().ToString();
@@ -141,10 +143,10 @@ TEST_F(MysqlFullRunTest, MysqlTokensAndMysqlCache) {
   const int64_t first_statements = Questions() - before - 1;
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(first["status"], "ok") << run.out;
-  EXPECT_EQ(first["users_seen"], kUsers);
-  EXPECT_EQ(first["built"], kUsers);
+  EXPECT_EQ(first["users_seen"], kMysqlRunUsers);
+  EXPECT_EQ(first["built"], kMysqlRunUsers);
   EXPECT_EQ(first["failed"], 0);
-  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "cache`"), kUsers);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "cache`"), kMysqlRunUsers);
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "log`"),
             first["passes_created"].get<int64_t>());
   EXPECT_EQ(run.err.find(server_->password), std::string::npos);
@@ -154,15 +156,15 @@ TEST_F(MysqlFullRunTest, MysqlTokensAndMysqlCache) {
   run = Ticketcache({"run"}, &second);
   const int64_t second_statements = Questions() - before - 1;
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(second["fresh"], kUsers);
+  EXPECT_EQ(second["fresh"], kMysqlRunUsers);
   EXPECT_EQ(second["api_requests"], 0);
   // Enumeration and freshness cost statements per page (50 users), not per user.
-  EXPECT_LT(second_statements, kUsers / 4) << "statements of a run with every cache fresh";
+  EXPECT_LT(second_statements, kMysqlRunUsers / 4) << "statements of a run with every cache fresh";
   RecordProperty("statements_first_run", std::to_string(first_statements));
   RecordProperty("statements_fresh_run", std::to_string(second_statements));
   std::printf("statements: first run %lld (%.2f per user), all-fresh run %lld\n",
               static_cast<long long>(first_statements),
-              static_cast<double>(first_statements) / kUsers,
+              static_cast<double>(first_statements) / kMysqlRunUsers,
               static_cast<long long>(second_statements));
 
   ChildResult shown = Ticketcache({"show", "35"});
@@ -182,8 +184,8 @@ TEST_F(MysqlFullRunTest, MysqlTokensAndSqliteCache) {
   Json summary;
   ChildResult run = Ticketcache({"run"}, &summary);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(summary["users_seen"], kUsers);
-  EXPECT_EQ(summary["built"], kUsers);
+  EXPECT_EQ(summary["users_seen"], kMysqlRunUsers);
+  EXPECT_EQ(summary["built"], kMysqlRunUsers);
   EXPECT_EQ(summary["failed"], 0);
   run = Ticketcache({"run", "--user", "14", "--force"}, &summary);
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -233,7 +235,7 @@ TEST_F(MysqlFullRunTest, ServerRestartedInTheMiddleOfARun) {
   EXPECT_EQ(during["unchanged"], 0) << run.out;
   EXPECT_EQ(during["write_conflicts"], 0) << run.out;
   if (run.exit_code == 0) {
-    EXPECT_EQ(during["built"].get<int64_t>() + during["failed"].get<int64_t>(), kUsers);
+    EXPECT_EQ(during["built"].get<int64_t>() + during["failed"].get<int64_t>(), kMysqlRunUsers);
   } else {
     EXPECT_NE(during["reason"].get<std::string>().find("store"), std::string::npos) << run.out;
   }
@@ -242,9 +244,9 @@ TEST_F(MysqlFullRunTest, ServerRestartedInTheMiddleOfARun) {
   run = Ticketcache({"run"}, &after);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(after["failed"], 0) << run.out;
-  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "cache`"), kUsers);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "cache`"), kMysqlRunUsers);
   // 4 active + 2 expired passes per user, each created once: one audit entry each.
-  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "log`"), kUsers * 6);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM `" + prefix_ + "log`"), kMysqlRunUsers * 6);
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM (SELECT user_id, pass_uuid FROM `" + prefix_ +
                    "log` GROUP BY user_id, pass_uuid HAVING COUNT(*) > 1) AS repeated"),
             0);

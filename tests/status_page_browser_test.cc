@@ -22,7 +22,7 @@
 namespace tc {
 namespace {
 
-constexpr int64_t kUsers = 40;
+constexpr int64_t kBrowserUsers = 40;
 const std::string kBrowserDir = std::string(TICKETCACHE_SOURCE_DIR) + "/tests/browser";
 constexpr const char* kChromium = "/usr/bin/chromium";
 constexpr const char* kNode = "/usr/bin/node";
@@ -59,7 +59,7 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
 
   JobFixture job(
       JobFixtureOptions()
-          .WithUsers(kUsers)
+          .WithUsers(kBrowserUsers)
           .WithRefresh("concurrency = 8\nretries = 1\nretry_base_delay = \"10ms\"\n"
                        "retry_max_delay = \"50ms\"\nlock_ttl = \"3s\"\ngrace_period = \"1s\"\n"
                        "ttl = \"1s\"\nrefresh_ahead = \"0s\"\napi_wide_min_users = 5\n")
@@ -105,15 +105,15 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
     status = *fetched;
     const Json& current = status["current_run"];
     if (!current.is_null() && current["source"] == "daemon" &&
-        current["users_done"] == kUsers - 2) {
+        current["users_done"] == kBrowserUsers - 2) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const Json& current = status["current_run"];
   ASSERT_FALSE(current.is_null()) << status.dump(2);
-  ASSERT_EQ(current["users_done"], kUsers - 2) << status.dump(2);
-  EXPECT_EQ(current["users_total"], kUsers);
+  ASSERT_EQ(current["users_done"], kBrowserUsers - 2) << status.dump(2);
+  EXPECT_EQ(current["users_total"], kBrowserUsers);
   EXPECT_EQ(current["outcomes"]["failed"], 1);   // user 9
   EXPECT_EQ(current["outcomes"]["skipped"], 2);  // users 3 and 4, in backoff
   ASSERT_GE(status["runs"].size(), 6u);

@@ -34,9 +34,10 @@ namespace {
 void InitMongocOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
-    mongoc_init();
     // Errors come back as values; libmongoc's own stderr lines would break the JSON log format.
+    // Silenced before mongoc_init, which can itself warn (its shared-memory counters).
     mongoc_log_set_handler(nullptr, nullptr);
+    mongoc_init();
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,9 @@
 #include "error/error.h"
 
 namespace tc {
+
+// The token the simulator gives user `user`: "tc-sim-token-<user>".
+inline std::string SimToken(int64_t user) { return "tc-sim-token-" + std::to_string(user); }
 
 class SimProcess {
  public:
