@@ -42,6 +42,17 @@ RateLimiter::RateLimiter(double rate_per_second, SteadyTime start)
 }
 
 Duration RateLimiter::DelayForNext(SteadyTime now) {
+  const Duration own = ReserveOwnSlot(now);
+  if (ceiling_ == nullptr) return own;
+  return std::max(own, ceiling_->DelayForNext(now));
+}
+
+void RateLimiter::OnAnswer(SteadyTime now, bool rate_limited) {
+  RecordOwnAnswer(now, rate_limited);
+  if (ceiling_ != nullptr) ceiling_->OnAnswer(now, rate_limited);
+}
+
+Duration RateLimiter::ReserveOwnSlot(SteadyTime now) {
   std::lock_guard lock(mutex_);
   if (effective_rate_ <= 0) {
     RecordStart(now);
@@ -63,7 +74,7 @@ bool RateLimiter::PushedBack() const {
          rate_limited_in_window_ * 4 >= kPushBackQuarters * answers_seen_;
 }
 
-void RateLimiter::OnAnswer(SteadyTime now, bool rate_limited) {
+void RateLimiter::RecordOwnAnswer(SteadyTime now, bool rate_limited) {
   std::lock_guard lock(mutex_);
   if (answers_seen_ == kAnswers) {
     rate_limited_in_window_ -= answers_[answers_next_] ? 1 : 0;

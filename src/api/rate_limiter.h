@@ -18,6 +18,10 @@
 // 250 ms, so a run is back at full rate within about two seconds even from the floor; while some
 // 429s still come but under the push-back mark, it climbs 10 % of the target a second.
 //
+// A limiter can have a ceiling: another limiter (typically shared by a whole daemon) that every
+// request of this one must also fit under. A continuous pass paces its users with its own
+// limiter under the daemon's rate limit, which on-demand refreshes draw from too.
+//
 // All time arithmetic saturates: no input makes it overflow.
 #pragma once
 
@@ -43,6 +47,11 @@ class RateLimiter {
   // The API answered (any answer, or a transport failure): `rate_limited` for a 429.
   void OnAnswer(SteadyTime now, bool rate_limited);
 
+  // From now on each slot reserved here also reserves one of `ceiling` (the delay is the longer
+  // of the two) and each answer is reported to it as well. Not owned; it must outlive this
+  // limiter. Set before the first request; `ceiling` may be shared with other threads.
+  void SetCeiling(RateLimiter* ceiling) { ceiling_ = ceiling; }
+
   double configured_rate() const;  // 0 = unlimited
   double effective_rate() const;   // 0 = unlimited
   int burst() const;               // of the effective rate; 0 when unlimited
@@ -52,6 +61,8 @@ class RateLimiter {
   static constexpr int kBuckets = 10;  // observed-rate window: 10 x 100 ms
   static constexpr int kAnswers = 40;  // 429-share window: the last answers
 
+  Duration ReserveOwnSlot(SteadyTime now);
+  void RecordOwnAnswer(SteadyTime now, bool rate_limited);
   void RecordStart(SteadyTime at);
   void MarkAdjusted(SteadyTime now, bool slowdown);
   void ClearAnswerWindow();
@@ -59,6 +70,7 @@ class RateLimiter {
   double RecoveryTarget() const;
   bool PushedBack() const;
 
+  RateLimiter* ceiling_ = nullptr;
   mutable std::mutex mutex_;
   const double configured_rate_;
   double effective_rate_;           // 0 = unlimited

@@ -94,6 +94,47 @@ void Answer(RateLimiter& limiter, FakeClock& clock, int count, int every, Durati
 }
 
 // One user's 429s among many good answers concern that user only: the run keeps its rate.
+// A continuous pass's pace (15/s) under the daemon's limit (20/s), with an on-demand caller
+// drawing from the daemon's limiter directly: both greedy for 30 s. Together they stay within the
+// daemon's limit; the pace within its own. (A paced request starts when both its slots are due,
+// at most one pace interval after its daemon slot, so a window may hold one start more than the
+// daemon limiter alone would allow.)
+TEST(RateLimiterTest, ACeilingHoldsThePaceAndOtherCallersToItsRate) {
+  FakeClock clock;
+  const SteadyTime begin = clock.SteadyNow();
+  RateLimiter daemon(20, begin);
+  RateLimiter pace(15, begin);
+  pace.SetCeiling(&daemon);
+  std::vector<SteadyTime> paced, on_demand, all;
+  SteadyTime next_paced = begin, next_on_demand = begin;
+  while (clock.SteadyNow() - begin < 30s) {
+    const bool paced_turn = next_paced <= next_on_demand;
+    const SteadyTime now = paced_turn ? next_paced : next_on_demand;
+    clock.Advance(std::chrono::duration_cast<Duration>(now - clock.SteadyNow()));
+    RateLimiter& limiter = paced_turn ? pace : daemon;
+    const SteadyTime start = now + limiter.DelayForNext(now);
+    (paced_turn ? paced : on_demand).push_back(start);
+    all.push_back(start);
+    (paced_turn ? next_paced : next_on_demand) = start;
+  }
+  EXPECT_LE(MaxStartsInAnySecond(all), 20 + daemon.burst());
+  EXPECT_LE(MaxStartsInAnySecond(paced), 15 + pace.burst() - 1);
+  EXPECT_GE(paced.size(), 30U * 5);  // the pace is not starved by the other caller
+  EXPECT_GE(on_demand.size(), 30U * 5);
+  EXPECT_LE(all.size(), 30U * 20 + daemon.burst() + 2);
+}
+
+TEST(RateLimiterTest, AnswersReachTheCeilingToo) {
+  FakeClock clock;
+  RateLimiter daemon(100, clock.SteadyNow());
+  RateLimiter pace(50, clock.SteadyNow());
+  pace.SetCeiling(&daemon);
+  for (int i = 0; i < 40; ++i) pace.OnAnswer(clock.SteadyNow(), /*rate_limited=*/true);
+  EXPECT_EQ(daemon.slowdowns(), 1);
+  EXPECT_LT(daemon.effective_rate(), 100);
+  EXPECT_LT(pace.effective_rate(), 50);
+}
+
 TEST(RateLimiterTest, AFewRateLimitedAnswersDoNotSlowEverybody) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());

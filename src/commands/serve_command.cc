@@ -212,6 +212,9 @@ int ServeCommand(const CommonOptions& common) {
     env.observer = &observers;
     env.shared_breaker = &breaker;
     env.flights = &flights;
+    // A continuous pass keeps its own pace limiter under the daemon's limit (a scheduled run
+    // uses the daemon's limiter itself): on-demand refreshes and passes share rate_limit.
+    env.ceiling_limiter = &limiter;
   };
   callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
     CurlTransport transport(TransportOptionsFor(cfg));

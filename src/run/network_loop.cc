@@ -42,6 +42,9 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       pipeline_(std::make_unique<ApiRequestPipeline>(
           env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after, *limiter_,
           *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {
+  if (own_limiter_ != nullptr && env.ceiling_limiter != nullptr) {
+    own_limiter_->SetCeiling(env.ceiling_limiter);
+  }
 }
 
 NetworkLoop::~NetworkLoop() = default;

@@ -260,5 +260,24 @@ TEST_F(OnDemandRefresherTest, SweepSkipsUsersAnOnDemandRefreshHasInFlight) {
   EXPECT_EQ(flights.OwnerOf(3), UserFlights::Owner::kOnDemand);
 }
 
+// A run whose own limiter is unlimited but has the daemon's limiter (2 requests/s) as its
+// ceiling, as a continuous pass has: its 10 requests take the daemon's pace.
+TEST_F(OnDemandRefresherTest, ARunUnderACeilingKeepsToTheDaemonsLimit) {
+  FakeTransport transport(clock_, Passes);
+  std::vector<UserToken> tokens;
+  for (int64_t user = 1; user <= 5; ++user) tokens.push_back({user, Token(user)});
+  VectorTokenSource source(tokens);
+  RateLimiter daemon(2, clock_.SteadyNow());
+  Config config = config_;
+  config.refresh.rate_limit = 0;
+  RunEnvironment env{config, source, *store_, transport, clock_, nullptr, nullptr};
+  env.ceiling_limiter = &daemon;
+  const SteadyTime start = clock_.SteadyNow();
+  const RunSummary summary = ExecuteRun(env, RunRequest{});
+  EXPECT_EQ(summary.built, 5);
+  EXPECT_EQ(transport.total_requests(), 10);
+  EXPECT_GE(clock_.SteadyNow() - start, std::chrono::milliseconds(4400));  // 10 at 2/s, burst 1
+}
+
 }  // namespace
 }  // namespace tc

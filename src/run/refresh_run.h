@@ -55,6 +55,9 @@ struct RunEnvironment {
   // of the process shares (a run makes its own when null), and the users in flight outside this
   // run (on-demand refreshes), which the run skips and tells when it refreshed a user they wait on.
   RateLimiter* shared_limiter = nullptr;
+  // Optional, used when shared_limiter is null: a limit the run's own limiter must also fit under
+  // (a continuous pass paces its users at its own rate within the daemon's shared limit).
+  RateLimiter* ceiling_limiter = nullptr;
   CircuitBreaker* shared_breaker = nullptr;
   UserFlights* flights = nullptr;
 };
