@@ -10,7 +10,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config ca-certificates \
       libcurl4-openssl-dev libssl-dev libsqlite3-dev libmariadb-dev libmongoc-dev libbson-dev \
       libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libboost-dev \
-      libhowardhinnant-date-dev prometheus-cpp-dev libgtest-dev libgmock-dev \
+      libhowardhinnant-date-dev prometheus-cpp-dev libgtest-dev libgmock-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,7 +23,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libcurl4 libssl3 libsqlite3-0 libmariadb3 libmongoc-1.0-0 libbson-1.0-0 libfmt9 \
-      libspdlog1.10 libtomlplusplus3 libdate-tz3 libprometheus-cpp-core1.0 \
+      libspdlog1.10 libtomlplusplus3 libdate-tz3 libprometheus-cpp-core1.0 libjemalloc2 \
       tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ticketcache \

@@ -31,7 +31,7 @@ concurrency = 64
 level = "warn"
 TOML
 "$build/ticketcache" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
-valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
+${CALLGRIND_PRELOAD:+env LD_PRELOAD=$CALLGRIND_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
   "$build/ticketcache" run --config "$out/ticketcache.toml" >"$out/run.json" 2>"$out/valgrind.log"
 total=$(sed -n 's/^summary: //p' "$out/callgrind.out")
 echo "users $users  instructions $total  per user $((total / users))"

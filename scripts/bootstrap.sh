@@ -11,7 +11,7 @@ packages=(
   libmariadb-dev mariadb-server mariadb-client
   libmongoc-dev libbson-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev
+  libboost-dev libhowardhinnant-date-dev tzdata prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   systemd dpkg-dev  # scripts/check-deploy.sh: systemd-analyze verify, dpkg-shlibdeps for cpack
