@@ -42,8 +42,9 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
                      .WithSim(std::vector<std::string>{"--latency-ms", "40"})
                      .WithConfig("[schedule]\ncron = \"*/2 * * * * *\"\n\n"
                                  "[server]\nlisten = \"127.0.0.1:0\"\n")
+                     // ttl 1 s: every run refreshes all 150 users, so one is nearly always going.
                      .WithRefresh("concurrency = 2\nretries = 1\ngrace_period = \"2s\"\n"
-                                  "lock_ttl = \"3s\"\n"));
+                                  "lock_ttl = \"3s\"\nttl = \"1s\"\nrefresh_ahead = \"0s\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
   BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
                         job.dir());
@@ -96,12 +97,15 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
   ASSERT_TRUE(page.ok());
   EXPECT_NE(page->body.find("Recent runs"), std::string::npos);
 
-  // Wait (bounded) until the status page says a run is in progress, then SIGTERM.
+  // Wait (bounded) until /api/status shows a run in progress with users done, then SIGTERM.
   bool running = false;
-  // Bounded generously: under ThreadSanitizer a run and a page render are several times slower.
   for (int i = 0; i < 600 && !running; ++i) {
-    auto status_page = Get(transport, port, "/");
-    running = status_page.ok() && status_page->body.find("running ") != std::string::npos;
+    auto status = Get(transport, port, "/api/status");
+    if (status.ok()) {
+      const Json document = Json::parse(status->body, nullptr, /*allow_exceptions=*/false);
+      running = document.is_object() && document.contains("current_run") &&
+                document["current_run"].is_object();
+    }
     if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(running);
