@@ -61,7 +61,7 @@ class BytemarkClientTest : public ::testing::Test {
     Status set = sim_->SetUserFault(user, kind);
     EXPECT_TRUE(set.ok()) << set.error().ToString();
     Result<PassListResult> result =
-        FetchPassListBlocking(transport_, config, clock_, SimToken(user), list);
+        FetchPassListBlocking(transport_, config, clock_, SimTokenForUser(user), list);
     Status cleared = sim_->ClearUserFault(user);
     EXPECT_TRUE(cleared.ok()) << cleared.error().ToString();
     return result;
@@ -89,8 +89,8 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
   // says null, false, "" or nothing for user % 4 == 0, 1, 2, 3.
   const std::string falsy_forms[] = {R"("next":null)", R"("next":false)", R"("next":"")", ""};
   for (int64_t user = 1; user <= 8; ++user) {
-    Result<PassListResult> active =
-        FetchPassListBlocking(transport_, Config(), clock_, SimToken(user), PassListKind::kActive);
+    Result<PassListResult> active = FetchPassListBlocking(
+        transport_, Config(), clock_, SimTokenForUser(user), PassListKind::kActive);
     ASSERT_TRUE(active.ok()) << "user " << user << ": " << active.error().ToString();
     EXPECT_EQ(active->pages, 3) << user;  // 7 passes, 3 per page
     ASSERT_EQ(active->passes.size(), static_cast<size_t>(kPasses)) << user;
@@ -104,8 +104,8 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
     }
     EXPECT_EQ(uuids.size(), static_cast<size_t>(kPasses)) << "user " << user;
 
-    Result<PassListResult> expired = FetchPassListBlocking(transport_, Config(2), clock_,
-                                                           SimToken(user), PassListKind::kExpired);
+    Result<PassListResult> expired = FetchPassListBlocking(
+        transport_, Config(2), clock_, SimTokenForUser(user), PassListKind::kExpired);
     ASSERT_TRUE(expired.ok()) << "user " << user << ": " << expired.error().ToString();
     EXPECT_EQ(expired->pages, 2) << user;
     EXPECT_EQ(expired->passes.size(), static_cast<size_t>(kExpired)) << user;
@@ -113,7 +113,7 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
     // The simulator really served the form this test claims to cover.
     HttpRequest request;
     request.url = PassPageUrl(sim_->base_url(), PassListKind::kActive, 3, 3);
-    request.bearer_token = SimToken(user);
+    request.bearer_token = SimTokenForUser(user);
     Result<HttpResponse> last_page = FetchBlocking(transport_, request);
     ASSERT_TRUE(last_page.ok());
     const std::string& form = falsy_forms[user % 4];
@@ -132,8 +132,8 @@ TEST_F(BytemarkClientTest, EveryNextFormPagesThroughBothLists) {
 }
 
 TEST_F(BytemarkClientTest, OnePageWhenThePageSizeCoversTheList) {
-  Result<PassListResult> active =
-      FetchPassListBlocking(transport_, Config(100), clock_, SimToken(9), PassListKind::kActive);
+  Result<PassListResult> active = FetchPassListBlocking(transport_, Config(100), clock_,
+                                                        SimTokenForUser(9), PassListKind::kActive);
   ASSERT_TRUE(active.ok()) << active.error().ToString();
   EXPECT_EQ(active->pages, 1);
   EXPECT_EQ(active->passes.size(), static_cast<size_t>(kPasses));
@@ -160,7 +160,7 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
       ASSERT_FALSE(result.ok()) << one.kind;
       EXPECT_EQ(result.error().error_class, one.expected)
           << one.kind << ": " << result.error().ToString();
-      EXPECT_EQ(result.error().message.find(SimToken(user)), std::string::npos)
+      EXPECT_EQ(result.error().message.find(SimTokenForUser(user)), std::string::npos)
           << result.error().message;
       if (one.expected == ErrorClass::kRateLimited) {
         EXPECT_EQ(result.error().retry_after, std::chrono::milliseconds(1000));
@@ -170,8 +170,8 @@ TEST_F(BytemarkClientTest, EveryFaultKindIsClassified) {
   }
   // Cleared faults leave the users served normally.
   for (int64_t healed = 10; healed < user; ++healed) {
-    Result<PassListResult> result = FetchPassListBlocking(transport_, Config(), clock_,
-                                                          SimToken(healed), PassListKind::kActive);
+    Result<PassListResult> result = FetchPassListBlocking(
+        transport_, Config(), clock_, SimTokenForUser(healed), PassListKind::kActive);
     EXPECT_TRUE(result.ok()) << healed << ": " << result.error().ToString();
   }
 }
@@ -231,7 +231,7 @@ TEST_F(BytemarkClientTest, NothingListeningIsANetworkError) {
   config.customer_api = (*other)->base_url();
   (*other)->Stop();  // its port is closed now
   Result<PassListResult> result =
-      FetchPassListBlocking(transport_, config, clock_, SimToken(1), PassListKind::kActive);
+      FetchPassListBlocking(transport_, config, clock_, SimTokenForUser(1), PassListKind::kActive);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().error_class, ErrorClass::kNetwork) << result.error().ToString();
 }
@@ -241,7 +241,7 @@ TEST_F(BytemarkClientTest, KeepAliveReusesOneConnection) {
   constexpr int kLists = 50;  // 3 pages each
   for (int i = 0; i < kLists; ++i) {
     Result<PassListResult> result = FetchPassListBlocking(
-        transport_, Config(), clock_, SimToken(1 + i % 8), PassListKind::kActive);
+        transport_, Config(), clock_, SimTokenForUser(1 + i % 8), PassListKind::kActive);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
   }
   const int64_t requests = Counters().value("requests_total", int64_t{0}) - before;
@@ -262,7 +262,7 @@ TEST_F(BytemarkClientTest, HundredConcurrentRequestsOnOneTransport) {
     for (int i = 0; i < kRequests; ++i) {
       HttpRequest request;
       request.url = PassPageUrl(sim_->base_url(), PassListKind::kActive, 3, 1 + i % 3);
-      request.bearer_token = SimToken(1 + i % kClientUsers);
+      request.bearer_token = SimTokenForUser(1 + i % kClientUsers);
       transport_.Start(request, [&ok, &answered](Result<HttpResponse> response) {
         ++answered;
         if (response.ok() && ParsePassPage(*response, 0, std::chrono::seconds(60)).ok()) ++ok;

@@ -43,7 +43,8 @@ class HostileApiTest : public ::testing::Test {
   }
 
   Result<PassListResult> Fetch(int64_t user, const BytemarkConfig& config) {
-    return FetchPassListBlocking(transport_, config, clock_, SimToken(user), PassListKind::kActive);
+    return FetchPassListBlocking(transport_, config, clock_, SimTokenForUser(user),
+                                 PassListKind::kActive);
   }
 
   int64_t RequestsSeen() {
@@ -87,7 +88,7 @@ TEST_F(HostileApiTest, EveryHostileAnswerForEveryoneIsClassified) {
 // A token with CR LF would add a header of its own ("X-Injected: evil") to the request: it is
 // refused before anything is sent, by the fetch and by the transport itself.
 TEST_F(HostileApiTest, TokenWithControlCharactersNeverReachesTheServer) {
-  const std::string evil = SimToken(1) + "\r\nX-Injected: evil";
+  const std::string evil = SimTokenForUser(1) + "\r\nX-Injected: evil";
   ASSERT_TRUE(sim_->Post("/_sim/reset", "").ok());
   HttpRequest request;
   request.url = PassPageUrl(sim_->base_url(), PassListKind::kActive, 3, 1);

@@ -4,7 +4,6 @@
 
 #include <sys/types.h>
 
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,11 +12,12 @@
 
 #include "bytemark/curl_transport.h"
 #include "error/error.h"
+#include "sim_token.h"
 
 namespace tc {
 
-// The token the simulator gives user `user`: "tc-sim-token-<user>".
-inline std::string SimToken(int64_t user) { return "tc-sim-token-" + std::to_string(user); }
+// The token the simulator gives each user (sim/sim_token.h).
+using sim::SimTokenForUser;
 
 class SimProcess {
  public:
