@@ -8,6 +8,19 @@ namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(50);
 
+// Polls serve's stderr until `found` gives a non-zero answer (returned), serve exits, or
+// `timeout_ms` passes (then 0).
+template <typename Found>
+auto PollStderr(BackgroundChild& serve, int timeout_ms, Found found) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto answer = found(serve.StderrSoFar())) return answer;
+    if (!serve.Running()) break;
+    std::this_thread::sleep_for(kPoll);
+  }
+  return decltype(found(std::string()))();
+}
+
 }  // namespace
 
 int ServePortIn(const std::string& log) {
@@ -25,23 +38,13 @@ int ServePortIn(const std::string& log) {
 }
 
 int WaitForServePort(BackgroundChild& serve, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (const int port = ServePortIn(serve.StderrSoFar()); port > 0) return port;
-    if (!serve.Running()) return 0;
-    std::this_thread::sleep_for(kPoll);
-  }
-  return 0;
+  return PollStderr(serve, timeout_ms, ServePortIn);
 }
 
 bool WaitForStoresOpen(BackgroundChild& serve, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (serve.StderrSoFar().find("\"message\":\"stores open\"") != std::string::npos) return true;
-    if (!serve.Running()) return false;
-    std::this_thread::sleep_for(kPoll);
-  }
-  return false;
+  return PollStderr(serve, timeout_ms, [](const std::string& log) {
+    return log.find("\"message\":\"stores open\"") != std::string::npos;
+  });
 }
 
 }  // namespace tc
