@@ -49,6 +49,9 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
   const std::string out_path = std::filesystem::temp_directory_path() / "tc_bench_out.json";
   const std::string err_path = std::filesystem::temp_directory_path() / "tc_bench_err.log";
   const auto started = std::chrono::steady_clock::now();
+  // The child's freopen would flush a copy of what this process has not written out yet.
+  std::cout.flush();
+  std::fflush(stdout);
   const pid_t pid = fork();
   if (pid == 0) {
     freopen(out_path.c_str(), "w", stdout);

@@ -102,8 +102,15 @@ void NetworkLoop::Run() {
       env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));
     }
 
-    while (!control.stopping() &&
-           static_cast<int64_t>(fetching_.size()) + pipes_.write_jobs_pending.load() < max_active) {
+    // Held back by the store stage: a store worker that finishes a user wakes this loop.
+    bool held_by_store = false;
+    while (!control.stopping()) {
+      const auto fetching = static_cast<int64_t>(fetching_.size());
+      if (fetching + pipes_.store_backlog.pending() >= max_active &&
+          fetching + pipes_.store_backlog.RequestWake() >= max_active) {
+        held_by_store = true;  // (looked at again after asking, so a Done() in between counts)
+        break;
+      }
       auto user = pipes_.stale_users.TryPop();
       if (!user) break;
       StartUser(std::move(*user));
@@ -119,7 +126,10 @@ void NetworkLoop::Run() {
       AbandonFetchingUsers(MakeError(ErrorClass::kInterrupted, "run interrupted"));
       break;
     }
-    if (fetching_.empty()) {
+    if (fetching_.empty() && held_by_store) {
+      // Every active user is with the store workers: sleep until one of them is done.
+      pipes_.store_backlog.WaitBelow(max_active, kLoopTick);
+    } else if (fetching_.empty()) {
       // Nothing on the wire or waiting for a retry: sleep until the selection hands over a user
       // (no polling of the transport, and no time passes for a test's fake clock).
       pipes_.stale_users.WaitForItem(kLoopTick);
@@ -176,7 +186,7 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
   WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
                std::move(fetch.error), pipes_.gate.RecordOutcome(failure)};
   fetching_.erase(found);
-  ++pipes_.write_jobs_pending;
+  pipes_.store_backlog.Add();
   pipes_.write_jobs.Push(std::move(job));
 }
 

@@ -21,6 +21,7 @@
 #include "run/refresh_run.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
+#include "run/store_backlog.h"
 #include "selection/user_selection.h"
 
 namespace tc {
@@ -29,7 +30,7 @@ namespace tc {
 struct RunPipes {
   BlockingQueue<StaleUser>& stale_users;  // selection → network loop (bounded)
   BlockingQueue<WriteJob>& write_jobs;    // network loop → store workers
-  std::atomic<int64_t>& write_jobs_pending;
+  StoreBacklog& store_backlog;            // users the store workers hold
   std::atomic<bool>& enumeration_done;
   RunControl& control;
   RunCounters& counters;
@@ -57,8 +58,8 @@ class NetworkLoop {
   struct UserFetch {
     StaleUser user;
     int lists_pending = 2;
-    std::vector<Json> active;
-    std::vector<Json> expired;
+    std::vector<SharedJson> active;
+    std::vector<SharedJson> expired;
     std::optional<Error> error;
   };
 

@@ -23,6 +23,7 @@
 #include "run/run_control.h"
 #include "run/run_counters.h"
 #include "run/run_history_totals.h"
+#include "run/store_backlog.h"
 #include "run/user_flights.h"
 #include "selection/user_selection.h"
 
@@ -113,8 +114,8 @@ class RefreshRun {
           StoreWorker();
         });
       }
-      network.emplace(env_, RunPipes{stale_users_, write_jobs_, write_jobs_pending_,
-                                     enumeration_done_, control_, counters_, gate_});
+      network.emplace(env_, RunPipes{stale_users_, write_jobs_, store_backlog_, enumeration_done_,
+                                     control_, counters_, gate_});
       network->Run();
     }
     selection.join();
@@ -280,8 +281,7 @@ class RefreshRun {
     while (auto job = write_jobs_.Pop()) {
       const WriteOutcome outcome = writer_.Handle(*job);
       if (env_.flights != nullptr) env_.flights->Finish(job->user.user_id, ResultOf(outcome));
-      --write_jobs_pending_;
-      env_.transport.Wakeup();
+      store_backlog_.Done();
     }
   }
 
@@ -302,7 +302,7 @@ class RefreshRun {
 
   BlockingQueue<StaleUser> stale_users_;
   BlockingQueue<WriteJob> write_jobs_;
-  std::atomic<int64_t> write_jobs_pending_{0};
+  StoreBacklog store_backlog_{[this] { env_.transport.Wakeup(); }};
   std::atomic<bool> enumeration_done_{false};
   RunCounters counters_;
   RunControl control_;
