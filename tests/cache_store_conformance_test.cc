@@ -41,8 +41,8 @@ const char* const kAwkwardPayloads[] = {
 PassEntry Entry(const char* payload_text, int64_t timestamp, int free_ticket_status) {
   PassEntry entry;
   entry.payload = ParsedPayload(payload_text);
-  entry.pass_uuid = entry.payload.value("uuid", "");
-  entry.status = entry.payload.value("status", "");
+  entry.pass_uuid = entry.payload->value("uuid", "");
+  entry.status = entry.payload->value("status", "");
   entry.timestamp = timestamp;
   entry.free_ticket_status = free_ticket_status;
   entry.payload_hash = PayloadHash(entry.payload);
@@ -63,8 +63,8 @@ AuditEntry Audit(int64_t user_id, const char* payload_text, bool created, int64_
   AuditEntry entry;
   entry.user_id = user_id;
   entry.payload = ParsedPayload(payload_text);
-  entry.pass_uuid = entry.payload.value("uuid", "");
-  entry.status = entry.payload.value("status", "");
+  entry.pass_uuid = entry.payload->value("uuid", "");
+  entry.status = entry.payload->value("status", "");
   entry.list = entry.status == "EXPIRED" ? PassListKind::kExpired : PassListKind::kActive;
   entry.created = created;
   entry.payload_hash = PayloadHash(entry.payload);
@@ -187,7 +187,7 @@ TEST_P(CacheStoreConformanceTest, DocumentRoundTripIsByteIdentical) {
   for (int i = 0; i < 50; ++i) {  // a large document: 50 more passes
     PassEntry entry = Entry(kAwkwardPayloads[i % 3], 1'600'000'000 + i, i % 2);
     entry.pass_uuid += "-" + std::to_string(i);
-    entry.payload["uuid"] = entry.pass_uuid;
+    entry.payload.Mutable()["uuid"] = entry.pass_uuid;
     entry.payload_hash = PayloadHash(entry.payload);
     (i % 2 == 0 ? document.passes : document.passes4).push_back(entry);
   }

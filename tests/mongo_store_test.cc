@@ -98,8 +98,8 @@ CacheDocument DocumentWithPayload(int64_t user_id, int64_t timestamp, const char
   document.timestamp = timestamp;
   PassEntry entry;
   entry.payload = *payload;
-  entry.pass_uuid = entry.payload.value("uuid", "");
-  entry.status = entry.payload.value("status", "");
+  entry.pass_uuid = entry.payload->value("uuid", "");
+  entry.status = entry.payload->value("status", "");
   entry.timestamp = timestamp;
   entry.payload_hash = PayloadHash(entry.payload);
   document.passes.push_back(entry);
@@ -356,7 +356,7 @@ TEST_F(MongoStoreTest, InitRefusesANonUniqueUserIdIndexItCannotReplace) {
 // A lone surrogate (held as WTF-8) is stored as the Node driver stores it: U+FFFD.
 TEST_F(MongoStoreTest, LoneSurrogateIsStoredAsReplacementCharacter) {
   CacheDocument document = DocumentWithPayload(14, 1700000000, R"({"uuid":"s","status":"USABLE"})");
-  document.passes[0].payload["name"] = "a\xED\xA0\x80z";
+  document.passes[0].payload.Mutable()["name"] = "a\xED\xA0\x80z";
   ASSERT_TRUE(store_->Replace(document, std::nullopt, {}).ok());
   BsonDocument raw = RawDocument(14);
   bson_iter_t iter;

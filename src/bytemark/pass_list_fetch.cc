@@ -68,7 +68,7 @@ void OnPage(const std::shared_ptr<PassListFetch>& fetch, Result<HttpResponse> re
     return;
   }
   fetch->result.pages = page_number;
-  for (Json& pass : page->passes) fetch->result.passes.push_back(std::move(pass));
+  for (Json& pass : page->passes) fetch->result.passes.emplace_back(std::move(pass));
   if (!page->has_next) {
     fetch->done(std::move(fetch->result));
     return;

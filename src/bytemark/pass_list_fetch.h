@@ -14,6 +14,7 @@
 #include "document/cache_document.h"
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/shared_json.h"
 
 namespace tc {
 
@@ -22,8 +23,8 @@ namespace tc {
 using SendRequest = std::function<void(HttpRequest, HttpCallback)>;
 
 struct PassListResult {
-  std::vector<Json> passes;  // in API order, page after page
-  int pages = 0;             // pages fetched
+  std::vector<SharedJson> passes;  // in API order, page after page
+  int pages = 0;                   // pages fetched
 };
 
 // How many response bytes one user's pages may bring in, over every page of both lists

@@ -94,7 +94,7 @@ TEST(FetchPassListTest, FollowsPagesUntilNextIsFalsy) {
   ASSERT_TRUE(result && result->ok()) << result->error().ToString();
   EXPECT_EQ((*result)->pages, 3);
   ASSERT_EQ((*result)->passes.size(), 5u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ((*result)->passes[i]["uuid"], "u" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ((*result)->passes[i]->at("uuid"), "u" + std::to_string(i));
 
   ASSERT_EQ(api.requests.size(), 3u);
   EXPECT_EQ(api.requests[0].url, "http://sim.test/passes?per_page=2&page=1");

@@ -18,7 +18,7 @@ Json EntryToJson(const PassEntry& entry) {
   json["timestamp"] = entry.timestamp;
   json["status"] = entry.status;
   json["free_ticket_status"] = entry.free_ticket_status;
-  json["payload"] = entry.payload;
+  json["payload"] = entry.payload.get();
   json["payload_hash"] = entry.payload_hash;
   return json;
 }
@@ -228,7 +228,7 @@ Json AuditEntryToJson(const AuditEntry& entry) {
   json["list"] = PassListName(entry.list);
   json["action"] = entry.created ? "create" : "update";
   json["status"] = entry.status;
-  json["payload"] = entry.payload;
+  json["payload"] = entry.payload.get();
   json["payload_hash"] = entry.payload_hash;
   json["timestamp"] = entry.timestamp;
   return json;

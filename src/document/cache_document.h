@@ -7,6 +7,7 @@
 
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/shared_json.h"
 
 namespace tc {
 
@@ -17,7 +18,7 @@ struct PassEntry {
   int64_t timestamp = 0;       // unix seconds when this entry was (re)written
   std::string status;          // payload.status
   int free_ticket_status = 0;  // 0 or 1
-  Json payload;                // the pass object as returned
+  SharedJson payload;          // the pass object as returned
   std::string payload_hash;    // lowercase hex MD5 of JSON.stringify(payload)
   // JsStringify(payload) when already computed (BuildDocument/MergeDocument set it), so the
   // payload is stringified once per refresh; empty = not known. Whoever changes `payload`
@@ -39,7 +40,7 @@ struct AuditEntry {
   PassListKind list = PassListKind::kActive;
   bool created = true;  // "create" | "update"
   std::string status;
-  Json payload;
+  SharedJson payload;  // shared with the document's entry
   std::string payload_hash;
   int64_t timestamp = 0;
   std::string payload_text;  // JsStringify(payload) when known (as in PassEntry), else empty

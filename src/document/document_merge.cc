@@ -28,9 +28,9 @@ Status CheckMd5Available() {
   return MakeError(ErrorClass::kInternal, "OpenSSL cannot compute MD5 for payload_hash");
 }
 
-Status ValidatePasses(const std::vector<Json>& passes, PassListKind list) {
+Status ValidatePasses(const std::vector<SharedJson>& passes, PassListKind list) {
   for (std::size_t i = 0; i < passes.size(); ++i) {
-    const Json& pass = passes[i];
+    const Json& pass = *passes[i];
     auto problem = [&](std::string_view what) {
       return MakeError(ErrorClass::kMalformed,
                        fmt::format("{}[{}]: {}", PassListName(list), i, what));
@@ -46,19 +46,20 @@ Status ValidatePasses(const std::vector<Json>& passes, PassListKind list) {
   return Status::Ok();
 }
 
-Status ValidateInputs(const std::vector<Json>& active, const std::vector<Json>& expired) {
+Status ValidateInputs(const std::vector<SharedJson>& active,
+                      const std::vector<SharedJson>& expired) {
   if (Status valid = ValidatePasses(active, PassListKind::kActive); !valid.ok()) return valid;
   if (Status valid = ValidatePasses(expired, PassListKind::kExpired); !valid.ok()) return valid;
   return CheckMd5Available();
 }
 
 // Indexes of `passes` in API order, a uuid repeated within the list counted once (first wins).
-std::vector<std::size_t> DistinctPasses(const std::vector<Json>& passes) {
+std::vector<std::size_t> DistinctPasses(const std::vector<SharedJson>& passes) {
   std::vector<std::size_t> order;
   order.reserve(passes.size());
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < passes.size(); ++i) {
-    if (seen.insert(StringMember(passes[i], "uuid")).second) order.push_back(i);
+    if (seen.insert(StringMember(*passes[i], "uuid")).second) order.push_back(i);
   }
   return order;
 }
@@ -84,7 +85,8 @@ HashedPayload HashPayload(const Json& pass) {
   return hashed;
 }
 
-PassEntry NewEntry(const Json& pass, HashedPayload hashed, int64_t now, int free_ticket_status) {
+PassEntry NewEntry(const SharedJson& pass, HashedPayload hashed, int64_t now,
+                   int free_ticket_status) {
   PassEntry entry;
   entry.pass_uuid = StringMember(pass, "uuid");
   entry.timestamp = now;
@@ -97,7 +99,7 @@ PassEntry NewEntry(const Json& pass, HashedPayload hashed, int64_t now, int free
 }
 
 // The pass's new payload, status, hash and timestamp; pass_uuid and free_ticket_status stay.
-void ReplaceEntry(PassEntry& entry, const Json& pass, HashedPayload hashed, int64_t now) {
+void ReplaceEntry(PassEntry& entry, const SharedJson& pass, HashedPayload hashed, int64_t now) {
   entry.timestamp = now;
   entry.status = StringMember(pass, "status");
   entry.payload = pass;
@@ -107,7 +109,7 @@ void ReplaceEntry(PassEntry& entry, const Json& pass, HashedPayload hashed, int6
 
 // An entry kept as it was: its payload's text is the pass's when the two are equal as values
 // (equal values stringify alike), else unknown until the document is written.
-void KeepEntryText(PassEntry& entry, const Json& pass, HashedPayload& hashed) {
+void KeepEntryText(PassEntry& entry, const SharedJson& pass, HashedPayload& hashed) {
   if (entry.payload_text.empty() && entry.payload == pass)
     entry.payload_text = std::move(hashed.text);
 }
@@ -130,16 +132,17 @@ void Audit(RefreshOutcome& outcome, const PassEntry& entry, PassListKind list, b
 // Indexes of `passes` (distinct uuids, see DistinctPasses) ordered by time_created, oldest first:
 // ties keep API order, passes without a readable time_created go last in API order. Build and
 // merge both list passes in this order, so a document keeps its order from one run to the next.
-std::vector<std::size_t> TimeCreatedOrder(const std::vector<Json>& passes) {
+std::vector<std::size_t> TimeCreatedOrder(const std::vector<SharedJson>& passes) {
   struct Dated {
     std::size_t index;
     std::optional<Instant> created;
   };
   std::vector<Dated> order;
   for (std::size_t index : DistinctPasses(passes)) {
-    auto time_created = passes[index].find("time_created");
+    const Json& pass = *passes[index];
+    auto time_created = pass.find("time_created");
     std::optional<Instant> created;
-    if (time_created != passes[index].end() && time_created->is_string()) {
+    if (time_created != pass.end() && time_created->is_string()) {
       created = ParseTimeCreated(time_created->get_ref<const std::string&>());
     }
     order.push_back({index, created});
@@ -155,12 +158,12 @@ std::vector<std::size_t> TimeCreatedOrder(const std::vector<Json>& passes) {
 }
 
 // Build: one list, in TimeCreatedOrder.
-void BuildList(const std::vector<Json>& passes, PassListKind list, int64_t now,
+void BuildList(const std::vector<SharedJson>& passes, PassListKind list, int64_t now,
                RefreshOutcome& outcome, std::vector<PassEntry>& entries) {
   const std::vector<std::size_t> order = TimeCreatedOrder(passes);
   entries.reserve(order.size());
   for (std::size_t index : order) {
-    const Json& pass = passes[index];
+    const SharedJson& pass = passes[index];
     entries.push_back(NewEntry(pass, HashPayload(pass), now, 0));
     Audit(outcome, entries.back(), list, /*created=*/true);
   }
@@ -175,7 +178,7 @@ std::unordered_map<std::string_view, std::size_t> IndexByUuid(
   return index;
 }
 
-void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<Json>& passes,
+void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<SharedJson>& passes,
                  int64_t now, const std::vector<std::string>& free_product_uuids,
                  RefreshOutcome& outcome) {
   const auto old_index = IndexByUuid(old_entries);
@@ -183,7 +186,7 @@ void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<Js
   const std::vector<std::size_t> order = TimeCreatedOrder(passes);
   entries.reserve(order.size());
   for (std::size_t index : order) {
-    const Json& pass = passes[index];
+    const SharedJson& pass = passes[index];
     HashedPayload hashed = HashPayload(pass);
     auto old = old_index.find(StringMember(pass, "uuid"));
     if (old == old_index.end()) {
@@ -203,14 +206,14 @@ void MergeActive(const std::vector<PassEntry>& old_entries, const std::vector<Js
   }
 }
 
-void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<Json>& passes,
+void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<SharedJson>& passes,
                   int64_t now, RefreshOutcome& outcome) {
   std::vector<PassEntry>& entries = outcome.document.passes4;
   entries = old_entries;
   // Keys view old_entries (which do not move); positions are the same in `entries`, its copy.
   const auto old_index = IndexByUuid(old_entries);
   for (std::size_t index : TimeCreatedOrder(passes)) {  // new ones appended in this order
-    const Json& pass = passes[index];
+    const SharedJson& pass = passes[index];
     HashedPayload hashed = HashPayload(pass);
     auto old = old_index.find(StringMember(pass, "uuid"));
     if (old == old_index.end()) {
@@ -230,8 +233,15 @@ void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<J
 
 }  // namespace
 
-Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& active,
-                                     const std::vector<Json>& expired, int64_t now,
+std::vector<SharedJson> SharePasses(std::vector<Json> passes) {
+  std::vector<SharedJson> shared;
+  shared.reserve(passes.size());
+  for (Json& pass : passes) shared.emplace_back(std::move(pass));
+  return shared;
+}
+
+Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<SharedJson>& active,
+                                     const std::vector<SharedJson>& expired, int64_t now,
                                      const std::vector<std::string>& /*free_product_uuids*/) {
   if (Status valid = ValidateInputs(active, expired); !valid.ok()) return valid.error();
   RefreshOutcome outcome;
@@ -242,8 +252,9 @@ Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& a
   return outcome;
 }
 
-Result<RefreshOutcome> MergeDocument(const CacheDocument& existing, const std::vector<Json>& active,
-                                     const std::vector<Json>& expired, int64_t now,
+Result<RefreshOutcome> MergeDocument(const CacheDocument& existing,
+                                     const std::vector<SharedJson>& active,
+                                     const std::vector<SharedJson>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids) {
   if (Status valid = ValidateInputs(active, expired); !valid.ok()) return valid.error();
   RefreshOutcome outcome;

@@ -9,6 +9,7 @@
 #include "document/cache_document.h"
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/shared_json.h"
 
 namespace tc {
 
@@ -19,6 +20,10 @@ struct RefreshOutcome {
   int changed = 0;                // passes whose payload_hash changed (audit "update")
   int free_tickets_added = 0;     // new "passes" entries whose product_uuid is a free product
 };
+
+// The passes as the API returned them, each shared (not copied) by the entries and audit entries
+// built from it.
+std::vector<SharedJson> SharePasses(std::vector<Json> passes);
 
 // A refresh that created or changed a pass counts as "updated", otherwise "unchanged".
 inline bool IsUpdated(const RefreshOutcome& outcome) {
@@ -33,8 +38,8 @@ inline bool IsUpdated(const RefreshOutcome& outcome) {
 // first, ties and passes without a readable time_created keeping API order (the latter after the
 // dated ones); free_ticket_status 0; every entry and the document stamped `now`; every pass is
 // an audit "create".
-Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& active,
-                                     const std::vector<Json>& expired, int64_t now,
+Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<SharedJson>& active,
+                                     const std::vector<SharedJson>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids);
 
 // A document exists: "passes" is rebuilt from `active` in the same order as a build
@@ -44,8 +49,9 @@ Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<Json>& a
 // free_ticket_status 1 when their product_uuid is free, passes no longer listed are dropped.
 // "passes4" keeps every old entry in place, replaces changed ones the same way and appends new
 // ones (in time_created order) with free_ticket_status 0. The document timestamp is `now`.
-Result<RefreshOutcome> MergeDocument(const CacheDocument& existing, const std::vector<Json>& active,
-                                     const std::vector<Json>& expired, int64_t now,
+Result<RefreshOutcome> MergeDocument(const CacheDocument& existing,
+                                     const std::vector<SharedJson>& active,
+                                     const std::vector<SharedJson>& expired, int64_t now,
                                      const std::vector<std::string>& free_product_uuids);
 
 }  // namespace tc

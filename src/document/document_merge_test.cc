@@ -37,9 +37,23 @@ std::vector<std::string> Uuids(const std::vector<PassEntry>& entries) {
 
 using Uuid = std::vector<std::string>;
 
+// BuildDocument and MergeDocument on passes written out here (each shared once, as a run does).
+Result<RefreshOutcome> Build(int64_t user_id, const std::vector<Json>& active,
+                             const std::vector<Json>& expired, int64_t now,
+                             const std::vector<std::string>& free_product_uuids) {
+  return BuildDocument(user_id, SharePasses(active), SharePasses(expired), now, free_product_uuids);
+}
+
+Result<RefreshOutcome> Merge(const CacheDocument& existing, const std::vector<Json>& active,
+                             const std::vector<Json>& expired, int64_t now,
+                             const std::vector<std::string>& free_product_uuids) {
+  return MergeDocument(existing, SharePasses(active), SharePasses(expired), now,
+                       free_product_uuids);
+}
+
 // A document as an earlier run left it: entries stamped kEarlier.
 CacheDocument Existing(const std::vector<Json>& active, const std::vector<Json>& expired) {
-  Result<RefreshOutcome> built = BuildDocument(kUser, active, expired, kEarlier, {});
+  Result<RefreshOutcome> built = Build(kUser, active, expired, kEarlier, {});
   EXPECT_TRUE(built.ok());
   return built->document;
 }
@@ -52,7 +66,7 @@ TEST(BuildDocumentTest, OrdersByTimeCreatedOldestFirstComparingInstants) {
       Pass("a", "2024-01-05T10:00:00+02:00"),  // 08:00Z: the oldest
       Pass("b", "2024-01-05T08:00:00.500Z"),
   };
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b", "c"}));
 }
@@ -60,7 +74,7 @@ TEST(BuildDocumentTest, OrdersByTimeCreatedOldestFirstComparingInstants) {
 TEST(BuildDocumentTest, TiesKeepApiOrder) {
   const std::vector<Json> active = {Pass("z"), Pass("y", "2024-01-01T00:00:00Z"), Pass("x"),
                                     Pass("w")};
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"y", "z", "x", "w"}));
 }
@@ -70,7 +84,7 @@ TEST(BuildDocumentTest, PassesWithoutReadableTimeCreatedGoLastInApiOrder) {
   undated.erase("time_created");
   const std::vector<Json> active = {undated, Pass("bad", "yesterday"),
                                     Pass("d", "2024-01-05T10:00:00Z")};
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"d", "u1", "bad"}));
 }
@@ -78,7 +92,7 @@ TEST(BuildDocumentTest, PassesWithoutReadableTimeCreatedGoLastInApiOrder) {
 TEST(BuildDocumentTest, ExpiredListSortedToo) {
   const std::vector<Json> expired = {Pass("new", "2024-02-01T00:00:00Z", "p", "EXPIRED"),
                                      Pass("old", "2023-02-01T00:00:00Z", "p", "EXPIRED")};
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, {}, expired, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, {}, expired, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes4), (Uuid{"old", "new"}));
 }
@@ -86,7 +100,7 @@ TEST(BuildDocumentTest, ExpiredListSortedToo) {
 TEST(BuildDocumentTest, EntriesStampedNowFreeStatusZeroEveryPassAuditedAsCreate) {
   const std::vector<Json> active = {Pass("a", "2024-01-05T10:00:00Z", "free-product")};
   const std::vector<Json> expired = {Pass("e", "2023-01-05T10:00:00Z", "p", "EXPIRED")};
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, active, expired, kNow, {"free-product"});
+  Result<RefreshOutcome> outcome = Build(kUser, active, expired, kNow, {"free-product"});
   ASSERT_TRUE(outcome.ok());
   const CacheDocument& document = outcome->document;
   EXPECT_EQ(document.user_id, kUser);
@@ -115,7 +129,7 @@ TEST(BuildDocumentTest, EntriesStampedNowFreeStatusZeroEveryPassAuditedAsCreate)
 TEST(BuildDocumentTest, PayloadKeptAsReturnedKeyOrderIncluded) {
   const Json pass =
       JsonOf(R"({"zeta":1,"uuid":"p","status":"USABLE","alpha":{"y":2.50,"x":"\/"}})");
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, {pass}, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, {pass}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(JsStringify(outcome->document.passes[0].payload),
             R"({"zeta":1,"uuid":"p","status":"USABLE","alpha":{"y":2.5,"x":"/"}})");
@@ -124,7 +138,7 @@ TEST(BuildDocumentTest, PayloadKeptAsReturnedKeyOrderIncluded) {
 }
 
 TEST(BuildDocumentTest, EmptyListsGiveAnEmptyDocument) {
-  Result<RefreshOutcome> outcome = BuildDocument(kUser, {}, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Build(kUser, {}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(JsStringify(DocumentToJson(outcome->document)),
             R"({"user_id":42,"timestamp":1700003600,"passes":[],"passes4":[]})");
@@ -153,11 +167,11 @@ TEST(ValidationTest, APassWithoutUuidOrStatusBuildsNothing) {
   };
   const CacheDocument existing = Existing({Pass("a")}, {});
   for (const Case& c : cases) {
-    Result<RefreshOutcome> built = BuildDocument(kUser, c.active, c.expired, kNow, {});
+    Result<RefreshOutcome> built = Build(kUser, c.active, c.expired, kNow, {});
     ASSERT_FALSE(built.ok()) << c.where;
     EXPECT_EQ(built.error().error_class, ErrorClass::kMalformed);
     EXPECT_NE(built.error().message.find(c.where), std::string::npos) << built.error().message;
-    Result<RefreshOutcome> merged = MergeDocument(existing, c.active, c.expired, kNow, {});
+    Result<RefreshOutcome> merged = Merge(existing, c.active, c.expired, kNow, {});
     ASSERT_FALSE(merged.ok()) << c.where;
     EXPECT_EQ(merged.error().error_class, ErrorClass::kMalformed);
   }
@@ -168,18 +182,18 @@ TEST(ValidationTest, RepeatedUuidInOneListCountsOnceFirstWins) {
   first["n"] = 1;
   Json second = Pass("dup", "2023-01-05T10:00:00Z");
   second["n"] = 2;
-  Result<RefreshOutcome> built = BuildDocument(kUser, {first, Pass("b"), second}, {}, kNow, {});
+  Result<RefreshOutcome> built = Build(kUser, {first, Pass("b"), second}, {}, kNow, {});
   ASSERT_TRUE(built.ok());
   ASSERT_EQ(Uuids(built->document.passes), (Uuid{"dup", "b"}));
-  EXPECT_EQ(built->document.passes[0].payload["n"], 1);
+  EXPECT_EQ(built->document.passes[0].payload->at("n"), 1);
   EXPECT_EQ(built->created, 2);
 
   const CacheDocument existing = Existing({Pass("dup")}, {Pass("e")});
   Result<RefreshOutcome> merged =
-      MergeDocument(existing, {first, second}, {Pass("e"), Pass("e2"), Pass("e2")}, kNow, {});
+      Merge(existing, {first, second}, {Pass("e"), Pass("e2"), Pass("e2")}, kNow, {});
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(Uuids(merged->document.passes), (Uuid{"dup"}));
-  EXPECT_EQ(merged->document.passes[0].payload["n"], 1);
+  EXPECT_EQ(merged->document.passes[0].payload->at("n"), 1);
   EXPECT_EQ(Uuids(merged->document.passes4), (Uuid{"e", "e2"}));
 }
 
@@ -188,7 +202,7 @@ TEST(ValidationTest, RepeatedUuidInOneListCountsOnceFirstWins) {
 TEST(MergeDocumentTest, SameUuidSameHashKeepsTheOldEntryUntouched) {
   CacheDocument existing = Existing({Pass("a"), Pass("b")}, {});
   existing.passes[0].free_ticket_status = 1;
-  Result<RefreshOutcome> outcome = MergeDocument(existing, {Pass("a"), Pass("b")}, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, {Pass("a"), Pass("b")}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   CacheDocument expected = existing;
   expected.timestamp = kNow;  // the document stamp always moves; nothing else does
@@ -204,12 +218,12 @@ TEST(MergeDocumentTest, HashesAsJavaScriptSoNumberSpellingIsNoChange) {
   const CacheDocument existing =
       Existing({JsonOf(R"({"uuid":"a","status":"USABLE","fare":2.5,"10":1,"9":0})")}, {});
   const Json same = JsonOf(R"({"uuid":"a","status":"USABLE","fare":2.50,"9":0,"10":1.0})");
-  Result<RefreshOutcome> outcome = MergeDocument(existing, {same}, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, {same}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->changed, 0);
   // A different key order is a different JSON.stringify, hence a change.
   const Json reordered = JsonOf(R"({"status":"USABLE","uuid":"a","fare":2.5,"10":1,"9":0})");
-  outcome = MergeDocument(existing, {reordered}, {}, kNow, {});
+  outcome = Merge(existing, {reordered}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->changed, 1);
 }
@@ -218,7 +232,7 @@ TEST(MergeDocumentTest, SameUuidNewHashReplacesPayloadStatusHashTimestampKeepsFr
   CacheDocument existing = Existing({Pass("a")}, {});
   existing.passes[0].free_ticket_status = 1;
   const Json used = Pass("a", "2024-01-05T10:00:00Z", "prod", "USING");
-  Result<RefreshOutcome> outcome = MergeDocument(existing, {used}, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, {used}, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   const PassEntry& entry = outcome->document.passes[0];
   EXPECT_EQ(entry.status, "USING");
@@ -239,7 +253,7 @@ TEST(MergeDocumentTest, SameUuidNewHashReplacesPayloadStatusHashTimestampKeepsFr
 TEST(MergeDocumentTest, NewUuidOfAFreeProductIsMarkedAndCounted) {
   const CacheDocument existing = Existing({Pass("a")}, {});
   const std::vector<Json> active = {Pass("a"), Pass("gift", "2024-01-05T10:00:00Z", "free-1")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {"free-0", "free-1"});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {"free-0", "free-1"});
   ASSERT_TRUE(outcome.ok());
   const PassEntry& entry = outcome->document.passes[1];
   EXPECT_EQ(entry.pass_uuid, "gift");
@@ -255,7 +269,7 @@ TEST(MergeDocumentTest, NewUuidOfAnotherProductIsNotFree) {
   const CacheDocument existing = Existing({}, {});
   Json no_product = Pass("n2");
   no_product.erase("product_uuid");
-  Result<RefreshOutcome> outcome = MergeDocument(
+  Result<RefreshOutcome> outcome = Merge(
       existing, {Pass("n1", "2024-01-05T10:00:00Z", "paid"), no_product}, {}, kNow, {"free-1"});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->document.passes[0].free_ticket_status, 0);
@@ -271,7 +285,7 @@ TEST(MergeDocumentTest, PassesInTimeCreatedOrderNotApiOrderAndVanishedPassesDrop
   const std::vector<Json> active = {Pass("new", "2024-03-01T00:00:00Z"),
                                     Pass("b", "2024-01-02T00:00:00Z"),
                                     Pass("a", "2024-01-01T00:00:00Z")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b", "new"}));
   EXPECT_EQ(outcome->created, 1);
@@ -285,7 +299,7 @@ TEST(MergeDocumentTest, SameListMergedKeepsTheBuildsOrderAndChangesNothing) {
       Pass("a", "2024-01-01T00:00:00Z"), Pass("t2"),
       Pass("odd", "not a date"),         Pass("b", "2024-01-02T00:00:00Z")};
   const CacheDocument existing = Existing(active, {});
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), Uuids(existing.passes));
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b", "c", "t1", "t2", "odd"}));
@@ -308,7 +322,7 @@ TEST(MergeDocumentTest, ADocumentStoredInApiOrderIsReorderedWithoutCountingAChan
   std::swap(existing.passes[0], existing.passes[1]);
   const std::vector<Json> active = {Pass("b", "2024-01-02T00:00:00Z"),
                                     Pass("a", "2024-01-01T00:00:00Z")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"a", "b"}));
   EXPECT_EQ(outcome->document.passes[0].timestamp, kEarlier);
@@ -325,7 +339,7 @@ TEST(MergeDocumentTest, AChangedPassMovesToItsNewTimeCreatedAndKeepsItsFreeStatu
   const std::vector<Json> active = {Pass("a", "2024-01-04T00:00:00Z"),  // re-issued: now newest
                                     Pass("b", "2024-01-02T00:00:00Z"),
                                     Pass("c", "2024-01-03T00:00:00Z")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"b", "c", "a"}));
   EXPECT_EQ(outcome->changed, 1);
@@ -348,7 +362,7 @@ TEST(MergeDocumentTest, TiesAndUndatedPassesFollowThisResponsesApiOrder) {
   no_time["time_created"] = 17;  // not a string
   const std::vector<Json> active = {Pass("u2", "2024-13-45"), no_time,  Pass("new"), Pass("y"),
                                     Pass("u1", ""),           Pass("x")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, active, {}, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, active, {}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(Uuids(outcome->document.passes), (Uuid{"new", "y", "x", "u2", "u3", "u1"}));
   EXPECT_EQ(outcome->created, 2);
@@ -360,7 +374,7 @@ TEST(MergeDocumentTest, NewExpiredPassesAppendedInTimeCreatedOrder) {
   const std::vector<Json> expired = {Pass("n2", "2023-09-01T00:00:00Z", "p", "EXPIRED"),
                                      Pass("n1", "2023-01-01T00:00:00Z", "p", "EXPIRED"),
                                      Pass("e1", "2023-06-01T00:00:00Z", "p", "EXPIRED")};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, {}, expired, kNow, {});
+  Result<RefreshOutcome> outcome = Merge(existing, {}, expired, kNow, {});
   ASSERT_TRUE(outcome.ok());
   // Old entries stay in place; the new ones follow, oldest first.
   EXPECT_EQ(Uuids(outcome->document.passes4), (Uuid{"e1", "n1", "n2"}));
@@ -378,7 +392,7 @@ TEST(MergeDocumentTest, ExpiredMergedByUuidNewAppendedChangedReplacedNoneDropped
   const std::vector<Json> expired = {Pass("e0", "2022-01-01T00:00:00Z", "free", "EXPIRED"),
                                      Pass("e3", "2023-03-01T00:00:00Z", "p", "EXPIRED"),
                                      e2_changed};
-  Result<RefreshOutcome> outcome = MergeDocument(existing, {}, expired, kNow, {"free"});
+  Result<RefreshOutcome> outcome = Merge(existing, {}, expired, kNow, {"free"});
   ASSERT_TRUE(outcome.ok());
   const std::vector<PassEntry>& entries = outcome->document.passes4;
   EXPECT_EQ(Uuids(entries), (Uuid{"e1", "e2", "e3", "e0"}));
@@ -402,7 +416,7 @@ TEST(MergeDocumentTest, ExpiredMergedByUuidNewAppendedChangedReplacedNoneDropped
 TEST(MergeDocumentTest, APassThatExpiredLeavesPassesAndJoinsPasses4) {
   const CacheDocument existing = Existing({Pass("a")}, {});
   Result<RefreshOutcome> outcome =
-      MergeDocument(existing, {}, {Pass("a", "2024-01-05T10:00:00Z", "prod", "EXPIRED")}, kNow, {});
+      Merge(existing, {}, {Pass("a", "2024-01-05T10:00:00Z", "prod", "EXPIRED")}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   EXPECT_TRUE(outcome->document.passes.empty());
   EXPECT_EQ(Uuids(outcome->document.passes4), (Uuid{"a"}));
@@ -414,7 +428,7 @@ TEST(MergeDocumentTest, APassThatExpiredLeavesPassesAndJoinsPasses4) {
 TEST(MergeDocumentTest, AuditEntriesCarryTheUserAndComeActiveFirst) {
   const CacheDocument existing = Existing({}, {});
   Result<RefreshOutcome> outcome =
-      MergeDocument(existing, {Pass("a")}, {Pass("e", "2020-01-01T00:00:00Z")}, kNow, {});
+      Merge(existing, {Pass("a")}, {Pass("e", "2020-01-01T00:00:00Z")}, kNow, {});
   ASSERT_TRUE(outcome.ok());
   ASSERT_EQ(outcome->audit.size(), 2u);
   EXPECT_EQ(outcome->audit[0].user_id, kUser);
@@ -449,18 +463,17 @@ TEST(PayloadTextTest, EveryKnownTextIsThePayloadStringified) {
   Json stored_c = same_value;
   stored_c["n"] = 1;  // equal as a value, another number type: the same text
   Result<RefreshOutcome> built =
-      BuildDocument(kUser, {Pass("a"), Pass("b"), stored_c}, {Pass("e")}, kEarlier, {});
+      Build(kUser, {Pass("a"), Pass("b"), stored_c}, {Pass("e")}, kEarlier, {});
   ASSERT_TRUE(built.ok());
   check(*built);
   // As a later run reads it from the store: no texts known.
   Result<CacheDocument> stored = DocumentFromJson(DocumentToJson(built->document));
   ASSERT_TRUE(stored.ok());
-  Result<RefreshOutcome> merged = MergeDocument(
-      *stored, {Pass("a"), changed, same_value, Pass("d")}, {Pass("e"), Pass("f")}, kNow, {});
+  Result<RefreshOutcome> merged =
+      Merge(*stored, {Pass("a"), changed, same_value, Pass("d")}, {Pass("e"), Pass("f")}, kNow, {});
   ASSERT_TRUE(merged.ok());
   check(*merged);
-  Result<RefreshOutcome> merged_again =
-      MergeDocument(built->document, {Pass("a"), changed}, {}, kNow, {});
+  Result<RefreshOutcome> merged_again = Merge(built->document, {Pass("a"), changed}, {}, kNow, {});
   ASSERT_TRUE(merged_again.ok());
   check(*merged_again);
 }

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/shared_json.h"
 #include "run/failure_state_gate.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
@@ -24,8 +25,8 @@ namespace tc {
 // One user after its API calls.
 struct WriteJob {
   StaleUser user;
-  std::vector<Json> active;
-  std::vector<Json> expired;
+  std::vector<SharedJson> active;
+  std::vector<SharedJson> expired;
   std::optional<Error> fetch_error;  // set: record the failure; unset: write the document
   int64_t ticket = 0;                // FailureStateGate ticket of the API outcome
 };

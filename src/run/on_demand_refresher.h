@@ -109,8 +109,8 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   struct UserFetch {
     StaleUser user;
     int lists_pending = 2;
-    std::vector<Json> active;
-    std::vector<Json> expired;
+    std::vector<SharedJson> active;
+    std::vector<SharedJson> expired;
     std::optional<Error> error;
   };
 

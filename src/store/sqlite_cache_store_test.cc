@@ -135,7 +135,7 @@ TEST_F(SqliteCacheStoreTest, LoneSurrogatesAndInfinityRoundTripAsJsonStringifyWr
   ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
   ASSERT_TRUE(loaded->has_value());
   const PassEntry& entry = (*loaded)->document.passes.at(0);
-  EXPECT_EQ(entry.payload["name"].get<std::string>(), "x\xED\xA0\x80y");
+  EXPECT_EQ(entry.payload->at("name").get<std::string>(), "x\xED\xA0\x80y");
   EXPECT_EQ(PayloadHash(entry.payload), document.passes[0].payload_hash);
 }
 
