@@ -119,6 +119,17 @@ TEST(ContinuousLoopTest, WithinBudgetNobodyIsReportedMissing) {
   EXPECT_EQ(pass.will_miss_ttl, 0);
 }
 
+TEST(ContinuousLoopTest, MissingCachesArePastTheTtlNotMissingIt) {
+  Harness h;  // unlimited budget, no cache at all: a cold start
+  for (int64_t user = 1; user <= 40; ++user) h.store.timestamps[user] = std::nullopt;
+  ContinuousLoop loop = h.Make();
+  const ContinuousPass pass = loop.RunSlice();
+  EXPECT_EQ(pass.users.size(), 40u);
+  EXPECT_EQ(pass.overdue, 40);
+  EXPECT_EQ(pass.past_ttl, 40);
+  EXPECT_EQ(pass.will_miss_ttl, 0);  // the budget reaches them all in this slice
+}
+
 TEST(ContinuousLoopTest, RecentlyActiveUsersGoFirstWhenTheBudgetIsShort) {
   Harness h;
   h.options.capacity_per_slice = 3;

@@ -59,7 +59,8 @@ ContinuousPass PlanContinuousPass(std::vector<DueUser>& table, int64_t now,
     if (static_cast<int64_t>(rank) < take) pass.users.push_back(user.user_id);
     // At `capacity` users per slice, this user is reached by the end of slice rank / capacity.
     const int64_t reached_by = now + (static_cast<int64_t>(rank) / capacity + 1) * slice;
-    if (reached_by > user.expires_at) ++pass.will_miss_ttl;
+    // Already past it (no cache yet, or long stale): counted in past_ttl, not as missing it.
+    if (user.expires_at > now && reached_by > user.expires_at) ++pass.will_miss_ttl;
   }
   return pass;
 }

@@ -29,7 +29,7 @@ struct ContinuousPass {
   int64_t due_in_horizon = 0;  // users due by now + horizon (overdue included)
   int64_t overdue = 0;         // due_at <= now
   int64_t past_ttl = 0;        // expires_at <= now (missing caches included)
-  int64_t will_miss_ttl = 0;   // projected past their ttl before the capacity reaches them
+  int64_t will_miss_ttl = 0;   // within their ttl now, past it before the capacity reaches them
 };
 
 // Plans the pass for the slice starting at `now`. Sorts `table` by due time (earliest first,
