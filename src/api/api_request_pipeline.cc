@@ -176,6 +176,10 @@ void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
 void ApiRequestPipeline::AbandonAll(const Error& error) {
   generation_ = std::make_shared<int>(0);  // requests on the wire: callbacks now do nothing
   in_flight_ = 0;
+  AbandonQueued(error);
+}
+
+void ApiRequestPipeline::AbandonQueued(const Error& error) {
   slot_waiting_ = 0;
   std::deque<Attempt> pending;
   pending.swap(ready_);

@@ -54,8 +54,11 @@ class ApiRequestPipeline {
   // `max_wait` (less when a retry or rate-limit slot is due sooner).
   void Step(Duration max_wait);
 
-  // Fails everything queued or waiting (not yet on the wire) with `error`, and forgets the
-  // requests on the wire: their callbacks will never run.
+  // Fails everything queued or waiting (not yet on the wire: for a free slot, a rate-limit slot or
+  // a retry's backoff) with `error`; requests on the wire go on.
+  void AbandonQueued(const Error& error);
+
+  // AbandonQueued, and forgets the requests on the wire: their callbacks will never run.
   void AbandonAll(const Error& error);
 
   size_t queued() const { return ready_.size() + waiting_.size(); }

@@ -14,6 +14,7 @@ namespace tc {
 namespace {
 
 constexpr Duration kLoopTick{50};
+constexpr const char* kNotSentBeforeTheStop = "run stopped before the request was sent";
 
 UserRefreshResult AbandonedWith(ErrorClass error_class) {
   UserRefreshResult result;
@@ -63,6 +64,10 @@ void NetworkLoop::Run() {
     if (env_.stop_requested != nullptr && env_.stop_requested->load() && !grace_deadline) {
       grace_deadline = now + refresh_.grace_period;
       control.Stop(RunStatus::kInterrupted, "stop requested (signal)");
+      // Requests not on the wire yet are never sent, and their users are abandoned now (a slow
+      // pace could otherwise hold a stop for the whole grace period); users with a request on
+      // the wire get the grace period to finish.
+      pipeline_->AbandonQueued(MakeError(ErrorClass::kInterrupted, kNotSentBeforeTheStop));
       LogInfo("stopping: letting in-flight users finish",
               {{"in_flight_users", fetching_.size()}, {"grace_ms", refresh_.grace_period.count()}});
     }
@@ -172,6 +177,18 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
   const auto found = fetching_.find(user_id);
   if (found == fetching_.end()) return;  // abandoned
   UserFetch& fetch = *found->second;
+  if (!result.ok() && result.error().error_class == ErrorClass::kInterrupted &&
+      pipes_.control.stopping()) {
+    // A request the stop dropped: the user is abandoned (cache kept, nothing recorded), and an
+    // answer to its other list, still on the wire, finds it gone.
+    ++pipes_.counters.abandoned;
+    pipes_.counters.KeepCache(fetch.user);
+    fetching_.erase(found);
+    if (env_.flights != nullptr) {
+      env_.flights->Finish(user_id, AbandonedWith(ErrorClass::kInterrupted));
+    }
+    return;
+  }
   if (!result.ok()) {
     if (!fetch.error) fetch.error = result.error();
   } else if (list == PassListKind::kActive) {

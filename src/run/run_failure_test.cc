@@ -320,6 +320,39 @@ TEST_F(RunFailureTest, DryRunHonoursAStopRequest) {
   EXPECT_GT(summary.would_refresh, 0);
 }
 
+// A stop while requests wait for their rate-limit slots: those never sent are dropped at once and
+// their users abandoned (caches kept, no failure or backoff recorded), instead of being paced
+// through the grace period.
+TEST_F(RunFailureTest, AStopDropsRequestsNotYetSentAndAbandonsTheirUsers) {
+  config_.refresh.rate_limit = 1;  // 20 users need 40 s of slots
+  config_.refresh.grace_period = std::chrono::seconds(30);
+  std::atomic<bool> stop{false};
+  int answered = 0;
+  FakeTransport transport(clock_, [&](const HttpRequest& request, int attempt) {
+    if (++answered == 3) stop = true;  // SIGTERM arrives with the third answer
+    return Healthy(request, attempt);
+  });
+  std::vector<UserToken> tokens;
+  for (int64_t user = 1; user <= 20; ++user) tokens.push_back({user, Token(user)});
+  VectorTokenSource source(tokens);
+  const SteadyTime started = clock_.SteadyNow();
+  const RunSummary summary = RunWith(*store_, source, transport, {}, &stop);
+  EXPECT_EQ(summary.status, RunStatus::kInterrupted);
+  EXPECT_EQ(summary.failed, 0) << summary.ToJson().dump();
+  EXPECT_LE(summary.built, 2) << summary.ToJson().dump();
+  EXPECT_EQ(summary.built + summary.abandoned, 20) << summary.ToJson().dump();
+  EXPECT_LE(answered, 4);  // nothing sent after the stop but what was already on the wire
+  // Fake time: neither the 30 s grace period nor the 40 s of rate-limit slots went by.
+  EXPECT_LT(clock_.SteadyNow() - started, std::chrono::seconds(10));
+  const std::vector<int64_t> ids{20};
+  auto states = store_->LoadUserStates(ids);
+  ASSERT_TRUE(states.ok());
+  EXPECT_TRUE(states->empty());  // an abandoned user is not backed off
+  auto loaded = store_->Load(20);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_FALSE(loaded->has_value());
+}
+
 TEST_F(RunFailureTest, SmallestUserIdIsAUserLikeAnyOther) {
   const int64_t min = std::numeric_limits<int64_t>::min();
   VectorTokenSource source({{min, Token(min)}, {7, Token(7)}});
