@@ -32,6 +32,10 @@ namespace {
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
+// Every answer an on-demand call can get (UserRefreshKindName, and "running").
+constexpr const char* kOnDemandAnswers[] = {"built",  "updated",   "unchanged",    "fresh",
+                                            "failed", "abandoned", "unknown_user", "running"};
+
 // Every class a user's refresh can fail with (not configuration or lock errors, which end a run).
 constexpr ErrorClass kUserFailureClasses[] = {
     ErrorClass::kTransient,   ErrorClass::kTimeout,       ErrorClass::kNetwork,
@@ -178,6 +182,19 @@ JobMetrics::JobMetrics(MetricsScope scope)
   if (scope_ == MetricsScope::kDaemon) {
     skipped_ticks_ = &PlainCounter(registry, "ticketcache_schedule_ticks_skipped_total",
                                    "Scheduled ticks skipped because a run was still going");
+    on_demand_answers_ =
+        &prometheus::BuildCounter()
+             .Name("ticketcache_on_demand_answers_total")
+             .Help(
+                 "On-demand refresh calls by answer (built, updated, unchanged, fresh, failed, "
+                 "abandoned, unknown_user; running: the deadline passed first, HTTP 202)")
+             .Register(registry);
+    for (const char* answer : kOnDemandAnswers) on_demand_answers_->Add({{"answer", answer}});
+    on_demand_wait_ = &prometheus::BuildHistogram()
+                           .Name("ticketcache_on_demand_answer_seconds")
+                           .Help("Time an on-demand caller waited for its answer")
+                           .Register(registry)
+                           .Add({}, kLatencyBuckets);
   }
   api_retries_ = &PlainCounter(registry, "ticketcache_api_retries_total",
                                "API attempts that were retries of a failed attempt");
@@ -264,6 +281,12 @@ void JobMetrics::ObserveContinuousPass(int64_t due, int64_t overdue, int64_t pas
   continuous_users_->Add({{"state", "overdue"}}).Set(static_cast<double>(overdue));
   continuous_users_->Add({{"state", "past_ttl"}}).Set(static_cast<double>(past_ttl));
   continuous_users_->Add({{"state", "will_miss_ttl"}}).Set(static_cast<double>(will_miss_ttl));
+}
+
+void JobMetrics::ObserveOnDemandAnswer(std::string_view answer, double seconds) {
+  if (on_demand_answers_ == nullptr) return;
+  on_demand_answers_->Add({{"answer", std::string(answer)}}).Increment();
+  on_demand_wait_->Observe(seconds);
 }
 
 void JobMetrics::CountSkippedTick() {

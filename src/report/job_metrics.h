@@ -66,6 +66,9 @@ class JobMetrics {
   // Continuous mode, each pass: users due within the window, overdue, past their TTL, and
   // projected to pass it before the budget reaches them.
   void ObserveContinuousPass(int64_t due, int64_t overdue, int64_t past_ttl, int64_t will_miss_ttl);
+  // One answered on-demand call (daemon only): how it was answered ("built", ..., "fresh",
+  // "running" when its deadline passed first) and how long the caller waited.
+  void ObserveOnDemandAnswer(std::string_view answer, double seconds);
 
   void ObserveRunStarted(const RunProgressGauges& progress);
   void ObserveRunProgress(const RunProgressGauges& progress);
@@ -102,6 +105,8 @@ class JobMetrics {
   prometheus::Gauge* last_run_users_seen_ = nullptr;
   prometheus::Counter* skipped_ticks_ = nullptr;
   prometheus::Family<prometheus::Gauge>* continuous_users_ = nullptr;
+  prometheus::Family<prometheus::Counter>* on_demand_answers_ = nullptr;  // kDaemon only
+  prometheus::Histogram* on_demand_wait_ = nullptr;                       // kDaemon only
   prometheus::Counter* runs_not_started_ = nullptr;
   prometheus::Counter* api_retries_ = nullptr;
   prometheus::Counter* write_conflicts_ = nullptr;

@@ -86,6 +86,12 @@ void OnDemandRefresher::Stop() {
 void OnDemandRefresher::Answer(const std::shared_ptr<Waiter>& waiter,
                                const OnDemandAnswer& answer) {
   if (waiter->answered.exchange(true)) return;
+  if (waiter->metrics != nullptr) {
+    const bool running = answer.state == OnDemandAnswer::State::kRunning;
+    waiter->metrics->ObserveOnDemandAnswer(
+        running ? "running" : UserRefreshKindName(answer.result.kind),
+        std::chrono::duration<double>(waiter->clock->SteadyNow() - waiter->called_at).count());
+  }
   Done done = std::move(waiter->done);  // releases what the callback holds once answered
   done(answer);
 }
@@ -99,6 +105,9 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
   }
   auto waiter = std::make_shared<Waiter>();
   waiter->user_id = user_id;
+  waiter->clock = &clock_;
+  waiter->metrics = metrics_;
+  waiter->called_at = clock_.SteadyNow();
   waiter->done = std::move(done);
   if (stopping_.load()) {
     Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,

@@ -103,6 +103,11 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   };
   struct Waiter {
     int64_t user_id = 0;
+    // The wait is measured and the answer counted here (the daemon's clock and metrics outlive
+    // every waiter; the refresher itself may not, when a sweep answers a joined call late).
+    const Clock* clock = nullptr;
+    JobMetrics* metrics = nullptr;
+    SteadyTime called_at;
     std::atomic<bool> answered{false};
     Done done;  // moved out by whoever answers
   };

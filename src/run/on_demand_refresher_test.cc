@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "report/job_metrics.h"
 #include "run/run_test_support.h"
 
 namespace tc {
@@ -187,6 +188,36 @@ TEST_F(OnDemandRefresherTest, PastTheDeadlineTheCallerHearsRunningAndLaterTheRes
   transport.Release();
   WaitUntil([&] { return refresher->LastResult(5)->state == OnDemandAnswer::State::kDone; });
   EXPECT_EQ(refresher->LastResult(5)->result.kind, Kind::kBuilt);
+}
+
+TEST_F(OnDemandRefresherTest, AnswersAreCountedAndTheirWaitMeasured) {
+  JobMetrics metrics(MetricsScope::kDaemon);
+  HoldingTransport transport;
+  OnDemandRefresher refresher(config_, std::chrono::seconds(10), *tokens_, *store_, transport,
+                              clock_, SharedApiState{limiter_, breaker_, flights_}, &metrics);
+  refresher.Start();
+  EXPECT_NE(metrics.Render().find("ticketcache_on_demand_answers_total{answer=\"running\"} 0"),
+            std::string::npos);  // every answer's series starts at 0
+  std::atomic<bool> answered{false};
+  refresher.Refresh(6, false, [&](const OnDemandAnswer&) { answered = true; });
+  WaitUntil([&] { return transport.requests() == 2; });
+  clock_.Advance(std::chrono::seconds(10));  // the deadline: 202 "running" after 10 s
+  WaitUntil([&] { return answered.load(); });
+  transport.Release();
+  WaitUntil([&] { return refresher.LastResult(6)->state == OnDemandAnswer::State::kDone; });
+  EXPECT_EQ(refresher.RefreshAndWait(6, false).result.kind, Kind::kFresh);  // no wait at all
+
+  const std::string text = metrics.Render();
+  EXPECT_NE(text.find("ticketcache_on_demand_answers_total{answer=\"running\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ticketcache_on_demand_answers_total{answer=\"fresh\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("ticketcache_on_demand_answers_total{answer=\"built\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("ticketcache_on_demand_answer_seconds_count 2"), std::string::npos);
+  EXPECT_NE(text.find("ticketcache_on_demand_answer_seconds_sum 10"), std::string::npos) << text;
+  refresher.Stop();
 }
 
 TEST_F(OnDemandRefresherTest, OpenBreakerFailsAtOnceWithItsClass) {
