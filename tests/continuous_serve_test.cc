@@ -26,11 +26,9 @@ TEST(ContinuousServeProcessTest, RefreshesDueUsersAtThePassPaceAndStopsCleanly) 
                      .WithConfig("[schedule]\nmode = \"continuous\"\n\n"
                                  "[server]\nlisten = \"127.0.0.1:0\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
-                        job.dir());
-  const int port = WaitForServePort(serve);
+  ServeProcess serve(job.config_path(), job.dir());
+  const int port = serve.WaitUntilReady();
   ASSERT_GT(port, 0) << serve.StderrSoFar();
-  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
 
   // The pass spreads its 12 users' 24 requests over most of its minute (under 0.5 a second), so
   // the first documents arrive one by one.

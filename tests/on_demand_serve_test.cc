@@ -49,11 +49,9 @@ TEST(OnDemandServeTest, RefreshesOneUserOnRequestBehindItsBearerToken) {
                                  "[on_demand]\ntoken_file = \"" +
                                  token_file + "\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
-                        job.dir());
-  const int port = WaitForServePort(serve);
+  ServeProcess serve(job.config_path(), job.dir());
+  const int port = serve.WaitUntilReady();
   ASSERT_GT(port, 0) << serve.StderrSoFar();
-  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   CurlTransport transport;
 
   auto anonymous = Call(transport, port, "POST", "/v1/users/3/refresh", "");
@@ -105,11 +103,9 @@ TEST(OnDemandServeTest, WithoutATokenFileTheEndpointIsOff) {
   JobFixture job(JobFixtureOptions().WithUsers(5).WithConfig(
       "[schedule]\ncron = \"0 0 1 1 *\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
-                        job.dir());
-  const int port = WaitForServePort(serve);
+  ServeProcess serve(job.config_path(), job.dir());
+  const int port = serve.WaitUntilReady();
   ASSERT_GT(port, 0) << serve.StderrSoFar();
-  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   CurlTransport transport;
   auto off = Call(transport, port, "POST", "/v1/users/1/refresh", "anything");
   ASSERT_TRUE(off.ok());

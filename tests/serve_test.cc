@@ -46,12 +46,9 @@ TEST(ServeTest, RunsOnScheduleSkipsOverlappingTicksAndStopsCleanly) {
                      .WithRefresh("concurrency = 2\nretries = 1\ngrace_period = \"2s\"\n"
                                   "lock_ttl = \"3s\"\nttl = \"1s\"\nrefresh_ahead = \"0s\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()}, {},
-                        job.dir());
-
-  const int port = WaitForServePort(serve);
+  ServeProcess serve(job.config_path(), job.dir());
+  const int port = serve.WaitUntilReady();
   ASSERT_GT(port, 0) << serve.StderrSoFar();
-  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
   // A client that connects and sends nothing must not hold up anyone else.
   const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

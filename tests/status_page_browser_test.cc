@@ -91,11 +91,9 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
   for (int64_t user : {6, 7}) ASSERT_TRUE(sim.SetUserFault(user, "idle").ok());
   std::this_thread::sleep_for(std::chrono::seconds(2));
 
-  BackgroundChild serve({TICKETCACHE_BINARY, "serve", "--config", job.config_path()},
-                        {{"TICKETCACHE_BYTEMARK_TIMEOUT", "10m"}}, job.dir());
-  const int port = WaitForServePort(serve);
+  ServeProcess serve(job.config_path(), job.dir(), {{"TICKETCACHE_BYTEMARK_TIMEOUT", "10m"}});
+  const int port = serve.WaitUntilReady();
   ASSERT_GT(port, 0) << serve.StderrSoFar();
-  ASSERT_TRUE(WaitForStoresOpen(serve)) << serve.StderrSoFar();
 
   // Wait (bounded) until serve's run has done everyone but the two hanging users.
   Json status;

@@ -23,6 +23,15 @@ auto PollStderr(BackgroundChild& serve, int timeout_ms, Found found) {
 
 }  // namespace
 
+ServeProcess::ServeProcess(const std::string& config_path, const std::string& dir,
+                           const std::map<std::string, std::string>& env)
+    : BackgroundChild({TICKETCACHE_BINARY, "serve", "--config", config_path}, env, dir) {}
+
+int ServeProcess::WaitUntilReady() {
+  const int port = WaitForServePort(*this);
+  return port > 0 && WaitForStoresOpen(*this) ? port : 0;
+}
+
 int ServePortIn(const std::string& log) {
   const size_t serving = log.find("\"message\":\"serving\"");
   if (serving == std::string::npos) return 0;

@@ -3,11 +3,23 @@
 // with /readyz 503, so a test that needs the stores waits for both).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "support/child_process.h"
 
 namespace tc {
+
+// `ticketcache serve --config <config_path>`, started in `dir` (a JobFixture's) with `env` added.
+class ServeProcess : public BackgroundChild {
+ public:
+  ServeProcess(const std::string& config_path, const std::string& dir,
+               const std::map<std::string, std::string>& env = {});
+
+  // Its port once it listens and its stores are open; 0 when that did not come (StderrSoFar()
+  // says why).
+  int WaitUntilReady();
+};
 
 // The port of serve's `"message":"serving"` log line in `log`; 0 when there is none yet.
 int ServePortIn(const std::string& log);
