@@ -120,8 +120,22 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
     deadlines_.emplace(clock_.SteadyNow() + deadline_, waiter);
   }
   deadlines_cv_.notify_one();
+  Dispatch(waiter, force);
+}
+
+void OnDemandRefresher::Dispatch(const std::shared_ptr<Waiter>& waiter, bool force) {
+  const int64_t user_id = waiter->user_id;
   const bool claimed = shared_.flights.ClaimOrListen(
-      user_id, UserFlights::Owner::kOnDemand, [waiter](const UserRefreshResult& result) {
+      user_id, UserFlights::Owner::kOnDemand,
+      [this, waiter, force](const UserRefreshResult& result) {
+        // A forced call that joined a plain one which found the cache fresh (no API call) is owed
+        // a refresh: it claims one of its own. Only this refresher's flights end "fresh" (a
+        // sweep's never do), and they end before it is destroyed.
+        if (force && result.kind == UserRefreshResult::Kind::kFresh && !stopping_.load() &&
+            !waiter->answered.load()) {
+          Dispatch(waiter, true);
+          return;
+        }
         Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, waiter->user_id, result});
       });
   if (!claimed) {

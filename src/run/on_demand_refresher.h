@@ -120,6 +120,8 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   };
 
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);
+  // Claims the user's flight for `waiter` (queueing the job), or listens to the one under way.
+  void Dispatch(const std::shared_ptr<Waiter>& waiter, bool force);
   void WorkerLoop();
   void DeadlineLoop();
   void SelectGroup(const std::vector<int64_t>& user_ids, bool force);

@@ -132,6 +132,35 @@ TEST_F(OnDemandRefresherTest, FreshCacheAnswersWithoutAnApiCallUnlessForced) {
   EXPECT_EQ(transport.total_requests(), 4);
 }
 
+TEST_F(OnDemandRefresherTest, AForcedCallThatJoinsAPlainOneOnAFreshCacheStillRefreshes) {
+  FakeTransport transport(clock_, Passes);
+  {
+    auto first = Make(transport);
+    ASSERT_EQ(first->RefreshAndWait(7, false).result.kind, Kind::kBuilt);
+  }  // the cache of user 7 is fresh now
+  const int before = transport.total_requests();
+  OnDemandRefresher refresher(config_, std::chrono::seconds(10), *tokens_, *store_, transport,
+                              clock_, SharedApiState{limiter_, breaker_, flights_});
+  // Both calls are in before the worker starts: the forced one joins the plain one's flight.
+  std::atomic<int> answered{0};
+  OnDemandAnswer plain;
+  OnDemandAnswer forced;
+  refresher.Refresh(7, false, [&](const OnDemandAnswer& answer) {
+    plain = answer;
+    ++answered;
+  });
+  refresher.Refresh(7, true, [&](const OnDemandAnswer& answer) {
+    forced = answer;
+    ++answered;
+  });
+  EXPECT_EQ(refresher.joined(), 1);
+  refresher.Start();
+  WaitUntil([&] { return answered.load() == 2; });
+  EXPECT_EQ(plain.result.kind, Kind::kFresh);       // no API call for the plain call
+  EXPECT_EQ(forced.result.kind, Kind::kUnchanged);  // the forced one got its refresh
+  EXPECT_EQ(transport.total_requests(), before + 2);
+}
+
 TEST_F(OnDemandRefresherTest, DocumentIsTheSweepsDocument) {
   FakeTransport transport(clock_, Passes);
   auto refresher = Make(transport);
