@@ -340,15 +340,18 @@ TEST_F(RunFailureTest, AStopDropsRequestsNotYetSentAndAbandonsTheirUsers) {
   EXPECT_EQ(summary.status, RunStatus::kInterrupted);
   EXPECT_EQ(summary.failed, 0) << summary.ToJson().dump();
   EXPECT_LE(summary.built, 2) << summary.ToJson().dump();
-  EXPECT_EQ(summary.built + summary.abandoned, 20) << summary.ToJson().dump();
+  EXPECT_GE(summary.abandoned, 1) << summary.ToJson().dump();
+  // Every user the selection handed over (it may not have read all pages yet) is either.
+  EXPECT_EQ(summary.built + summary.abandoned, summary.users_seen) << summary.ToJson().dump();
   EXPECT_LE(answered, 4);  // nothing sent after the stop but what was already on the wire
   // Fake time: neither the 30 s grace period nor the 40 s of rate-limit slots went by.
   EXPECT_LT(clock_.SteadyNow() - started, std::chrono::seconds(10));
-  const std::vector<int64_t> ids{20};
+  // User 2: its first list was answered, its second never sent.
+  const std::vector<int64_t> ids{2};
   auto states = store_->LoadUserStates(ids);
   ASSERT_TRUE(states.ok());
   EXPECT_TRUE(states->empty());  // an abandoned user is not backed off
-  auto loaded = store_->Load(20);
+  auto loaded = store_->Load(2);
   ASSERT_TRUE(loaded.ok());
   EXPECT_FALSE(loaded->has_value());
 }
