@@ -10,7 +10,7 @@
 // on-demand answers' p50/p99 latency, the sweep's users/s, and how many users had more than one
 // refresh's worth of requests (2: passes and passes4) — duplicates.
 //
-// Measured on a shared 2-core machine (`on_demand_bench 3000 50 200 120`): sweep 150.9 users/s;
+// Figures: docs/performance.md. Earlier, on a shared 2-core machine: sweep 150.9 users/s;
 // on-demand answers p50 529 ms, p99 944 ms (98 calls joined a refresh under way, 27 found the
 // cache fresh); 6,000 API requests for 3,000 users, 0 users with duplicates.
 #include <fmt/format.h>
