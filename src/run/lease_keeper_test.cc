@@ -31,7 +31,11 @@ class LeaseKeeperTest : public ::testing::Test {
     const int64_t now = clock_.NowUnixMillis();
     ASSERT_TRUE(*store_->TryLock("run", "me", now, now + kTtl.count()));
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override {
+    store_.reset();  // closed first: SQLite removes its -wal and -shm files on the last close
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
+  }
 
   static constexpr Duration kTtl{30'000};
   std::filesystem::path path_;

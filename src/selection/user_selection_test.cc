@@ -57,7 +57,11 @@ class UserSelectionTest : public ::testing::Test {
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Init().ok());
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override {
+    store_.reset();  // closed first: SQLite removes its -wal and -shm files on the last close
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
+  }
 
   std::vector<SelectedPage> All(UserSelection& selection, std::string* error = nullptr) {
     std::vector<SelectedPage> pages;
