@@ -181,12 +181,9 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
       pipes_.control.stopping()) {
     // A request the stop dropped: the user is abandoned (cache kept, nothing recorded), and an
     // answer to its other list, still on the wire, finds it gone.
-    ++pipes_.counters.abandoned;
-    pipes_.counters.KeepCache(fetch.user);
+    const StaleUser user = std::move(fetch.user);
     fetching_.erase(found);
-    if (env_.flights != nullptr) {
-      env_.flights->Finish(user_id, AbandonedWith(ErrorClass::kInterrupted));
-    }
+    ReleaseAbandonedUser(user, ErrorClass::kInterrupted);
     return;
   }
   if (!result.ok()) {
@@ -218,13 +215,14 @@ void NetworkLoop::AbandonQueuedUsers() {
 void NetworkLoop::AbandonFetchingUsers(const Error& error) {
   auto doomed = std::move(fetching_);
   fetching_.clear();
-  pipes_.counters.abandoned += static_cast<int64_t>(doomed.size());
-  for (const auto& [user_id, fetch] : doomed) pipes_.counters.KeepCache(fetch->user);
   pipeline_->AbandonAll(error);
-  if (env_.flights != nullptr) {
-    for (const auto& [user_id, fetch] : doomed)
-      env_.flights->Finish(user_id, AbandonedWith(error.error_class));
-  }
+  for (const auto& [user_id, fetch] : doomed) ReleaseAbandonedUser(fetch->user, error.error_class);
+}
+
+void NetworkLoop::ReleaseAbandonedUser(const StaleUser& user, ErrorClass error_class) {
+  ++pipes_.counters.abandoned;
+  pipes_.counters.KeepCache(user);
+  if (env_.flights != nullptr) env_.flights->Finish(user.user_id, AbandonedWith(error_class));
 }
 
 }  // namespace tc

@@ -67,6 +67,9 @@ class NetworkLoop {
   void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
   void AbandonQueuedUsers();
   void AbandonFetchingUsers(const Error& error);
+  // A user taken out of fetching_ without a write: counted abandoned, its cache kept as it was,
+  // its flight ended (on-demand callers waiting for it are told).
+  void ReleaseAbandonedUser(const StaleUser& user, ErrorClass error_class);
 
   const RunEnvironment& env_;
   const RefreshConfig& refresh_;
