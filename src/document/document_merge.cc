@@ -233,13 +233,6 @@ void MergeExpired(const std::vector<PassEntry>& old_entries, const std::vector<S
 
 }  // namespace
 
-std::vector<SharedJson> SharePasses(std::vector<Json> passes) {
-  std::vector<SharedJson> shared;
-  shared.reserve(passes.size());
-  for (Json& pass : passes) shared.emplace_back(std::move(pass));
-  return shared;
-}
-
 Result<RefreshOutcome> BuildDocument(int64_t user_id, const std::vector<SharedJson>& active,
                                      const std::vector<SharedJson>& expired, int64_t now,
                                      const std::vector<std::string>& /*free_product_uuids*/) {

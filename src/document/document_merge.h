@@ -21,10 +21,6 @@ struct RefreshOutcome {
   int free_tickets_added = 0;     // new "passes" entries whose product_uuid is a free product
 };
 
-// The passes as the API returned them, each shared (not copied) by the entries and audit entries
-// built from it.
-std::vector<SharedJson> SharePasses(std::vector<Json> passes);
-
 // A refresh that created or changed a pass counts as "updated", otherwise "unchanged".
 inline bool IsUpdated(const RefreshOutcome& outcome) {
   return outcome.created + outcome.changed > 0;

@@ -37,6 +37,13 @@ std::vector<std::string> Uuids(const std::vector<PassEntry>& entries) {
 
 using Uuid = std::vector<std::string>;
 
+std::vector<SharedJson> SharePasses(const std::vector<Json>& passes) {
+  std::vector<SharedJson> shared;
+  shared.reserve(passes.size());
+  for (const Json& pass : passes) shared.emplace_back(pass);
+  return shared;
+}
+
 // BuildDocument and MergeDocument on passes written out here (each shared once, as a run does).
 Result<RefreshOutcome> Build(int64_t user_id, const std::vector<Json>& active,
                              const std::vector<Json>& expired, int64_t now,

@@ -18,8 +18,8 @@
 namespace tc {
 namespace {
 
-// ECMAScript Number::toString(x) for a finite x (ES2023 §6.1.6.1.20): the shortest digits that
-// round-trip (std::to_chars gives them, with the same closest-value tie rule), laid out in
+// ECMAScript's Number::toString(x) for a finite x (docs/data-compatibility.md): the shortest digits
+// that round-trip (std::to_chars gives them, with the same closest-value tie rule), laid out in
 // decimal when the exponent is in [-6, 21), else as d.ddde±n.
 void AppendNumber(double value, std::string& out) {
   if (!std::isfinite(value)) {  // JSON.stringify(Infinity) and (NaN) are "null"
