@@ -1,12 +1,17 @@
-#include <cstdlib>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "commands/cli.h"
 
 int main(int argc, char** argv) {
-  // libmongoc keeps its diagnostic counters in /dev/shm/mongoc-<pid> unless told not to: a file
-  // that outlives a killed process, and whose name a later process with the same pid then fails
-  // to create (libmongoc then warns on stderr). ticketcache never reads those counters. Set here,
-  // before any thread exists (setenv is not thread-safe); an operator's own value wins.
-  ::setenv("MONGOC_DISABLE_SHM", "1", /*overwrite=*/0);
+  // libmongoc initializes itself in a library constructor, before main(), and keeps its
+  // diagnostic counters in a shared-memory file, /dev/shm/mongoc-<pid>, removed only by a clean
+  // exit. A killed process leaves it behind, and a later process that gets the same pid cannot
+  // create its own: libmongoc then warns on stderr, before any log handler of ours exists.
+  // ticketcache never reads those counters, so the name goes at once; the mapping stays valid.
+  // (Setting MONGOC_DISABLE_SHM from here would come too late; an operator may set it.)
+  ::shm_unlink(("/mongoc-" + std::to_string(::getpid())).c_str());
   return tc::RunCli(argc, argv);
 }

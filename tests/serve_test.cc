@@ -212,6 +212,20 @@ TEST(ServeTest, WaitsForAMariaDbThatIsDownWithoutLeakingItsPasswordAndStopsOnSig
   EXPECT_EQ(ready->body.find("serve-test-store-secret"), std::string::npos) << ready->body;
 }
 
+// libmongoc's shared-memory counters file would outlive a killed serve and make a later process
+// with the same pid warn on stderr (not a JSON line): serve leaves no such file while it runs.
+TEST(ServeTest, LeavesNoMongocCountersFileInDevShm) {
+  JobFixture job(JobFixtureOptions().WithUsers(1).WithConfig(
+      "[schedule]\ncron = \"0 0 1 1 *\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  ServeProcess serve(job.config_path(), job.dir());
+  ASSERT_GT(serve.WaitUntilReady(), 0) << serve.StderrSoFar();
+  const std::string counters = "/dev/shm/mongoc-" + std::to_string(serve.pid());
+  EXPECT_NE(::access(counters.c_str(), F_OK), 0) << counters << " exists";
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(20'000).exit_code, 0);
+}
+
 TEST(ServeTest, AStoreConfigurationErrorStillExitsTwo) {
   JobFixture job(
       JobFixtureOptions().WithUsers(5).WithConfig("[server]\nlisten = \"127.0.0.1:0\"\n"));
