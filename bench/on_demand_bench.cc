@@ -28,12 +28,13 @@
 #include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
-#include "commands/http_endpoint.h"
+#include "bytemark/transport_options.h"
 #include "commands/job_setup.h"
-#include "commands/on_demand_route.h"
 #include "run/on_demand_refresher.h"
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
+#include "serve/http_endpoint.h"
+#include "serve/on_demand_route.h"
 #include "support/job_fixture.h"
 
 namespace tc {

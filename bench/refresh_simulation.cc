@@ -19,12 +19,12 @@
 #include <vector>
 
 #include "clock/clock.h"
-#include "commands/continuous_serve.h"
-#include "commands/schedule_loop.h"
 #include "schedule/continuous_loop.h"
 #include "schedule/cron_expression.h"
 #include "schedule/cron_schedule.h"
 #include "selection/user_selection.h"
+#include "serve/continuous_serve.h"
+#include "serve/schedule_loop.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 

@@ -3,13 +3,13 @@
 // sanitizer report": every answer is a well-formed HTTP/1.1 response, and the scanner is
 // consistent with itself as bytes arrive (a head found complete or rejected on a prefix stays so).
 // fuzz-libs: fmt::fmt Boost::headers
-// fuzz-sources: src/commands/http_request.cc
+// fuzz-sources: src/serve/http_request.cc
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "commands/http_request.h"
+#include "serve/http_request.h"
 
 namespace {
 

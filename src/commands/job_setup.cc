@@ -1,6 +1,5 @@
 #include "commands/job_setup.h"
 
-#include <algorithm>
 #include <iostream>
 
 #include "config/config_loader.h"
@@ -23,13 +22,6 @@ Result<Config> LoadJobConfig(const CommonOptions& options) {
   if (Status logging = InitLogging(config->log); !logging.ok()) return logging.error();
   RegisterConfigSecrets(*config);
   return config;
-}
-
-CurlTransportOptions TransportOptionsFor(const Config& config) {
-  CurlTransportOptions options;
-  options.ca_path = config.bytemark.ca_path;
-  options.max_connections = std::max(8, config.refresh.concurrency * 2);
-  return options;
 }
 
 Result<ConfiguredSchedule> ParseConfiguredSchedule(const ScheduleConfig& schedule) {

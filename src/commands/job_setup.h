@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "bytemark/curl_transport.h"
 #include "config/config.h"
 #include "date/tz.h"
 #include "error/error.h"
@@ -40,10 +39,6 @@ struct ConfiguredSchedule {
 };
 // kConfig naming schedule.cron or schedule.timezone.
 Result<ConfiguredSchedule> ParseConfiguredSchedule(const ScheduleConfig& schedule);
-
-// The API transport a run uses: the configured CA bundle and enough idle connections to keep
-// every request slot on a reused connection.
-CurlTransportOptions TransportOptionsFor(const Config& config);
 
 // Prints "ticketcache: <what>: <error>" to stderr, or, when logs are JSON, one JSON line
 // {"time","level":"error","message":"<what>: <error>","error_class","exit_code"}; returns the

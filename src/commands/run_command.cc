@@ -6,11 +6,12 @@
 #include <iostream>
 #include <string>
 
+#include "alerts/metrics_push.h"
+#include "alerts/webhook_alert.h"
 #include "bytemark/curl_transport.h"
+#include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
-#include "commands/metrics_push.h"
-#include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"

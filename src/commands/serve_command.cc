@@ -6,18 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "alerts/webhook_alert.h"
 #include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
+#include "bytemark/transport_options.h"
 #include "commands/commands.h"
-#include "commands/continuous_serve.h"
-#include "commands/http_endpoint.h"
-#include "commands/on_demand_route.h"
-#include "commands/readiness_probe.h"
-#include "commands/schedule_loop.h"
-#include "commands/status_service.h"
-#include "commands/store_connector.h"
-#include "commands/webhook_alert.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
@@ -27,6 +21,13 @@
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
 #include "schedule/cron_schedule.h"
+#include "serve/continuous_serve.h"
+#include "serve/http_endpoint.h"
+#include "serve/on_demand_route.h"
+#include "serve/readiness_probe.h"
+#include "serve/schedule_loop.h"
+#include "serve/status_service.h"
+#include "serve/store_connector.h"
 
 namespace tc {
 

@@ -1,7 +1,7 @@
 #include "clock/clock.h"
 #include "commands/commands.h"
 #include "commands/standard_output.h"
-#include "commands/status_service.h"
+#include "serve/status_service.h"
 
 namespace tc {
 

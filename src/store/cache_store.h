@@ -36,6 +36,10 @@ struct UserState {
   std::string token_fingerprint;   // short one-way digest of the token; a change resets the backoff
 };
 
+// A user failing this many runs in a row fails persistently (per-user backoff starts there too);
+// fewer is a one-off failure. `status` and the webhook alert count by it.
+inline constexpr int kPersistentFailureRuns = 2;
+
 // Who holds a run lock and until when.
 struct LockLease {
   std::string owner;

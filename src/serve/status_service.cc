@@ -1,0 +1,67 @@
+#include "serve/status_service.h"
+
+#include "schedule/cron_expression.h"
+#include "schedule/cron_schedule.h"
+#include "serve/status_page.h"
+
+namespace tc {
+
+ScheduleView ScheduleViewFor(const ScheduleConfig& config, int64_t now_ms) {
+  ScheduleView view;
+  view.cron = config.cron;
+  view.timezone = config.timezone;
+  auto cron = CronExpression::Parse(config.cron);
+  auto zone = LocateTimeZone(config.timezone);
+  if (cron.ok() && zone.ok()) {
+    const auto now = std::chrono::sys_seconds(std::chrono::seconds(now_ms / 1000));
+    auto next = NextFireTime(*cron, **zone, now);
+    if (next.ok()) view.next_run_at = FormatZonedTime(**zone, *next);
+  }
+  return view;
+}
+
+StatusService::StatusService(CacheStore& store, const Clock& clock, ScheduleConfig schedule,
+                             bool daemon)
+    : store_(store), clock_(clock), schedule_config_(std::move(schedule)), daemon_(daemon) {}
+
+void StatusService::SetNextRun(std::string zoned_time) {
+  std::lock_guard lock(mutex_);
+  next_run_ = std::move(zoned_time);
+}
+
+void StatusService::CountSkippedTick() {
+  std::lock_guard lock(mutex_);
+  ++ticks_skipped_;
+}
+
+Json StatusService::Document(int runs, int failing_users) {
+  const int64_t now_ms = clock_.NowUnixMillis();
+  ScheduleView schedule;
+  if (daemon_) {
+    schedule.cron = schedule_config_.cron;
+    schedule.timezone = schedule_config_.timezone;
+    schedule.daemon = true;
+    std::lock_guard lock(mutex_);
+    schedule.next_run_at = next_run_;
+    schedule.ticks_skipped = ticks_skipped_;
+  } else {
+    schedule = ScheduleViewFor(schedule_config_, now_ms);
+  }
+  const std::optional<LiveRunView> live = tracker_.Current();
+  const Result<StatusReport> report = GatherStatus(store_, runs, failing_users, now_ms);
+  return BuildStatusDocument(report, schedule, live, now_ms);
+}
+
+std::optional<HttpAnswer> StatusService::Answer(const std::string& path) {
+  if (path == "/api/status") {
+    const Json document = Document();
+    return HttpAnswer{document["store_error"].is_null() ? 200 : 503,
+                      "application/json; charset=utf-8", document.dump(2) + "\n"};
+  }
+  if (path == "/") {
+    return HttpAnswer{200, "text/html; charset=utf-8", RenderStatusPage(Document())};
+  }
+  return std::nullopt;
+}
+
+}  // namespace tc
