@@ -35,6 +35,7 @@
 #include "run/user_flights.h"
 #include "serve/http_endpoint.h"
 #include "serve/on_demand_route.h"
+#include "storage/open_cache_store.h"
 #include "support/job_fixture.h"
 
 namespace tc {

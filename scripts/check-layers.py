@@ -9,7 +9,10 @@ This script fails when:
   - a file includes "other/..." of a stage that is not the file's own and not in its DEPS
     (test files: DEPS or TEST_DEPS), i.e. an include CMake does not know about;
   - a stage lists a tc_ stage in DEPS that none of its files includes (DEPS are exact);
-  - a production stage depends on a test-only stage (TEST_ONLY below).
+  - a production stage depends on a test-only stage (TEST_ONLY below);
+  - production code outside src/clock/ reads a clock or sleeps itself instead of through a Clock
+    (the exceptions are written at src/clock/clock.h);
+  - a production .cc file is longer than MAX_LINES (a file that long holds more than one idea).
 Cheap (reads text only): CI runs it before the build (.ci/run).
 """
 import pathlib
@@ -31,7 +34,7 @@ def read_stages():
         name, section = words[0], None
         deps, test_deps = [], []
         for word in words[1:]:
-            if word in ("DEPS", "TEST_DEPS", "LABELS"):
+            if word in ("DEPS", "TEST_DEPS", "LABELS", "TEST_NAME"):
                 section = word
             elif section == "DEPS":
                 deps.append(word)
@@ -40,6 +43,15 @@ def read_stages():
         stage_deps = lambda names: {n[3:] for n in names if n.startswith("tc_")}
         stages.append((name, stage_deps(deps), stage_deps(test_deps)))
     return stages
+
+
+MAX_LINES = 450
+# The status page's CSS and JavaScript as C++ string literals, until they are files of their own.
+LONG_FILES_ALLOWED = {"src/serve/status_page_assets.cc"}
+# Reading time or sleeping other than through a Clock (src/clock/clock.h).
+CLOCK_READ = re.compile(r"\b(system_clock|steady_clock|high_resolution_clock)::now\b|"
+                        r"\bgettimeofday\s*\(|\bclock_gettime\s*\(|\btime\s*\(\s*(nullptr|NULL|0)\s*\)|"
+                        r"\bthis_thread::sleep_(for|until)\b|\b(usleep|nanosleep)\s*\(")
 
 
 def included_stages(path, folders):
@@ -75,6 +87,16 @@ def main():
             if path.suffix not in (".cc", ".h"):
                 continue
             is_test = path.name.endswith("_test.cc")
+            relative = str(path.relative_to(ROOT))
+            if not is_test and name != "clock" and name not in TEST_ONLY:
+                for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                    if CLOCK_READ.search(line.split("//")[0]):
+                        problems.append(f"{relative}:{number}: reads time or sleeps outside a "
+                                        "Clock (src/clock/clock.h)")
+            if path.suffix == ".cc" and not is_test and relative not in LONG_FILES_ALLOWED:
+                lines = len(path.read_text(errors="replace").splitlines())
+                if lines > MAX_LINES:
+                    problems.append(f"{relative}: {lines} lines, more than {MAX_LINES}")
             allowed = deps | (test_deps if is_test else set()) | {name}
             for other in sorted(included_stages(path, folders)):
                 if other != name:

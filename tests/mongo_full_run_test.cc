@@ -11,8 +11,8 @@
 #include <chrono>
 #include <thread>
 
+#include "mongo/mongo_write_claim.h"
 #include "mysql/mysql_pool.h"
-#include "store/mongo_write_claim.h"
 #include "support/mongo_job.h"
 #include "support/mysql_test_server.h"
 
@@ -249,7 +249,7 @@ TEST_F(MongoFullRunTest, KillNineMidRunLeavesEveryDocumentOldOrNew) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the killed run's lock expires
   }
   EXPECT_GE(killed_mid_run, 1) << "the runs finished before the kills: make them longer";
-  // On FerretDB a killed writer may leave a write claim behind (store/mongo_write_claim.h): it
+  // On FerretDB a killed writer may leave a write claim behind (mongo/mongo_write_claim.h): it
   // blocks that one user, as a conflict, until its lease ends. Wait it out, so the final run
   // meets no writer, dead or alive.
   std::this_thread::sleep_for(std::chrono::milliseconds(mongo::kClaimLeaseMs + 100));

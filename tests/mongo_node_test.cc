@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "store/bson_codec.h"
+#include "mongo/bson_codec.h"
 #include "support/mongo_job.h"
 
 namespace tc::testing {

@@ -13,9 +13,9 @@
 
 #include "document/cache_document.h"
 #include "json/js_json.h"
-#include "store/bson_codec.h"
-#include "store/mongo_cache_store.h"
-#include "store/mongo_store_documents.h"
+#include "mongo/bson_codec.h"
+#include "mongo/mongo_cache_store.h"
+#include "mongo/mongo_store_documents.h"
 #include "support/mongo_test_server.h"
 
 namespace tc::testing {

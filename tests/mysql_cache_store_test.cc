@@ -1,6 +1,6 @@
 // MysqlCacheStore against the real MariaDB server of scripts/with-mariadb.sh, for what the
 // backend-neutral conformance suite cannot cause: server restarts and outages, statement counts.
-#include "store/mysql_cache_store.h"
+#include "mysql/mysql_cache_store.h"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 
 #include "json/js_json.h"
 #include "mysql/mysql_pool.h"
+#include "storage/open_cache_store.h"
 #include "support/mysql_test_server.h"
 
 namespace tc {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock/clock.h"
+#include "storage/open_cache_store.h"
 #include "store/cache_store.h"
 #include "support/job_fixture.h"
 

@@ -7,6 +7,8 @@
 
 #include <fstream>
 
+#include "storage/open_cache_store.h"
+
 namespace tc {
 namespace {
 

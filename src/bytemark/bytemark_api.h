@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "bytemark/http_transport.h"
-#include "document/cache_document.h"
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/pass_list_kind.h"
 
 namespace tc {
 

@@ -11,9 +11,9 @@
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
-#include "document/cache_document.h"
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/pass_list_kind.h"
 #include "json/shared_json.h"
 
 namespace tc {

@@ -1,6 +1,19 @@
 // The clock seam: wall time (document timestamps, staleness), monotonic time (timeouts, rate
 // limiting, backoff) and every wait come from a Clock, so tests drive time by hand and no
 // backoff or timeout needs real seconds to test.
+//
+// Nothing outside src/clock/ reads a std::chrono clock or sleeps (scripts/check-layers.py checks
+// it). Where no Clock is handed in, a SystemClock reads real time on purpose: log line stamps
+// (log/logger.cc), the intervals of progress for people (run/run_observer.h), MongoDB write
+// claims, which other processes judge by their own clocks (mongo/mongo_cache_store.h), and where
+// `ticketcache schedule` starts (commands/cli.cc). Waits that are not a Clock's, and why:
+// - deadlines of real sockets, kept by their libraries: libcurl's request timeouts and
+//   curl_multi_poll, Boost.Beast's expires_after (serve/http_endpoint.cc), MariaDB's connect and
+//   I/O timeouts, SQLite's busy timeout, libmongoc's socket timeouts;
+// - condition-variable waits that an event ends (run/blocking_queue.h, run/store_backlog.h,
+//   run/lease_keeper.cc, run/on_demand_refresher.cc, the run's progress ticker): their timeout
+//   only bounds how long a thread sleeps before it reads the Clock again; what is due when is
+//   decided from the Clock.
 #pragma once
 
 #include <chrono>

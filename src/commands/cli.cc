@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "clock/clock.h"
 #include "commands/commands.h"
 #include "schedule/schedule_preview.h"
 
@@ -195,8 +196,7 @@ int RunCli(int argc, char** argv) {
       cron_expression = configured->schedule.cron;
       if (timezone_option->count() == 0) timezone = configured->schedule.timezone;
     }
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::chrono::sys_seconds now{std::chrono::seconds(SystemClock().NowUnixSeconds())};
     return PrintNextFireTimes(cron_expression, timezone, next, now, std::cout, std::cerr);
   }
   return kExitUsage;

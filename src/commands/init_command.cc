@@ -3,6 +3,7 @@
 #include "commands/commands.h"
 #include "config/storage_url.h"
 #include "log/logger.h"
+#include "storage/open_cache_store.h"
 #include "tokens/demo_portal.h"
 
 namespace tc {

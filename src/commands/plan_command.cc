@@ -9,6 +9,7 @@
 #include "schedule/refresh_plan.h"
 #include "selection/cache_age_census.h"
 #include "selection/freshness.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 

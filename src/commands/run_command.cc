@@ -18,6 +18,7 @@
 #include "run/metrics_observer.h"
 #include "run/progress_report.h"
 #include "run/refresh_run.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 

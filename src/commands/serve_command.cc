@@ -28,6 +28,7 @@
 #include "serve/schedule_loop.h"
 #include "serve/status_service.h"
 #include "serve/store_connector.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 

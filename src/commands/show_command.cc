@@ -6,6 +6,7 @@
 #include "commands/commands.h"
 #include "commands/show_report.h"
 #include "commands/standard_output.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 

@@ -2,6 +2,7 @@
 #include "commands/commands.h"
 #include "commands/standard_output.h"
 #include "serve/status_service.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 

@@ -7,11 +7,10 @@
 
 #include "error/error.h"
 #include "json/js_json.h"
+#include "json/pass_list_kind.h"
 #include "json/shared_json.h"
 
 namespace tc {
-
-enum class PassListKind { kActive, kExpired };  // "passes" (GET /passes), "passes4" (v4 EXPIRED)
 
 struct PassEntry {
   std::string pass_uuid;       // payload.uuid

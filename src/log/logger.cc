@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "clock/clock.h"
 #include "clock/iso_time.h"
 #include "log/secret_redactor.h"
 
@@ -138,10 +139,11 @@ nlohmann::ordered_json RedactValue(const nlohmann::json& value) {
   }
 }
 
+// Log lines carry real wall time (to line up with other logs), also when a FakeClock drives the
+// code that logs.
 std::string UtcTimestamp() {
-  const auto now = std::chrono::system_clock::now();
-  return FormatIsoUtcMillis(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  static const SystemClock wall_clock;
+  return FormatIsoUtcMillis(wall_clock.NowUnixMillis());
 }
 
 // Where JSON would choke or a reader would misparse key=value pairs, quote the value.

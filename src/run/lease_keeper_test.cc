@@ -8,7 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "store/fault_injection_store.h"
+#include "storage/open_cache_store.h"
+#include "testing/fault_injection_store.h"
 
 namespace tc {
 namespace {

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "report/job_metrics.h"
-#include "run/run_test_support.h"
+#include "storage/open_cache_store.h"
+#include "testing/run_test_support.h"
 
 namespace tc {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "json/js_json.h"
 #include "log/logger.h"
-#include "run/run_test_support.h"
 #include "store/cache_store_wrapper.h"
+#include "testing/run_test_support.h"
 
 namespace tc {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "run/refresh_run.h"
-#include "run/run_test_support.h"
-#include "store/fault_injection_store.h"
+#include "testing/fault_injection_store.h"
+#include "testing/run_test_support.h"
 
 namespace tc {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "run/metrics_observer.h"
 #include "run/run_history_totals.h"
-#include "run/run_test_support.h"
+#include "testing/run_test_support.h"
 
 namespace tc {
 namespace {

@@ -11,7 +11,7 @@ RunObservers::RunObservers(std::vector<RunObserver*> observers)
 }
 
 void RunObservers::OnRunStarted(const RunProgress& progress) {
-  const auto now = std::chrono::steady_clock::now();
+  const SteadyTime now = wall_clock_.SteadyNow();
   for (size_t i = 0; i < observers_.size(); ++i) {
     observers_[i]->OnRunStarted(progress);
     next_due_[i] = now + observers_[i]->progress_interval();
@@ -19,7 +19,7 @@ void RunObservers::OnRunStarted(const RunProgress& progress) {
 }
 
 void RunObservers::OnProgress(const RunProgress& progress) {
-  const auto now = std::chrono::steady_clock::now();
+  const SteadyTime now = wall_clock_.SteadyNow();
   for (size_t i = 0; i < observers_.size(); ++i) {
     if (now < next_due_[i]) continue;
     observers_[i]->OnProgress(progress);

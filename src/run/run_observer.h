@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "clock/clock.h"
 #include "report/run_summary.h"
 
 namespace tc {
@@ -63,7 +64,9 @@ class RunObservers final : public RunObserver {
 
  private:
   std::vector<RunObserver*> observers_;
-  std::vector<std::chrono::steady_clock::time_point> next_due_;
+  // Progress is for people: its intervals are real time, whatever clock drives the run.
+  SystemClock wall_clock_;
+  std::vector<SteadyTime> next_due_;
 };
 
 }  // namespace tc

@@ -9,6 +9,7 @@
 
 #include "selection/cache_age_census.h"
 #include "selection/user_backoff.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 namespace {

@@ -7,7 +7,7 @@
 #include <future>
 
 #include "log/secret_redactor.h"
-#include "run/run_test_support.h"
+#include "testing/run_test_support.h"
 
 namespace tc {
 namespace {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/open_cache_store.h"
+
 namespace tc {
 namespace {
 

@@ -9,6 +9,7 @@
 
 #include "serve/live_run_tracker.h"
 #include "serve/status_page.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 namespace {

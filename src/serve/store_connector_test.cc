@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "storage/open_cache_store.h"
+
 namespace tc {
 namespace {
 

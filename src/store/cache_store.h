@@ -114,10 +114,4 @@ class CacheStore {
 // (MySQL, MongoDB) are opened the same way in every mode.
 enum class StoreAccess { kCreate, kReadWrite, kReadOnly };
 
-// Opens the store named by config.url (sqlite:PATH, mysql://…, mongodb://…; parsed by
-// config/storage_url.h). kConfig for an unknown scheme or a password in the URL, kStore when it
-// cannot connect or (sqlite, unless kCreate) the file does not exist.
-Result<std::unique_ptr<CacheStore>> OpenCacheStore(const StoreConfig& config,
-                                                   StoreAccess access = StoreAccess::kReadWrite);
-
 }  // namespace tc

@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "store/bson_codec.h"
+#include "mongo/bson_codec.h"
 
 namespace tc::testing {
 

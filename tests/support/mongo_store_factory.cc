@@ -2,7 +2,7 @@
 // the database of TICKETCACHE_TEST_MONGODB_URI; skipped when it is unset.
 #include <memory>
 
-#include "store/mongo_cache_store.h"
+#include "mongo/mongo_cache_store.h"
 #include "support/mongo_test_server.h"
 #include "support/store_conformance.h"
 

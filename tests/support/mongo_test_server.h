@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "config/config.h"
-#include "store/mongo_cache_store.h"
+#include "mongo/mongo_cache_store.h"
 
 namespace tc::testing {
 

@@ -4,8 +4,8 @@
 
 #include <memory>
 
+#include "mysql/mysql_cache_store.h"
 #include "mysql/mysql_pool.h"
-#include "store/mysql_cache_store.h"
 #include "support/mysql_test_server.h"
 #include "support/store_conformance.h"
 

@@ -5,7 +5,8 @@
 
 #include <filesystem>
 
-#include "store/sqlite_cache_store.h"
+#include "sqlite/sqlite_cache_store.h"
+#include "storage/open_cache_store.h"
 #include "support/sqlite_audit_log.h"
 
 namespace tc::testing {

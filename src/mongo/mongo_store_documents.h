@@ -13,7 +13,7 @@
 
 #include "document/cache_document.h"
 #include "error/error.h"
-#include "store/bson_codec.h"
+#include "mongo/bson_codec.h"
 #include "store/cache_store.h"
 
 namespace tc {

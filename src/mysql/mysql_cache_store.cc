@@ -1,4 +1,4 @@
-#include "store/mysql_cache_store.h"
+#include "mysql/mysql_cache_store.h"
 
 #include <mysqld_error.h>
 

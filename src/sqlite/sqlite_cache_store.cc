@@ -1,4 +1,4 @@
-#include "store/sqlite_cache_store.h"
+#include "sqlite/sqlite_cache_store.h"
 
 #include <filesystem>
 #include <system_error>

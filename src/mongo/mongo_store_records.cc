@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "store/bson_codec.h"
-#include "store/mongo_cache_store.h"
-#include "store/mongo_client.h"
-#include "store/mongo_store_documents.h"
+#include "mongo/bson_codec.h"
+#include "mongo/mongo_cache_store.h"
+#include "mongo/mongo_client.h"
+#include "mongo/mongo_store_documents.h"
 
 namespace tc {
 

@@ -1,4 +1,4 @@
-#include "store/mongo_store_documents.h"
+#include "mongo/mongo_store_documents.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
-// OpenCacheStore: picks the CacheStore implementation from the URL scheme of store.url.
+#include "storage/open_cache_store.h"
+
 #include "config/storage_url.h"
-#include "store/cache_store.h"
-#include "store/mongo_cache_store.h"
-#include "store/mysql_cache_store.h"
-#include "store/sqlite_cache_store.h"
+#include "mongo/mongo_cache_store.h"
+#include "mysql/mysql_cache_store.h"
+#include "sqlite/sqlite_cache_store.h"
 
 namespace tc {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "json/js_json.h"
-#include "store/mongo_store_documents.h"
+#include "mongo/mongo_store_documents.h"
 
 namespace tc {
 

@@ -1,4 +1,4 @@
-#include "store/bson_codec.h"
+#include "mongo/bson_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "error/error.h"
-#include "store/mongo_client.h"
+#include "mongo/mongo_client.h"
 
 namespace tc::mongo {
 

@@ -1,6 +1,6 @@
 // SQLite-specific behaviour of the cache store. The CacheStore contract itself is tested for every
 // backend by tests/cache_store_conformance_test.cc.
-#include "store/sqlite_cache_store.h"
+#include "sqlite/sqlite_cache_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "json/js_json.h"
+#include "storage/open_cache_store.h"
 
 namespace tc {
 namespace {

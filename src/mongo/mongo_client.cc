@@ -1,4 +1,4 @@
-#include "store/mongo_client.h"
+#include "mongo/mongo_client.h"
 
 #include <fmt/format.h>
 

@@ -1,10 +1,12 @@
-#include "store/fault_injection_store.h"
+#include "testing/fault_injection_store.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+
+#include "storage/open_cache_store.h"
 
 namespace tc {
 namespace {

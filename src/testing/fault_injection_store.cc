@@ -1,4 +1,4 @@
-#include "store/fault_injection_store.h"
+#include "testing/fault_injection_store.h"
 
 #include <fmt/format.h>
 

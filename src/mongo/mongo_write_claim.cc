@@ -1,4 +1,4 @@
-#include "store/mongo_write_claim.h"
+#include "mongo/mongo_write_claim.h"
 
 #include <fmt/format.h>
 

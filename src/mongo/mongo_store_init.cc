@@ -10,9 +10,9 @@
 #include <string>
 #include <utility>
 
-#include "store/mongo_cache_store.h"
-#include "store/mongo_client.h"
-#include "store/mongo_store_documents.h"
+#include "mongo/mongo_cache_store.h"
+#include "mongo/mongo_client.h"
+#include "mongo/mongo_store_documents.h"
 
 namespace tc {
 

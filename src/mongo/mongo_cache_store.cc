@@ -1,4 +1,4 @@
-#include "store/mongo_cache_store.h"
+#include "mongo/mongo_cache_store.h"
 
 #include <fmt/format.h>
 #include <mongoc/mongoc.h>
@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "config/url_credentials.h"
-#include "store/bson_codec.h"
-#include "store/mongo_client.h"
-#include "store/mongo_store_documents.h"
-#include "store/mongo_write_claim.h"
+#include "mongo/bson_codec.h"
+#include "mongo/mongo_client.h"
+#include "mongo/mongo_store_documents.h"
+#include "mongo/mongo_write_claim.h"
 
 namespace tc {
 
@@ -322,9 +322,7 @@ Status MongoCacheStore::Replace(const CacheDocument& document,
   if (expected_version && claim_writes_) {
     claim = mongo::ClaimKey(document.user_id, *expected_version);
     CollectionHandle claims(client.Collection(database_, collections_.claims));
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    const int64_t now_ms = wall_clock_.NowUnixMillis();
     if (Status taken = mongo::TakeClaim(claims, claim, now_ms, secrets_); !taken.ok()) {
       return taken;
     }

@@ -19,6 +19,7 @@
 
 #include "json/js_json.h"
 #include "run/refresh_run.h"
+#include "storage/open_cache_store.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "clock/clock.h"
 #include "config/config.h"
 #include "error/error.h"
 #include "store/cache_store.h"
@@ -86,6 +87,8 @@ class MongoCacheStore final : public CacheStore {
   const std::string database_;
   const Collections collections_;
   const std::vector<std::string> secrets_;  // scrubbed from every message
+  // Write claims expire in real time: other processes' writers judge them by their own clocks.
+  const SystemClock wall_clock_;
   // FerretDB: conditional updates take a write claim first (mongo_write_claim.h). Set by Open.
   bool claim_writes_ = false;
 };

@@ -2,10 +2,10 @@
 // in sqlite_cache_store.cc).
 #include <utility>
 
+#include "sqlite/sqlite_cache_store.h"
 #include "sqlite/sqlite_query.h"
 #include "sqlite/sqlite_transaction.h"
 #include "store/sql_user_state.h"
-#include "store/sqlite_cache_store.h"
 
 namespace tc {
 namespace {

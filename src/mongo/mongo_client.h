@@ -1,4 +1,4 @@
-// The libmongoc plumbing the MongoDB cache store's files share (internal to src/store/mongo_*):
+// The libmongoc plumbing the MongoDB cache store's files share (internal to src/mongo/):
 // owning handles, a client borrowed from the pool, reply documents, error messages scrubbed of
 // secrets, and a cursor reader.
 #pragma once
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "error/error.h"
-#include "store/bson_codec.h"
+#include "mongo/bson_codec.h"
 
 namespace tc::mongo {
 

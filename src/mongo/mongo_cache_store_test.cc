@@ -1,8 +1,10 @@
 // What the Mongo store does without a server. Against a real one it runs the conformance suite
 // and tests/mongo_store_test.cc (TICKETCACHE_TEST_MONGODB_URI).
-#include "store/mongo_cache_store.h"
+#include "mongo/mongo_cache_store.h"
 
 #include <gtest/gtest.h>
+
+#include "storage/open_cache_store.h"
 
 namespace tc {
 namespace {
