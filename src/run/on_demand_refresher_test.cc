@@ -90,7 +90,7 @@ class OnDemandRefresherTest : public testing_run::RefreshRunTest {
   std::vector<UserToken> users_;
   std::unique_ptr<VectorTokenSource> tokens_;
   RateLimiter limiter_{0, clock_.SteadyNow()};
-  CircuitBreaker breaker_{config_.refresh.breaker};
+  CircuitBreaker breaker_{config_};
   UserFlights flights_;
 };
 
@@ -307,7 +307,7 @@ TEST_F(OnDemandRefresherTest, SweepSkipsUsersAnOnDemandRefreshHasInFlight) {
   for (int64_t user = 1; user <= 5; ++user) tokens.push_back({user, Token(user)});
   VectorTokenSource source(tokens);
   RateLimiter limiter(0, clock_.SteadyNow());
-  CircuitBreaker breaker(config_.refresh.breaker);
+  CircuitBreaker breaker(config_);
   RunEnvironment env{config_, source, *store_, transport, clock_, nullptr, nullptr};
   env.shared_limiter = &limiter;
   env.shared_breaker = &breaker;
