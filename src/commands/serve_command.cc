@@ -7,11 +7,11 @@
 #include <string>
 
 #include "alerts/webhook_alert.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "commands/commands.h"
+#include "failure/circuit_breaker.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
@@ -81,7 +81,7 @@ int ServeCommand(const CommonOptions& common) {
   // One rate limit, one breaker and one set of users in flight for every API request of the
   // daemon: sweeps and on-demand refreshes alike.
   RateLimiter limiter(cfg.refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(cfg.refresh.breaker);
+  CircuitBreaker breaker(cfg);
   UserFlights flights;
   std::unique_ptr<TokenSource> on_demand_tokens;
   std::unique_ptr<CurlTransport> on_demand_transport;

@@ -49,11 +49,12 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{10'000};
 };
 
-// Circuit breaker over recent API calls. TOML: refresh.breaker_*.
+// Circuit breaker over recent users' API outcomes (failure/circuit_breaker.h). TOML:
+// refresh.breaker_* (min_calls keeps its key's name; it counts users).
 struct BreakerPolicy {
-  double failure_ratio = 0.5;  // opens when failures / calls in the window reach this
-  int window = 50;             // calls considered
-  int min_calls = 20;          // no decision on fewer calls
+  double failure_ratio = 0.5;  // opens when failing users / users in the window reach this
+  int window = 50;             // users considered (one outcome per user)
+  int min_calls = 20;          // no decision on fewer users
   std::chrono::milliseconds open_for{10'000};       // then half-open: one probe
   std::chrono::milliseconds give_up_after{60'000};  // not closed this long: run degraded
 };

@@ -6,10 +6,11 @@
 #include <utility>
 
 #include "bytemark/bytemark_api.h"
+#include "failure/blame.h"
+#include "failure/failure_state_gate.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/document_writer.h"
-#include "run/failure_state_gate.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
 
@@ -241,7 +242,8 @@ void OnDemandRefresher::WorkerLoop() {
       if (!plain.empty()) SelectGroup(plain, false);
       if (!forced.empty()) SelectGroup(forced, true);
     }
-    if (!fetching_.empty() && pipeline.queued() > 0 &&
+    // (Never while this refresher's own request is the probe: it would abandon the probe.)
+    if (!fetching_.empty() && pipeline.queued() > 0 && !pipeline.probe_on_wire() &&
         shared_.breaker.Refusing(clock_.SteadyNow())) {
       FailFetchingUsers(ErrorClass::kCircuitOpen);  // fail fast: the API is failing
     }
@@ -255,6 +257,9 @@ void OnDemandRefresher::WorkerLoop() {
       const int64_t before = pipeline.attempts();
       pipeline.Step(kRefresherLoopTick);
       api_requests_ += pipeline.attempts() - before;
+      if (metrics_ != nullptr) {
+        metrics_->SetBreakerState(static_cast<BreakerStateValue>(shared_.breaker.state()));
+      }
     }
   }
   FailFetchingUsers(ErrorClass::kInterrupted);
@@ -346,6 +351,10 @@ void OnDemandRefresher::OnListFetched(int64_t user_id, PassListKind list,
     fetch.expired = std::move(result->passes);
   }
   if (--fetch.lists_pending > 0) return;
+  // One outcome per user, judged by the breaker the daemon's sweeps share.
+  const std::optional<ErrorClass> failure =
+      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+  if (!failure || !IsOurSide(*failure)) shared_.breaker.RecordUser(clock_.SteadyNow(), failure);
   fetched_.push_back(std::move(found->second));
   fetching_.erase(found);
 }

@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "api/api_request_pipeline.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
 #include "bytemark/pass_list_fetch.h"
 #include "clock/clock.h"
 #include "config/config.h"
+#include "failure/circuit_breaker.h"
 #include "report/job_metrics.h"
 #include "run/user_flights.h"
 #include "selection/user_selection.h"

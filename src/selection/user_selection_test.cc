@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "selection/cache_age_census.h"
-#include "selection/user_backoff.h"
+#include "failure/user_backoff.h"
 #include "storage/open_cache_store.h"
 
 namespace tc {
