@@ -11,6 +11,7 @@
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "commands/commands.h"
+#include "commands/standard_output.h"
 #include "failure/circuit_breaker.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
@@ -37,6 +38,10 @@ namespace {
 std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
+
+void HandleStopSignals(bool handle) {
+  for (const int signal : kStopSignals) std::signal(signal, handle ? RequestServeStop : SIG_DFL);
+}
 
 constexpr size_t kMaxRequestBodyBytes = 4096;  // POST bodies (the on-demand endpoint reads none)
 
@@ -139,8 +144,7 @@ int ServeCommand(const CommonOptions& common) {
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;
-  std::signal(SIGTERM, RequestServeStop);
-  std::signal(SIGINT, RequestServeStop);
+  HandleStopSignals(true);
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
                       {"mode", cfg.schedule.mode},
@@ -159,8 +163,7 @@ int ServeCommand(const CommonOptions& common) {
                                  });
   if (!connected.ok() && connected.error().error_class == ErrorClass::kConfig) {
     http.Stop();
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
+    HandleStopSignals(false);
     return ReportStartupError("configuration", connected.error());
   }
   if (connected.ok()) {
@@ -203,7 +206,7 @@ int ServeCommand(const CommonOptions& common) {
   };
   const auto report_run = [&](const RunSummary& summary) {
     const std::string summary_json = summary.ToJson().dump();
-    std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
+    WriteSummaryLine(summary_json);  // one JSON object per run, as `run` prints it
   };
   // Every run of the daemon: its log lines, the status page's view, the alerts, and the API state
   // shared with on-demand refreshes.
@@ -247,8 +250,7 @@ int ServeCommand(const CommonOptions& common) {
   }
   if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
+  HandleStopSignals(false);
   LogInfo("stopped", {});
   return kExitOk;
 }

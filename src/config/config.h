@@ -138,6 +138,10 @@ struct Config {
   AlertsConfig alerts;
   OnDemandConfig on_demand;
   LogConfig log;
+  // Not a setting: the TICKETCACHE_* environment variables LoadConfig left alone because
+  // Kubernetes injects them for a Service named ticketcache* (TICKETCACHE_SERVICE_HOST,
+  // TICKETCACHE_PORT, …). Logged at debug once logging is set up.
+  std::vector<std::string> ignored_environment;
 };
 
 }  // namespace tc

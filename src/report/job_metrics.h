@@ -108,6 +108,7 @@ class JobMetrics {
   prometheus::Family<prometheus::Counter>* on_demand_answers_ = nullptr;  // kDaemon only
   prometheus::Histogram* on_demand_wait_ = nullptr;                       // kDaemon only
   prometheus::Counter* runs_not_started_ = nullptr;
+  prometheus::Counter* runs_locked_ = nullptr;
   prometheus::Counter* api_retries_ = nullptr;
   prometheus::Counter* write_conflicts_ = nullptr;
   // Cache-age SLO.

@@ -70,11 +70,14 @@ class RefreshRun {
       const int64_t now_ms = env_.clock.NowUnixMillis();
       const int64_t expires_ms = now_ms + env_.config.refresh.lock.ttl.count();
       auto locked = env_.store.TryLock(lock_name_, summary_.run_id, now_ms, expires_ms);
-      if (!locked.ok() || !*locked) {
+      if (!locked.ok()) {
         summary_.status = RunStatus::kAborted;
-        summary_.abort_reason =
-            !locked.ok() ? "store unreachable: " + RedactSecrets(locked.error().ToString())
-                         : "lock '" + lock_name_ + "' is held by another run";
+        summary_.abort_reason = "store unreachable: " + RedactSecrets(locked.error().ToString());
+        return;
+      }
+      if (!*locked) {  // another run is doing this work: nothing to do, nothing wrong
+        summary_.status = RunStatus::kLocked;
+        summary_.abort_reason = "lock '" + lock_name_ + "' is held by another run";
         return;
       }
       started_ = true;

@@ -243,14 +243,18 @@ TEST_F(RefreshRunTest, ShardsSplitUsersWithoutOverlap) {
   EXPECT_EQ(a.shard, "0/2");
 }
 
-TEST_F(RefreshRunTest, HeldLockAbortsTheRunWithoutTouchingAnything) {
+// Overlap is harmless (the other run does the work): a distinct outcome that is not a failure.
+TEST_F(RefreshRunTest, HeldLockEndsTheRunLockedWithoutTouchingAnything) {
   const int64_t now_ms = clock_.NowUnixMillis();
   auto locked = store_->TryLock("run", "someone-else", now_ms, now_ms + 600'000);
   ASSERT_TRUE(locked.ok() && *locked);
   FakeTransport transport(clock_, FaultMix);
   const RunSummary summary = RunOnce(transport, 10);
-  EXPECT_EQ(summary.status, RunStatus::kAborted);
-  EXPECT_EQ(summary.ExitCode(), 1);
+  EXPECT_EQ(summary.status, RunStatus::kLocked) << summary.abort_reason;
+  EXPECT_STREQ(RunStatusName(summary.status), "locked");
+  EXPECT_EQ(summary.ExitCode(), 0);
+  EXPECT_FALSE(summary.started);
+  EXPECT_EQ(summary.abort_reason, "lock 'run' is held by another run");
   EXPECT_EQ(transport.total_requests(), 0);
 }
 
@@ -381,10 +385,10 @@ TEST_F(RefreshRunTest, AShardsTotalIsAnEstimateAndARunThatCannotStartIsStillFini
   RecordingObserver refused;
   env.observer = &refused;
   const RunSummary summary = ExecuteRun(env, {});
-  EXPECT_EQ(summary.status, RunStatus::kAborted);
+  EXPECT_EQ(summary.status, RunStatus::kLocked);
   EXPECT_TRUE(refused.started.empty());
   ASSERT_EQ(refused.finished.size(), 1U);
-  EXPECT_EQ(refused.finished[0].status, RunStatus::kAborted);
+  EXPECT_EQ(refused.finished[0].status, RunStatus::kLocked);
 }
 
 // Log lines written while a test body runs, as JSON objects.

@@ -53,6 +53,9 @@ func TestBrokenManifestsAreRejected(t *testing.T) {
 			"secrets are mounted as files"},
 		{"service selecting nothing", "deployment.yaml", "selector: {app.kubernetes.io/name: ticketcache, app.kubernetes.io/component: serve}\n  ports:", "selector: {app.kubernetes.io/name: ticketcache, app.kubernetes.io/component: web}\n  ports:", "selector matches no Deployment's pods"},
 		{"service on an unnamed port", "deployment.yaml", "targetPort: http", "targetPort: metrics", `targetPort "metrics" is not a port`},
+		{"service links on in the daemon", "deployment.yaml", "enableServiceLinks: false", "enableServiceLinks: true", "enableServiceLinks must be false"},
+		{"service links left to the default", "cronjob.yaml", "enableServiceLinks: false", "", "enableServiceLinks must be false"},
+		{"service links left to the default in a sharded job", "indexed-job.yaml", "enableServiceLinks: false", "", "enableServiceLinks must be false"},
 		{"unknown kind", "configmap.yaml", "kind: ConfigMap", "kind: ConfigMapp", "unexpected kind"},
 	}
 	for _, c := range cases {
