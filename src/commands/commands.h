@@ -31,6 +31,11 @@ struct PlanFlags {
   int shards = 1;
 };
 
+struct PruneFlags {
+  bool dry_run = false;
+  bool force = false;
+};
+
 int RunCommand(const CommonOptions& common, const RunFlags& flags);
 int ServeCommand(const CommonOptions& common);
 // How `show` prints: kAuto is the human form when stdout is a terminal, else the stored JSON.
@@ -40,5 +45,6 @@ int StatusCommand(const CommonOptions& common, bool json, int runs);
 int InitCommand(const CommonOptions& common, int64_t demo_users);
 int ConfigCommand(const CommonOptions& common);
 int PlanCommand(const CommonOptions& common, const PlanFlags& flags);
+int PruneCommand(const CommonOptions& common, const PruneFlags& flags);
 
 }  // namespace tc

@@ -16,13 +16,16 @@
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "report/lifecycle_metrics.h"
 #include "run/metrics_observer.h"
 #include "run/on_demand_refresher.h"
 #include "run/progress_report.h"
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
+#include "schedule/cron_expression.h"
 #include "schedule/cron_schedule.h"
 #include "serve/continuous_serve.h"
+#include "serve/housekeeping.h"
 #include "serve/http_endpoint.h"
 #include "serve/on_demand_route.h"
 #include "serve/readiness_probe.h"
@@ -65,6 +68,15 @@ int ServeCommand(const CommonOptions& common) {
   if (!parsed_schedule.ok()) return ReportStartupError("configuration", parsed_schedule.error());
   auto alerts = RunAlerts::Create(config->alerts);
   if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
+  std::optional<CronExpression> prune_cron;
+  if (!config->prune.cron.empty()) {
+    auto parsed = CronExpression::Parse(config->prune.cron);
+    if (!parsed.ok()) {
+      return ReportStartupError(
+          "configuration", MakeError(ErrorClass::kConfig, "prune.cron: " + parsed.error().message));
+    }
+    prune_cron = std::move(*parsed);
+  }
 
   const Config& cfg = *config;
   std::string bearer_token;  // empty: the on-demand endpoint is off
@@ -77,7 +89,10 @@ int ServeCommand(const CommonOptions& common) {
 
   SystemClock clock;
   JobMetrics metrics;
+  LifecycleMetrics lifecycle_metrics(metrics.registry());
   MetricsRunObserver metrics_observer(metrics);
+  std::unique_ptr<TokenSource> housekeeping_tokens;  // the prune thread's own
+  std::optional<Housekeeping> housekeeping;
   DaemonState state;
   ConnectedStores stores;  // opened once HTTP answers, so a store that is down is "not ready"
   std::optional<ReadinessProbe> readiness;
@@ -187,6 +202,21 @@ int ServeCommand(const CommonOptions& common) {
                  {{"error", own_tokens.error().ToString()}});
       }
     }
+    if (prune_cron) {
+      auto own_tokens = OpenTokenSource(cfg.tokens);
+      if (own_tokens.ok()) {
+        housekeeping_tokens = std::move(*own_tokens);
+      } else {
+        LogError("scheduled prune is off: cannot open its token source",
+                 {{"error", own_tokens.error().ToString()}});
+        prune_cron.reset();
+      }
+    }
+    // Retention runs daily even without a prune schedule (it needs no token source).
+    TokenSource& prune_tokens = housekeeping_tokens ? *housekeeping_tokens : *stores.tokens;
+    housekeeping.emplace(cfg, prune_tokens, *stores.store, clock, lifecycle_metrics, g_serve_stop,
+                         prune_cron, *parsed_schedule->zone);
+    housekeeping->Start();
     std::lock_guard lock(state.mutex);
     state.readiness = &*readiness;
     state.status = &*status;
@@ -248,6 +278,7 @@ int ServeCommand(const CommonOptions& common) {
     }
     LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   }
+  if (housekeeping) housekeeping->Join();  // a prune in progress finishes its page first
   if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
   HandleStopSignals(false);

@@ -49,6 +49,8 @@ class JobMetrics {
  public:
   explicit JobMetrics(MetricsScope scope = MetricsScope::kDaemon);
   ~JobMetrics();
+  // The registry the job's metrics live in: other metrics (LifecycleMetrics) add their families.
+  prometheus::Registry& registry() { return *registry_; }
   JobMetrics(const JobMetrics&) = delete;
   JobMetrics& operator=(const JobMetrics&) = delete;
 

@@ -19,7 +19,7 @@
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
 #include "run/run_observer.h"
-#include "selection/shard.h"
+#include "tokens/shard.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "error/error.h"
-#include "selection/shard.h"
+#include "tokens/shard.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 
