@@ -120,6 +120,15 @@ struct OnDemandConfig {
   std::chrono::milliseconds deadline{10'000};  // answer 202 "running" when a refresh takes longer
 };
 
+// Activity-driven refresh requests: the portal table the apps write when a user buys or activates a
+// ticket (docs/operations.md). Read where the token table is (tokens.url).
+struct RefreshRequestsConfig {
+  bool enabled = false;  // `serve` drains the table continuously
+  std::string table = "bytemark_ticket_refresh_log";
+  std::vector<int> types{1, 3};                    // activity types that ask for a refresh
+  std::chrono::milliseconds poll_interval{2'000};  // how often `serve` reads the due requests
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -136,6 +145,7 @@ struct Config {
   ServerConfig server;
   AlertsConfig alerts;
   OnDemandConfig on_demand;
+  RefreshRequestsConfig refresh_requests;
   LogConfig log;
 };
 
