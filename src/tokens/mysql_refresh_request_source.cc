@@ -20,9 +20,10 @@ std::string IdPlaceholders(size_t count) {
   return text;
 }
 
-// "YYYY-MM-DD HH:MM:SS" of a unix time in UTC: compared with the DATETIME column as it is, so the
-// session's time zone plays no part.
-std::string UtcDatetime(int64_t unix_seconds) {
+}  // namespace
+
+// Compared with the DATETIME column as it is, so the session's time zone plays no part.
+std::string MysqlRefreshRequestSource::UtcDatetime(int64_t unix_seconds) {
   const std::chrono::sys_seconds time{std::chrono::seconds(unix_seconds)};
   const auto day = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day date{day};
@@ -32,7 +33,14 @@ std::string UtcDatetime(int64_t unix_seconds) {
                      clock.hours().count(), clock.minutes().count(), clock.seconds().count());
 }
 
-}  // namespace
+// The due time as seconds since 1970 with the DATETIME read as UTC (no time-zone conversion).
+std::string MysqlRefreshRequestSource::DueSql(const std::string& quoted_table,
+                                              const std::vector<int>& types) {
+  return "SELECT id, user_id, activity_type, TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00',"
+         " GREATEST(created_on, COALESCE(scheduled_on, created_on))) FROM " +
+         quoted_table + " WHERE status = 0 AND activity_type IN (" + ActivityTypeList(types) +
+         ") AND (scheduled_on IS NULL OR scheduled_on <= ?) AND id > ? ORDER BY id LIMIT ?";
+}
 
 MysqlRefreshRequestSource::MysqlRefreshRequestSource(MysqlConnectOptions options, std::string table,
                                                      std::string quoted, MysqlRetryPolicy retry)
@@ -68,12 +76,7 @@ Error MysqlRefreshRequestSource::TableError(const Error& cause) const {
 Result<std::vector<RefreshRequest>> MysqlRefreshRequestSource::ReadDue(
     const DueRequestsQuery& query) {
   if (query.types.empty() || query.limit <= 0) return std::vector<RefreshRequest>{};
-  // The due time as seconds since 1970 with the DATETIME read as UTC (no time-zone conversion).
-  const std::string sql =
-      "SELECT id, user_id, activity_type, TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00',"
-      " GREATEST(created_on, COALESCE(scheduled_on, created_on))) FROM " +
-      quoted_ + " WHERE status = 0 AND activity_type IN (" + ActivityTypeList(query.types) +
-      ") AND (scheduled_on IS NULL OR scheduled_on <= ?) AND id > ? ORDER BY id LIMIT ?";
+  const std::string sql = DueSql(quoted_, query.types);
   const std::string now = UtcDatetime(query.now_unix);
   auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
     const SqlParam params[] = {std::string_view(now), query.after_id, int64_t{query.limit}};

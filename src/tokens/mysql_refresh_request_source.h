@@ -25,6 +25,12 @@ class MysqlRefreshRequestSource final : public RefreshRequestSource {
   Result<int64_t> MarkProcessed(std::span<const int64_t> ids) override;
   Status NoteFailure(std::span<const int64_t> ids, std::string_view note) override;
 
+  // The due query's SQL (parameters: now as "YYYY-MM-DD HH:MM:SS" UTC, after_id, limit), for
+  // benchmarks that ask the server how it runs it.
+  static std::string DueSql(const std::string& quoted_table, const std::vector<int>& types);
+  // "YYYY-MM-DD HH:MM:SS" of a unix time in UTC.
+  static std::string UtcDatetime(int64_t unix_seconds);
+
   // CREATE INDEX kRefreshRequestIndexName unless the table has an index of that name.
   Status CreateDueIndex();
 
