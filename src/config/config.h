@@ -137,6 +137,15 @@ struct RetentionConfig {
   std::chrono::milliseconds audit{0};
 };
 
+// Activity-driven refresh requests: the portal table the apps write when a user buys or activates a
+// ticket (docs/operations.md). Read where the token table is (tokens.url).
+struct RefreshRequestsConfig {
+  bool enabled = false;  // `serve` drains the table continuously
+  std::string table = "bytemark_ticket_refresh_log";
+  std::vector<int> types{1, 3};                    // activity types that ask for a refresh
+  std::chrono::milliseconds poll_interval{2'000};  // how often `serve` reads the due requests
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -155,6 +164,7 @@ struct Config {
   OnDemandConfig on_demand;
   PruneConfig prune;
   RetentionConfig retention;
+  RefreshRequestsConfig refresh_requests;
   LogConfig log;
   // Not a setting: the TICKETCACHE_* environment variables LoadConfig left alone because
   // Kubernetes injects them for a Service named ticketcache* (TICKETCACHE_SERVICE_HOST,
