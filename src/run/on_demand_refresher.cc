@@ -368,6 +368,7 @@ void OnDemandRefresher::StartUser(StaleUser user) {
   }
   auto fetch = std::make_unique<UserFetch>();
   fetch->user = std::move(user);
+  fetch->started = clock_.SteadyNow();
   const std::string token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
@@ -414,8 +415,8 @@ void OnDemandRefresher::WriteUser(UserFetch& fetch) {
   const std::optional<ErrorClass> failure =
       fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
   const int64_t user_id = fetch.user.user_id;
-  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
-               std::move(fetch.error), gate.RecordOutcome(failure)};
+  WriteJob job{std::move(fetch.user),  std::move(fetch.active),     std::move(fetch.expired),
+               std::move(fetch.error), gate.RecordOutcome(failure), fetch.started};
   UserRefreshResult result = ResultOf(writer.Handle(job));
   writer.Flush([](ErrorClass) { return false; });  // one user: nothing to judge API-wide
   if (result.kind == UserRefreshResult::Kind::kFailed) {

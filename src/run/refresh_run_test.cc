@@ -443,5 +443,40 @@ TEST_F(RefreshRunTest, TheBreakerOpeningLogsTheErrorBehindIt) {
   EXPECT_TRUE(logged);
 }
 
+// At debug, every refreshed user gets one line an operator can grep by user id: outcome, passes
+// created and changed, duration; a failed user its warning, with the duration too.
+TEST_F(RefreshRunTest, EveryRefreshedUserLogsOneDebugLine) {
+  std::ostringstream out;
+  ASSERT_TRUE(InitLogging(LogConfig{"debug", "json"}, &out).ok());
+  config_.refresh.breaker.min_calls = 1'000'000;
+  FakeTransport transport(clock_, FaultMix);
+  const RunSummary summary = RunOnce(transport, 20);
+  FlushLogs();
+  (void)InitLogging(LogConfig{});
+  ASSERT_EQ(summary.built, 14);
+
+  std::map<int64_t, int> refreshed;
+  std::set<int64_t> failed;
+  std::istringstream lines(out.str());
+  for (std::string text; std::getline(lines, text);) {
+    const nlohmann::json line = nlohmann::json::parse(text);
+    if (line["message"] == "user refreshed") {
+      EXPECT_EQ(line["level"], "debug");
+      EXPECT_EQ(line["outcome"], "built");
+      EXPECT_EQ(line["passes_created"], 4);  // 3 active, 1 expired
+      EXPECT_EQ(line["passes_changed"], 0);
+      EXPECT_TRUE(line["duration_ms"].is_number_integer()) << text;
+      ++refreshed[line["user_id"].get<int64_t>()];
+    } else if (line["message"] == "user refresh failed") {
+      EXPECT_TRUE(line["duration_ms"].is_number_integer()) << text;
+      failed.insert(line["user_id"].get<int64_t>());
+    }
+    EXPECT_EQ(text.find("secret-token"), std::string::npos) << text;
+  }
+  EXPECT_EQ(refreshed.size(), 14U);
+  for (const auto& [user, count] : refreshed) EXPECT_EQ(count, 1) << "user " << user;
+  EXPECT_EQ(failed, (std::set<int64_t>{1, 2, 3, 11, 12, 13}));
+}
+
 }  // namespace
 }  // namespace tc
