@@ -12,6 +12,7 @@
 #include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "commands/job_setup.h"
 #include "failure/circuit_breaker.h"
 #include "json/js_json.h"
 #include "log/logger.h"
