@@ -80,4 +80,12 @@ Problem ListenAddress(const std::string& value) {
   return std::nullopt;
 }
 
+Problem ActivityTypes(const std::vector<int>& value) {
+  if (value.empty()) return "must name at least one activity type";
+  for (int type : value) {
+    if (type < 0) return fmt::format("activity type {} must be zero or more", type);
+  }
+  return std::nullopt;
+}
+
 }  // namespace tc

@@ -110,7 +110,9 @@ TEST(ProgressReportTest, RunLogLinesAndTheEndLevelFollowsTheStatus) {
   summary.run_id = "2026-12-02T10:00:00-abcdef";
   summary.status = RunStatus::kDegraded;
   summary.abort_reason = "API-wide failure: transient";
+  summary.abandoned = 3100;
   reporter.OnRunFinished(summary);
+  summary.abandoned = 0;
   summary.status = RunStatus::kAborted;
   summary.abort_reason = "store failing: disk I/O error";
   reporter.OnRunFinished(summary);
@@ -131,6 +133,8 @@ TEST(ProgressReportTest, RunLogLinesAndTheEndLevelFollowsTheStatus) {
   EXPECT_EQ(lines[2]["message"], "run finished");
   EXPECT_EQ(lines[2]["level"], "warn");
   EXPECT_EQ(lines[2]["reason"], "API-wide failure: transient");
+  EXPECT_EQ(lines[2]["abandoned"], 3100);
+  EXPECT_EQ(lines[4]["abandoned"], 0);
   EXPECT_EQ(lines[3]["level"], "error");
   EXPECT_EQ(lines[3]["status"], "aborted");
   EXPECT_EQ(lines[4]["level"], "info");

@@ -59,7 +59,7 @@ class OnDemandRouteTest : public testing_run::RefreshRunTest {
   std::unique_ptr<VectorTokenSource> tokens_;
   std::unique_ptr<FakeTransport> transport_;
   RateLimiter limiter_{0, clock_.SteadyNow()};
-  CircuitBreaker breaker_{config_.refresh.breaker};
+  CircuitBreaker breaker_{config_};
   UserFlights flights_;
   std::unique_ptr<OnDemandRefresher> refresher_;
 };
