@@ -94,10 +94,9 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   if (!store.ok()) return aborted("cache store", store.error());
 
   g_drain_stop = false;
-  std::signal(SIGTERM, RequestDrainStop);
-  std::signal(SIGINT, RequestDrainStop);
+  for (const int signal : kStopSignals) std::signal(signal, RequestDrainStop);
   RateLimiter limiter(config->refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(config->refresh.breaker);
+  CircuitBreaker breaker(*config);
   UserFlights flights;
   CurlTransport transport(TransportOptionsFor(*config));
   // No caller waits on a deadline here: the drain waits for every outcome.
@@ -108,8 +107,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   auto drained = drain.DrainOnce(g_drain_stop);
   refresher.Stop();  // answers what a stop left in flight (abandoned: rows stay pending)
   drain.ApplyOutcomes();
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
+  for (const int signal : kStopSignals) std::signal(signal, SIG_DFL);
   if (!drained.ok()) return aborted("refresh request table", drained.error());
 
   const RefreshRequestCounts& counts = drain.counts();
