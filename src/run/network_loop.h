@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "api/api_request_pipeline.h"
@@ -61,7 +62,7 @@ class NetworkLoop {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
-    SteadyTime started{};
+    std::optional<SteadyTime> started;
   };
 
   void StartUser(StaleUser user);
