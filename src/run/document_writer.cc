@@ -7,9 +7,10 @@
 #include <utility>
 
 #include "document/document_merge.h"
+#include "failure/blame.h"
+#include "failure/user_backoff.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
-#include "selection/user_backoff.h"
 
 namespace tc {
 
@@ -136,6 +137,12 @@ WriteOutcome DocumentWriter::RecordFailure(const WriteJob& job, const Error& err
                       {"error", stored.message}};
   AddDuration(job, fields);
   LogWarn("user refresh failed", fields);
+  if (IsOurSide(error.error_class)) {
+    // Configuration, the store or a bug: not the user's doing, nothing enters their memory (and
+    // the run does not end ok: refresh_run.cc).
+    Save(gate_.TakeReleased());
+    return WriteOutcome{WriteOutcome::Kind::kFailed, error.error_class, 0};
+  }
   UserState previous = user.previous.value_or(UserState{});
   previous.user_id = user.user_id;
   UserState next = AfterFailure(previous, stored, clock_.NowUnixSeconds(), user.token_fingerprint,

@@ -1,7 +1,8 @@
 // k8s-validate checks ticketcache's Kubernetes manifests offline: every YAML document is decoded
 // strictly into its typed Kubernetes object (an unknown or misspelt field is an error), then
 // checked against the project's rules: probes on the daemon, a hardened securityContext and
-// resources on every container, secrets mounted as files, deadlines on jobs, and one shard count.
+// resources on every container, no Service links in the environment, secrets mounted as files,
+// deadlines on jobs, and one shard count.
 //
 //	kustomize build ../../deploy/kubernetes/overlays/daemon > daemon.yaml
 //	go run . [--rules ../../deploy/prometheus/ticketcache.rules.yml] daemon.yaml ...
@@ -484,6 +485,9 @@ func checkPod(pod *corev1.PodSpec) []string {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		problems = append(problems, "automountServiceAccountToken must be false (ticketcache never calls the API server)")
+	}
+	if pod.EnableServiceLinks == nil || *pod.EnableServiceLinks {
+		problems = append(problems, "enableServiceLinks must be false (a Service's injected TICKETCACHE_* variables are not settings)")
 	}
 	for _, container := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
 		where := "container " + container.Name + ": "
