@@ -655,12 +655,9 @@
     node.className = "action-result " + (ok ? "ok" : "bad");
   }
   function authorized(method) {
-    return {
-      method: method,
-      cache: "no-store",
-      credentials: "omit",
-      headers: { Authorization: "Bearer " + token },
-    };
+    var options = { method: method, cache: "no-store", credentials: "omit" };
+    if (token) options.headers = { Authorization: "Bearer " + token };
+    return options;
   }
   function answerText(r, body) {
     if (r.status === 401) return "the bearer token is missing or wrong";
@@ -717,7 +714,8 @@
     }
     box.appendChild(el("table", { class: "user-summary", id: "user-summary" }, rows));
   }
-  function lookUpUser() {
+  // keepMessage: the refresh's answer stays in view while the summary is re-read.
+  function lookUpUser(keepMessage) {
     var id = $("user-id").value.trim();
     var out = $("user-message");
     if (!/^[0-9]+$/.test(id)) {
@@ -731,8 +729,10 @@
             say(out, answerText(r, body), false);
             return;
           }
-          out.textContent = "";
-          out.className = "action-result";
+          if (!keepMessage) {
+            out.textContent = "";
+            out.className = "action-result";
+          }
           renderUser(body);
           $("user-refresh").disabled = false;
         });
@@ -758,7 +758,7 @@
               (body.error_class ? " (" + body.error_class + ")" : ""),
             done && body.outcome !== "failed",
           );
-          if (done) lookUpUser();
+          if (done) lookUpUser(true);
         });
       })
       .catch(function () {
@@ -773,7 +773,7 @@
     $("user-form").addEventListener("submit", function (e) {
       e.preventDefault();
       $("user-message").textContent = "";
-      lookUpUser();
+      lookUpUser(false);
     });
     $("user-refresh").addEventListener("click", refreshUser);
     $("runs-newer").addEventListener("click", function () {
