@@ -288,6 +288,8 @@ async function layout(page, width, file) {
     }
     const timeLabels = [...document.querySelectorAll('#chart-duration text.y-label, #chart-cache-age text.y-label')]
       .map((t) => t.textContent);
+    const countLabels = [...document.querySelectorAll('#chart-outcomes text.y-label, #chart-failures text.y-label')]
+      .map((t) => t.textContent);
     const scrolled = [...document.querySelectorAll('.scroll')]
       .filter((n) => n.offsetParent !== null && n.scrollWidth > n.clientWidth + 1)
       .map((n) => (n.querySelector('table') || n).id || n.className);
@@ -300,7 +302,7 @@ async function layout(page, width, file) {
     return {
       pageWidth: document.documentElement.scrollWidth,
       viewport: window.innerWidth,
-      overlaps, timeLabels, scrolled, clipped, outside,
+      overlaps, timeLabels, countLabels, scrolled, clipped, outside,
       xLabels: boxes('#chart-duration text.x-label').length,
     };
   });
@@ -310,6 +312,8 @@ async function layout(page, width, file) {
   check(found.xLabels >= 2, `${width} px: the duration chart labels its runs (${found.xLabels})`);
   const bad = found.timeLabels.filter((t) => !/^\d+ (s|min|h|d)$/.test(t));
   check(found.timeLabels.length > 0 && bad.length === 0, `${width} px: time axes in whole units (${found.timeLabels.join(', ')})`);
+  const fractional = found.countLabels.filter((t) => !/^(\d+|\d+(\.\d)?[kM])$/.test(t));
+  check(found.countLabels.length > 0 && fractional.length === 0, `${width} px: count axes in whole users (${found.countLabels.join(', ')})`);
   equal(found.clipped.length, 0, `${width} px: clipped labels, values or buttons (${found.clipped.join(', ')})`);
   equal(found.outside.length, 0, `${width} px: cards beyond the viewport (${found.outside.join(', ')})`);
   if (width >= 1400) equal(found.scrolled.length, 0, `${width} px: tables that need sideways scrolling (${found.scrolled.join(', ')})`);

@@ -139,6 +139,23 @@
     for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
     return 10 * p;
   }
+  // A count axis in whole steps (1, 2, 5, 10, 20, 25, 50, ...): never "3.8 users".
+  function countAxis(v) {
+    var step = 1;
+    var p = 1;
+    while (step * 5 < v) {
+      var found = false;
+      [1, 2, 2.5, 5].forEach(function (m) {
+        if (!found && m * p >= 1 && m * p * 5 >= v && Number.isInteger(m * p)) {
+          step = m * p;
+          found = true;
+        }
+      });
+      if (!found) p *= 10;
+    }
+    var ticks = Math.max(1, Math.ceil(v / step));
+    return { max: step * ticks, ticks: ticks };
+  }
   function frame(node, max, fmt, ticks) {
     clear(node);
     node.setAttribute("viewBox", "0 0 " + W + " " + H);
@@ -236,8 +253,9 @@
         return sum + (valueOf(r, k[0]) || 0);
       }, 0);
     });
-    var max = scaleMax(Math.max.apply(null, totals.concat([0])));
-    frame(node, max, shortNum);
+    var axis = countAxis(Math.max.apply(null, totals.concat([0])));
+    var max = axis.max;
+    frame(node, max, shortNum, axis.ticks);
     var s = slots(runs);
     runs.forEach(function (run, i) {
       var g = svg("g", { class: "stack", "data-run": run.run_id, "data-total": totals[i] });
