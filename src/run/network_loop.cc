@@ -175,6 +175,7 @@ void NetworkLoop::StartUser(StaleUser user) {
   }
   auto fetch = std::make_unique<UserFetch>();
   fetch->user = std::move(user);
+  fetch->started = env_.clock.SteadyNow();
   const std::string& token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
@@ -224,8 +225,12 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
     return;
   }
   breaker_->RecordUser(env_.clock.SteadyNow(), failure);  // one outcome per user
-  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
-               std::move(fetch.error), pipes_.gate.RecordOutcome(failure)};
+  WriteJob job{std::move(fetch.user),
+               std::move(fetch.active),
+               std::move(fetch.expired),
+               std::move(fetch.error),
+               pipes_.gate.RecordOutcome(failure),
+               fetch.started};
   fetching_.erase(found);
   pipes_.store_backlog.Add();
   pipes_.write_jobs.Push(std::move(job));

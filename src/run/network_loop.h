@@ -62,6 +62,7 @@ class NetworkLoop {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
+    SteadyTime started{};
   };
 
   void StartUser(StaleUser user);

@@ -63,6 +63,9 @@ class RefreshRun {
 
   void Execute() {
     ScopedLogContext run_context(RunContext());
+    // The token database picks the shard's users, so only they are read and sent; the selection
+    // still checks ShardOwnsUser (the same function) for sources that cannot.
+    if (request_.shard) shard_in_source_ = env_.tokens.RestrictToShard(*request_.shard);
     CountUnusableRows();
     CountUsersForProgress();
     std::unique_ptr<LeaseKeeper> lease;
@@ -70,11 +73,14 @@ class RefreshRun {
       const int64_t now_ms = env_.clock.NowUnixMillis();
       const int64_t expires_ms = now_ms + env_.config.refresh.lock.ttl.count();
       auto locked = env_.store.TryLock(lock_name_, summary_.run_id, now_ms, expires_ms);
-      if (!locked.ok() || !*locked) {
+      if (!locked.ok()) {
         summary_.status = RunStatus::kAborted;
-        summary_.abort_reason =
-            !locked.ok() ? "store unreachable: " + RedactSecrets(locked.error().ToString())
-                         : "lock '" + lock_name_ + "' is held by another run";
+        summary_.abort_reason = "store unreachable: " + RedactSecrets(locked.error().ToString());
+        return;
+      }
+      if (!*locked) {  // another run is doing this work: nothing to do, nothing wrong
+        summary_.status = RunStatus::kLocked;
+        summary_.abort_reason = "lock '" + lock_name_ + "' is held by another run";
         return;
       }
       started_ = true;
@@ -199,8 +205,9 @@ class RefreshRun {
     }
   }
 
-  // The denominator of the observers' progress: the token table's user count (for a shard, that
-  // divided by N), or the --user list. A failed count leaves it unknown; the run goes on.
+  // The denominator of the observers' progress: the token table's user count (for a shard the
+  // source cannot restrict, an estimate: that divided by N), or the --user list. A failed count
+  // leaves it unknown; the run goes on.
   void CountUsersForProgress() {
     if (env_.observer == nullptr) return;
     if (!request_.only_users.empty()) {
@@ -213,7 +220,7 @@ class RefreshRun {
       return;
     }
     users_total_ = *users;
-    if (request_.shard && request_.shard->count > 1) {
+    if (request_.shard && request_.shard->count > 1 && !shard_in_source_) {
       users_total_ = (*users + request_.shard->count - 1) / request_.shard->count;
       users_total_estimated_ = true;
     }
@@ -314,6 +321,7 @@ class RefreshRun {
   bool enumerated_everyone_ = false;  // set by the selection thread before it ends
   int64_t users_total_ = -1;
   bool users_total_estimated_ = false;
+  bool shard_in_source_ = false;  // the token source filters by shard itself
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wakeup_;
   bool ticker_stop_ = false;

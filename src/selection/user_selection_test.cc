@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "selection/cache_age_census.h"
 #include "failure/user_backoff.h"
+#include "selection/cache_age_census.h"
 #include "storage/open_cache_store.h"
 
 namespace tc {

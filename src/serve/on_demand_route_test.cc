@@ -160,6 +160,9 @@ TEST(ReadBearerTokenFileTest, TrimsAndNamesTheKeyWithoutQuotingTheFile) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().error_class, ErrorClass::kConfig);
   std::filesystem::remove(path);
+  auto directory = ReadBearerTokenFile(::testing::TempDir());  // refused, never read
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos);
 }
 
 }  // namespace
