@@ -7,12 +7,12 @@
 #include <iostream>
 #include <string>
 
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "failure/circuit_breaker.h"
 #include "json/js_json.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
@@ -97,7 +97,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGTERM, RequestDrainStop);
   std::signal(SIGINT, RequestDrainStop);
   RateLimiter limiter(config->refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(config->refresh.breaker);
+  CircuitBreaker breaker(*config);
   UserFlights flights;
   CurlTransport transport(TransportOptionsFor(*config));
   // No caller waits on a deadline here: the drain waits for every outcome.
