@@ -46,11 +46,13 @@ std::string WaitForRecoverySample(CurlTransport& transport, int port, const std:
 }
 
 TEST(ServeRecoveryTest, RunsAfterAnOutageEndOkWithoutARestart) {
-  // A run every 2 s; ttl 1 s: every run refreshes all 30 users. The breaker opens after 5 failing
-  // users and a run gives up 2 s after that; the API-wide judge needs more users than that, so
-  // the outage runs are the breaker's.
+  // A run every 2 s (30 users × 2 requests × 100 ms / 4 in flight: 1.5 s); ttl 1 s: every run
+  // refreshes all 30 users. The breaker opens after 5 failing users and a run gives up 2 s after
+  // that; the API-wide judge needs more users than that, so the outage runs are the breaker's.
   JobFixture job(JobFixtureOptions()
                      .WithUsers(30)
+                     // Answers take 100 ms: a probe is not answered within the loop's first step.
+                     .WithSim(std::vector<std::string>{"--latency-ms", "100"})
                      .WithConfig("[schedule]\ncron = \"*/2 * * * * *\"\n\n"
                                  "[server]\nlisten = \"127.0.0.1:0\"\n")
                      .WithRefresh("concurrency = 4\nretries = 0\nlock_ttl = \"3s\"\n"
