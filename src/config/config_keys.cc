@@ -198,9 +198,30 @@ std::vector<KeySpec> BuildKeys() {
           "alerts.webhook_timeout",
           [](Config& c) -> Milliseconds& { return c.alerts.webhook_timeout; },
           Positive<Milliseconds>),
+      Key<double>(
+          "prune.max_fraction", [](Config& c) -> double& { return c.prune.max_fraction; }, Ratio),
+      Key<S>("prune.cron", [](Config& c) -> S& { return c.prune.cron; }),
+      Key<Milliseconds>(
+          "retention.runs", [](Config& c) -> Milliseconds& { return c.retention.runs; },
+          NonNegative<Milliseconds>),
+      Key<Milliseconds>(
+          "retention.audit", [](Config& c) -> Milliseconds& { return c.retention.audit; },
+          NonNegative<Milliseconds>),
       Key<S>("on_demand.token_file", [](Config& c) -> S& { return c.on_demand.token_file; }),
       Key<Milliseconds>(
           "on_demand.deadline", [](Config& c) -> Milliseconds& { return c.on_demand.deadline; },
+          Positive<Milliseconds>),
+      Key<bool>("refresh_requests.enabled",
+                [](Config& c) -> bool& { return c.refresh_requests.enabled; }),
+      Key<S>(
+          "refresh_requests.table", [](Config& c) -> S& { return c.refresh_requests.table; },
+          PlainName),
+      Key<std::vector<int>>(
+          "refresh_requests.types",
+          [](Config& c) -> std::vector<int>& { return c.refresh_requests.types; }, ActivityTypes),
+      Key<Milliseconds>(
+          "refresh_requests.poll_interval",
+          [](Config& c) -> Milliseconds& { return c.refresh_requests.poll_interval; },
           Positive<Milliseconds>),
       Key<S>(
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
