@@ -15,6 +15,8 @@
 //                             fresh
 //   refresh_bench mysql       MariaDB in both roles (under scripts/with-mariadb.sh): users/s and
 //                             statements per built user (the server's Questions counter)
+//   refresh_bench scale [N...] every user stale, small pages, zero latency: CPU per user, wall,
+//                             peak RSS for each N (default 10,000, 100,000 and 1,000,000)
 //   refresh_bench all         everything above
 //
 // The job runs as a separate process (the real binary), so its peak RSS and CPU time come from
@@ -47,6 +49,7 @@ struct JobMeasure {
   int exit_code = -1;
   double wall_seconds = 0;
   double cpu_seconds = 0;
+  double system_seconds = 0;  // of cpu_seconds, in the kernel
   double peak_rss_mb = 0;
   int64_t voluntary_switches = 0;    // context switches: waits (ru_nvcsw)
   int64_t involuntary_switches = 0;  // context switches: preempted (ru_nivcsw)
@@ -89,6 +92,8 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
   measure.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   measure.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  measure.system_seconds = static_cast<double>(usage.ru_stime.tv_sec) +
+                           static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
   measure.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
   measure.voluntary_switches = usage.ru_nvcsw;
   measure.involuntary_switches = usage.ru_nivcsw;
@@ -258,9 +263,9 @@ void Latency(int latency_ms, int concurrency, int64_t users) {
       "ratio {:.3f}\n",
       ideal, concurrency, latency_ms, requests_per_user, achieved, achieved / ideal);
   std::cout << fmt::format(
-      "  job: cpu {:.3f} ms/user (user+system {:.2f} s), context switches {:.2f}/user "
-      "(voluntary {:.2f}, involuntary {:.2f})\n",
-      1000.0 * run.cpu_seconds / per_user, run.cpu_seconds,
+      "  job: cpu {:.3f} ms/user (user+system {:.2f} s, system {:.2f} s), context switches "
+      "{:.2f}/user (voluntary {:.2f}, involuntary {:.2f})\n",
+      1000.0 * run.cpu_seconds / per_user, run.cpu_seconds, run.system_seconds,
       static_cast<double>(run.voluntary_switches + run.involuntary_switches) / per_user,
       static_cast<double>(run.voluntary_switches) / per_user,
       static_cast<double>(run.involuntary_switches) / per_user);
@@ -483,6 +488,21 @@ void Mysql(int64_t users) {
   std::filesystem::remove_all(dir);
 }
 
+// How cost grows with the number of stale users: CPU per user, wall time and peak RSS for each
+// size, every user stale, small pages (5 active passes, 2 expired, page_size 5: 2 requests a
+// user), zero latency (the simulator's fast answer), concurrency 64.
+void Scale(const std::vector<int64_t>& sizes) {
+  std::cout << "\n[scale] every user stale, 5 + 2 passes, page_size 5, latency 0, concurrency 64\n";
+  for (int64_t users : sizes) {
+    BenchSetting setting(users, {"--latency-ms", "0", "--passes", "5", "--expired", "2"},
+                         "concurrency = 64\n", "page_size = 5\n");
+    const JobMeasure run = setting.Run();
+    PrintRun(fmt::format("{} users", users), run, users);
+    std::cout << fmt::format("  refreshed {} of {}; system {:.2f} s of {:.2f} s CPU\n",
+                             Refreshed(run.summary), users, run.system_seconds, run.cpu_seconds);
+  }
+}
+
 // Seeds `users` fresh cache documents straight into the cache database (a benchmark shortcut:
 // building a million documents through the API would take minutes and is not what is measured).
 void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_every) {
@@ -555,6 +575,12 @@ int main(int argc, char** argv) {
     if (scenario == "recovery-first") tc::RecoveryFirstCalls(100, 1000, 0.2);
     if (scenario == "memory" || scenario == "all") tc::Memory();
     if (scenario == "mysql" || scenario == "all") tc::Mysql(5000);
+    if (scenario == "scale") {
+      std::vector<int64_t> sizes;
+      for (int index = 2; index < argc; ++index) sizes.push_back(std::stoll(argv[index]));
+      if (sizes.empty()) sizes = {10'000, 100'000, 1'000'000};
+      tc::Scale(sizes);
+    }
   } catch (const std::exception& e) {
     std::cerr << "refresh_bench: " << e.what() << "\n";
     return 1;
