@@ -4,6 +4,11 @@
 # Prints instructions per user and the inclusive share of the hot-path parts.
 #
 #   bench/callgrind_profile.sh BUILD_DIR [USERS] [OUT_DIR]
+#
+# Environment (optional): LATENCY_MS (default 0), CONCURRENCY (64), PASSES (10), EXPIRED (0),
+# PAGE_SIZE (100), TICKETCACHE (another build's binary, to compare before and after).
+# The production shape of refresh_bench latency:
+#   LATENCY_MS=50 PASSES=5 EXPIRED=2 PAGE_SIZE=5 bench/callgrind_profile.sh build 1000
 set -euo pipefail
 build=${1:?usage: callgrind_profile.sh BUILD_DIR [USERS] [OUT_DIR]}
 users=${2:-500}
@@ -12,8 +17,8 @@ mkdir -p "$out"
 sim_log="$out/sim.log"
 sim_binary=$build/sim/ticketcache-sim
 [ -x "$sim_binary" ] || sim_binary=$build/ticketcache-sim
-"$sim_binary" --listen 127.0.0.1:0 --users "$users" --passes 10 --expired 0 \
-  --latency-ms 0 >"$sim_log" 2>&1 &
+"$sim_binary" --listen 127.0.0.1:0 --users "$users" --passes "${PASSES:-10}" \
+  --expired "${EXPIRED:-0}" --latency-ms "${LATENCY_MS:-0}" >"$sim_log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q listening "$sim_log" && break; sleep 0.1; done
@@ -25,14 +30,16 @@ url = "sqlite:$out/portal.db"
 url = "sqlite:$out/cache.db"
 [bytemark]
 customer_api = "$url"
+page_size = ${PAGE_SIZE:-100}
 [refresh]
-concurrency = 64
+concurrency = ${CONCURRENCY:-64}
 [log]
 level = "warn"
 TOML
-"$build/ticketcache" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
+binary=${TICKETCACHE:-$build/ticketcache}
+"$binary" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
 ${CALLGRIND_PRELOAD:+env LD_PRELOAD=$CALLGRIND_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
-  "$build/ticketcache" run --config "$out/ticketcache.toml" >"$out/run.json" 2>"$out/valgrind.log"
+  "$binary" run --config "$out/ticketcache.toml" >"$out/run.json" 2>"$out/valgrind.log"
 total=$(sed -n 's/^summary: //p' "$out/callgrind.out")
 echo "users $users  instructions $total  per user $((total / users))"
 callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null | head -80 >"$out/inclusive.txt"
@@ -41,7 +48,8 @@ callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null | head -80 >
 for pattern in 'tc::ParseJsJson' 'tc::JsStringify(' 'tc::Md5Hex' 'tc::BuildDocument' \
   'tc::MergeDocument' 'tc::SqliteCacheStore::Replace' 'tc::SqliteCacheStore::Load' \
   'tc::DocumentText' 'tc::DocumentToJson' 'ParseTimeCreated\|ParseInstant' \
-  'tc::CurlTransport::Drive' 'tc::CurlTransport::Start' 'tc::UserSelection::Next' \
+  'tc::CurlTransport::Drive' 'curl_multi_socket_action' 'curl_multi_perform' 'curl_multi_poll' \
+  'epoll_wait' 'tc::CurlTransport::Start' 'tc::UserSelection::Next' \
   'tc::DocumentWriter::Handle' 'tc::NetworkLoop::Run'; do
   line=$(callgrind_annotate --inclusive=yes --threshold=100 "$out/callgrind.out" 2>/dev/null |
     grep -m1 -- "$pattern" || true)

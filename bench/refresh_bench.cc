@@ -3,15 +3,25 @@
 //   refresh_bench throughput  N users all stale, zero latency, 10 passes each
 //   refresh_bench bound       latency L, concurrency C, N stale users: users/s vs the ideal
 //                             bound min(C / L, R) / requests-per-user, and the Node job's C = 1
+//   refresh_bench latency     the production shape: latency 50 ms, small pages (~2.4 requests a
+//                             user), concurrency 64; then 256 at 200 ms and 1,024 at 500 ms: CPU
+//                             and context switches per user, ratio to the bound, simulator CPU
 //   refresh_bench rate        the global rate limit: highest API rate seen in any one second
 //   refresh_bench recovery    after 5 s of nothing but 429s: mean and peak request rate once the
 //                             API accepts again, against the configured limit
+//                             and: 20 % of pages answer 429 on their first request, the API
+//                             enforcing the limit too: the mean rate against the limit
 //   refresh_bench memory      peak RSS with 10,000 and 1,000,000 users in the token table, most
 //                             fresh
+//   refresh_bench mysql       MariaDB in both roles (under scripts/with-mariadb.sh): users/s and
+//                             statements per built user (the server's Questions counter)
+//   refresh_bench scale [N...] every user stale, small pages, zero latency: CPU per user, wall,
+//                             peak RSS for each N (default 10,000, 100,000 and 1,000,000)
 //   refresh_bench all         everything above
 //
 // The job runs as a separate process (the real binary), so its peak RSS and CPU time come from
 // wait4(2); the simulator runs in another process and reports its own counters.
+// BENCH_TICKETCACHE_BINARY=PATH runs that ticketcache binary instead of this build's.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -22,11 +32,14 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "json/js_json.h"
+#include "mysql/mysql_pool.h"
 #include "support/child_process.h"
+#include "support/mysql_test_server.h"
 #include "support/sim_process.h"
 
 namespace tc {
@@ -36,7 +49,10 @@ struct JobMeasure {
   int exit_code = -1;
   double wall_seconds = 0;
   double cpu_seconds = 0;
+  double system_seconds = 0;  // of cpu_seconds, in the kernel
   double peak_rss_mb = 0;
+  int64_t voluntary_switches = 0;    // context switches: waits (ru_nvcsw)
+  int64_t involuntary_switches = 0;  // context switches: preempted (ru_nivcsw)
   Json summary;
   std::string err;
 };
@@ -56,7 +72,10 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
   if (pid == 0) {
     freopen(out_path.c_str(), "w", stdout);
     freopen(err_path.c_str(), "w", stderr);
-    std::vector<std::string> argv{TICKETCACHE_BINARY};
+    // BENCH_TICKETCACHE_BINARY: another build's binary (to measure before and after a change).
+    const char* binary = std::getenv("BENCH_TICKETCACHE_BINARY");
+    std::vector<std::string> argv{binary != nullptr && *binary != '\0' ? binary
+                                                                       : TICKETCACHE_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> pointers;
     for (auto& arg : argv) pointers.push_back(arg.data());
@@ -73,7 +92,11 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
   measure.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   measure.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  measure.system_seconds = static_cast<double>(usage.ru_stime.tv_sec) +
+                           static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
   measure.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  measure.voluntary_switches = usage.ru_nvcsw;
+  measure.involuntary_switches = usage.ru_nivcsw;
   auto summary = ParseJsJson(ReadFile(out_path));
   if (summary.ok()) measure.summary = *summary;
   measure.err = ReadFile(err_path);
@@ -82,8 +105,8 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
 
 class BenchSetting {
  public:
-  BenchSetting(int64_t users, const std::vector<std::string>& sim_args,
-               const std::string& refresh) {
+  BenchSetting(int64_t users, const std::vector<std::string>& sim_args, const std::string& refresh,
+               const std::string& bytemark = "") {
     dir_ = std::filesystem::temp_directory_path() / fmt::format("tc_bench_{}", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
@@ -95,9 +118,9 @@ class BenchSetting {
     config_ = (dir_ / "ticketcache.toml").string();
     WriteFile(config_, fmt::format("[tokens]\nurl = \"sqlite:{0}/portal.db\"\n"
                                    "[store]\nurl = \"sqlite:{0}/cache.db\"\n"
-                                   "[bytemark]\ncustomer_api = \"{1}\"\n"
+                                   "[bytemark]\ncustomer_api = \"{1}\"\n{3}\n"
                                    "[refresh]\n{2}\n[log]\nlevel = \"warn\"\n",
-                                   dir_.string(), sim_->base_url(), refresh));
+                                   dir_.string(), sim_->base_url(), refresh, bytemark));
     JobMeasure init =
         MeasureJob({"init", "--demo-users", std::to_string(users), "--config", config_});
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
@@ -192,6 +215,69 @@ void Bound(int latency_ms, int concurrency, int64_t users, int64_t seed_users) {
                            achieved / sequential_rate);
 }
 
+// CPU seconds (user + system) a process has used so far, from /proc/PID/stat; 0 when unreadable.
+double ProcessCpuSeconds(pid_t pid) {
+  const std::string stat = ReadFile(fmt::format("/proc/{}/stat", pid));
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  // After "(comm)": state is field 3; utime and stime are fields 14 and 15.
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The production shape: the API answers in `latency_ms`, most users have few passes and pages are
+// small (page_size 5; 5 active passes, 6 or 7 for a user whose id is a multiple of 3 or 7, and
+// 2 expired ones: about 2.43 requests per user). Prints the job's CPU per user, its rate against
+// the ideal bound C / L / requests-per-user, its context switches per user, and the simulator's own
+// CPU.
+void Latency(int latency_ms, int concurrency, int64_t users) {
+  std::cout << fmt::format(
+      "\n[latency] latency {} ms, concurrency {}, {} stale users, page_size 5, ~2.4 "
+      "requests/user\n",
+      latency_ms, concurrency, users);
+  BenchSetting setting(users,
+                       {"--latency-ms", std::to_string(latency_ms), "--passes", "5", "--expired",
+                        "2", "--threads", "2"},
+                       fmt::format("concurrency = {}\n", concurrency), "page_size = 5\n");
+  for (const char* every : {R"({"every":3})", R"({"every":7})"}) {
+    if (auto mutated = setting.sim().Post("/_sim/mutate", every); !mutated.ok()) {
+      throw std::runtime_error(mutated.error().ToString());
+    }
+  }
+  const double sim_cpu_before = ProcessCpuSeconds(setting.sim().pid());
+  const JobMeasure run = setting.Run();
+  const double sim_cpu = ProcessCpuSeconds(setting.sim().pid()) - sim_cpu_before;
+  const auto requests = run.summary.value("api_requests", int64_t{0});
+  const double requests_per_user = static_cast<double>(requests) / static_cast<double>(users);
+  const double ideal = concurrency / (latency_ms / 1000.0) / requests_per_user;
+  const double achieved = static_cast<double>(Refreshed(run.summary)) / run.wall_seconds;
+  const double per_user = static_cast<double>(std::max<int64_t>(users, 1));
+  PrintRun(fmt::format("concurrency {}, latency {} ms", concurrency, latency_ms), run, users);
+  std::cout << fmt::format(
+      "  ideal bound {:.0f} users/s (C/L/requests-per-user = {}/{}ms/{:.2f}); achieved {:.0f}; "
+      "ratio {:.3f}\n",
+      ideal, concurrency, latency_ms, requests_per_user, achieved, achieved / ideal);
+  std::cout << fmt::format(
+      "  job: cpu {:.3f} ms/user (user+system {:.2f} s, system {:.2f} s), context switches "
+      "{:.2f}/user (voluntary {:.2f}, involuntary {:.2f})\n",
+      1000.0 * run.cpu_seconds / per_user, run.cpu_seconds, run.system_seconds,
+      static_cast<double>(run.voluntary_switches + run.involuntary_switches) / per_user,
+      static_cast<double>(run.voluntary_switches) / per_user,
+      static_cast<double>(run.involuntary_switches) / per_user);
+  const Json counters = SimCounters(setting.sim());
+  std::cout << fmt::format(
+      "  simulator: cpu {:.2f} s ({:.1f} us/request, {:.0f}% of one core over the run), peak "
+      "concurrency {}, max requests in one second {}\n",
+      sim_cpu, 1e6 * sim_cpu / static_cast<double>(std::max<int64_t>(requests, 1)),
+      100.0 * sim_cpu / run.wall_seconds, counters.value("peak_concurrency", int64_t{0}),
+      counters.value("max_per_second", int64_t{0}));
+}
+
 void Rate(double limit, int64_t users) {
   std::cout << fmt::format(
       "\n[rate] rate_limit {} requests/s, {} stale users, latency 5 ms, concurrency 64\n", limit,
@@ -261,6 +347,162 @@ void Recovery(double limit, int64_t users, int burst_seconds) {
       after.size(), mean, 100.0 * mean / limit, peak);
 }
 
+// 429s on first calls: the API answers the first request for 20 % of the pages 429
+// (Retry-After: 1) and serves their retries, while enforcing the same limit as the job's
+// rate_limit itself (a token bucket of one second), so a job that overshoots gets more 429s.
+// Production-shaped work (latency 50 ms, page_size 5, ~2.4 requests per user). The mean request
+// rate over the run's whole seconds (the first and the last, partial, left out) against the limit.
+void RecoveryFirstCalls(double limit, int64_t users, double share) {
+  std::cout << fmt::format(
+      "\n[recovery, first calls] rate_limit {} requests/s (the simulator enforces it too), {} "
+      "stale users, latency 50 ms, concurrency 64, page_size 5; {:.0f}% of pages answer 429 "
+      "(Retry-After: 1) on their first request\n",
+      limit, users, 100 * share);
+  BenchSetting setting(users,
+                       {"--latency-ms", "50", "--passes", "5", "--expired", "2", "--rate-limit",
+                        fmt::format("{}", limit), "--fault-429-first", fmt::format("{}", share)},
+                       fmt::format("concurrency = 64\nrate_limit = {}\n", limit),
+                       "page_size = 5\n");
+  for (const char* every : {R"({"every":3})", R"({"every":7})"}) {
+    if (auto mutated = setting.sim().Post("/_sim/mutate", every); !mutated.ok()) {
+      throw std::runtime_error(mutated.error().ToString());
+    }
+  }
+  const JobMeasure run = setting.Run();
+  PrintRun("429s on first calls", run, users);
+  const Json counters = SimCounters(setting.sim());
+  std::vector<int64_t> seconds;
+  std::cout << "  per second:";
+  for (const auto& entry : counters["per_second"]) {
+    std::cout << " " << entry[1].get<int64_t>();
+    seconds.push_back(entry[1].get<int64_t>());
+  }
+  std::cout << "\n";
+  int64_t ok = 0;
+  int64_t refused = 0;
+  for (const auto& [key, count] : counters["by_path_status"].items()) {
+    if (key.ends_with(" 200")) ok += count.get<int64_t>();
+    if (key.ends_with(" 429")) refused += count.get<int64_t>();
+  }
+  if (seconds.size() < 3) {
+    std::cout << "  the run lasted under three seconds: no figure\n";
+    return;
+  }
+  int64_t total = 0;
+  int64_t peak = 0;
+  for (size_t index = 1; index + 1 < seconds.size(); ++index) {
+    total += seconds[index];
+    peak = std::max(peak, seconds[index]);
+  }
+  const double whole = static_cast<double>(seconds.size() - 2);
+  const double mean = static_cast<double>(total) / whole;
+  // Without the last 5 s, when too few users are left to keep up the rate (their retries wait
+  // out Retry-After), whatever the limiter does.
+  double busy_mean = 0;
+  if (seconds.size() > 7) {
+    int64_t busy = 0;
+    for (size_t index = 1; index + 6 < seconds.size(); ++index) busy += seconds[index];
+    busy_mean = static_cast<double>(busy) / static_cast<double>(seconds.size() - 7);
+  }
+  std::cout << fmt::format(
+      "  mean without the last 5 s: {:.1f} requests/s ({:.0f}% of the limit)\n", busy_mean,
+      100.0 * busy_mean / limit);
+  std::cout << fmt::format(
+      "  mean {:.1f} requests/s over {:.0f} whole seconds ({:.0f}% of the limit), peak {}; "
+      "answers 200: {}, 429: {} ({:.1f}% of the pages served; injected: about {:.0f}%)\n",
+      mean, whole, 100.0 * mean / limit, peak, ok, refused,
+      100.0 * static_cast<double>(refused) / static_cast<double>(std::max<int64_t>(ok, 1)),
+      100 * share);
+}
+
+// MariaDB in both roles (tokens and cache), against the server of scripts/with-mariadb.sh:
+// `users` stale users, zero latency, concurrency 64 (the store is the bottleneck). Statements are
+// the server's Questions counter before and after the run (the two reads of it excluded).
+void Mysql(int64_t users) {
+  const std::optional<testing::TestMysql> server = testing::FindTestMysql();
+  if (!server) {
+    std::cout << "\n[mysql] skipped: " << testing::kMysqlSkipReason << "\n";
+    return;
+  }
+  std::cout << fmt::format(
+      "\n[mysql] MariaDB tokens and cache, {} stale users, 10 passes each, latency 0, "
+      "concurrency 64\n",
+      users);
+  MysqlPool admin(server->options, 1);
+  const std::string prefix = testing::UniqueTablePrefix();
+  auto exec = [&](const std::string& sql) {
+    Status status = admin.Run([&](MysqlConnection& connection) -> Status {
+      auto done = connection.Execute(sql, {});
+      return done.ok() ? Status::Ok() : Status(done.error());
+    });
+    if (!status.ok()) throw std::runtime_error(status.error().ToString());
+  };
+  auto questions = [&] {
+    auto rows = admin.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
+      return connection.Query(
+          "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+          "'QUESTIONS'");
+    });
+    return rows.ok() && !rows->empty() ? rows->front().Int(0).value_or(-1) : -1;
+  };
+  exec("CREATE TABLE `" + prefix +
+       "tokens` (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL, token TEXT NULL, "
+       "INDEX (user_id))");
+  for (int64_t first = 1; first <= users; first += 1000) {
+    std::string sql = "INSERT INTO `" + prefix + "tokens` (user_id, token) VALUES ";
+    for (int64_t user = first; user < std::min(first + 1000, users + 1); ++user) {
+      sql += fmt::format("{0}({1}, 'tc-sim-token-{1}')", user == first ? "" : ",", user);
+    }
+    exec(sql);
+  }
+  auto sim = SimProcess::Start(
+      {"--users", std::to_string(users), "--passes", "10", "--expired", "0", "--latency-ms", "0"});
+  if (!sim.ok()) throw std::runtime_error(sim.error().ToString());
+  const std::string dir =
+      std::filesystem::temp_directory_path() / fmt::format("tc_bench_mysql_{}", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/ticketcache.toml";
+  WriteFile(config, fmt::format("[tokens]\nurl = \"{0}\"\ntable = \"{1}tokens\"\n"
+                                "[store]\nurl = \"{0}\"\ncache_collection = \"{1}cache\"\n"
+                                "log_collection = \"{1}log\"\n"
+                                "[bytemark]\ncustomer_api = \"{2}\"\n"
+                                "[refresh]\nconcurrency = 64\n[log]\nlevel = \"warn\"\n",
+                                server->url, prefix, (*sim)->base_url()));
+  setenv("TICKETCACHE_TOKENS_PASSWORD", server->password.c_str(), 1);
+  setenv("TICKETCACHE_STORE_PASSWORD", server->password.c_str(), 1);
+  const JobMeasure init = MeasureJob({"init", "--config", config});
+  if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
+  const int64_t before = questions();
+  const JobMeasure run = MeasureJob({"run", "--config", config});
+  const int64_t statements = questions() - before - 1;
+  PrintRun("full run (all built)", run, users);
+  const int64_t built = run.summary.value("built", int64_t{0});
+  std::cout << fmt::format(
+      "  built {}; statements {} ({:.2f} per built user)\n", built, statements,
+      static_cast<double>(statements) / static_cast<double>(std::max<int64_t>(built, 1)));
+  const int64_t fresh_before = questions();
+  const JobMeasure fresh = MeasureJob({"run", "--config", config});
+  PrintRun("second run (all fresh)", fresh, users);
+  std::cout << fmt::format("  statements {}\n", questions() - fresh_before - 1);
+  exec("DROP TABLE IF EXISTS `" + prefix + "tokens`, `" + prefix + "cache`, `" + prefix + "log`");
+  std::filesystem::remove_all(dir);
+}
+
+// How cost grows with the number of stale users: CPU per user, wall time and peak RSS for each
+// size, every user stale, small pages (5 active passes, 2 expired, page_size 5: 2 requests a
+// user), zero latency (the simulator's fast answer), concurrency 64.
+void Scale(const std::vector<int64_t>& sizes) {
+  std::cout << "\n[scale] every user stale, 5 + 2 passes, page_size 5, latency 0, concurrency 64\n";
+  for (int64_t users : sizes) {
+    BenchSetting setting(users, {"--latency-ms", "0", "--passes", "5", "--expired", "2"},
+                         "concurrency = 64\n", "page_size = 5\n");
+    const JobMeasure run = setting.Run();
+    PrintRun(fmt::format("{} users", users), run, users);
+    std::cout << fmt::format("  refreshed {} of {}; system {:.2f} s of {:.2f} s CPU\n",
+                             Refreshed(run.summary), users, run.system_seconds, run.cpu_seconds);
+  }
+}
+
 // Seeds `users` fresh cache documents straight into the cache database (a benchmark shortcut:
 // building a million documents through the API would take minutes and is not what is measured).
 void SeedFreshCaches(const std::string& db_path, int64_t users, int64_t stale_every) {
@@ -320,9 +562,25 @@ int main(int argc, char** argv) {
   try {
     if (scenario == "throughput" || scenario == "all") tc::Throughput();
     if (scenario == "bound" || scenario == "all") tc::Bound(50, 64, 5000, 100);
+    if (scenario == "latency" || scenario == "all") {
+      tc::Latency(50, 64, 3000);
+      tc::Latency(200, 256, 3000);
+      tc::Latency(500, 1024, 6000);
+    }
     if (scenario == "rate" || scenario == "all") tc::Rate(200, 1500);
-    if (scenario == "recovery" || scenario == "all") tc::Recovery(100, 800, 5);
+    if (scenario == "recovery" || scenario == "all") {
+      tc::RecoveryFirstCalls(100, 1000, 0.2);
+      tc::Recovery(100, 800, 5);
+    }
+    if (scenario == "recovery-first") tc::RecoveryFirstCalls(100, 1000, 0.2);
     if (scenario == "memory" || scenario == "all") tc::Memory();
+    if (scenario == "mysql" || scenario == "all") tc::Mysql(5000);
+    if (scenario == "scale") {
+      std::vector<int64_t> sizes;
+      for (int index = 2; index < argc; ++index) sizes.push_back(std::stoll(argv[index]));
+      if (sizes.empty()) sizes = {10'000, 100'000, 1'000'000};
+      tc::Scale(sizes);
+    }
   } catch (const std::exception& e) {
     std::cerr << "refresh_bench: " << e.what() << "\n";
     return 1;

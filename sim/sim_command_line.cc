@@ -26,6 +26,8 @@ void AddSimOptions(CLI::App& app, SimLaunch& launch) {
   app.add_option("--fault-malformed", s.fault_malformed, "probability of a truncated body");
   app.add_option("--fault-401", s.fault_401, "probability of a 401");
   app.add_option("--fault-429", s.fault_429, "probability of a 429 with Retry-After: 1");
+  app.add_option("--fault-429-first", s.fault_429_first,
+                 "probability that a page's first request answers 429 (its retries do not)");
   app.add_option("--timeout-delay-ms", s.timeout_delay_ms, "how long a timeout fault stalls")
       ->capture_default_str();
   app.add_option("--seed", launch.seed, "seed of the fault and latency draws")

@@ -183,6 +183,15 @@ SimResponse SimService::HandleApi(const SimRequest& request, const RequestTarget
     }
   }
 
+  if (settings.fault_429_first > 0) {
+    const uint64_t page_key = HashOf({seed_, static_cast<uint64_t>(query.user_id),
+                                      static_cast<uint64_t>(list), static_cast<uint64_t>(*page)});
+    if (UnitInterval(Mix64(page_key)) < settings.fault_429_first) {
+      std::lock_guard lock(mutex_);
+      if (refused_first_.insert(page_key).second) return with_latency(RateLimitedAnswer(settings));
+    }
+  }
+
   switch (DrawRandomFault(settings, seed_, request_number)) {
     case RandomFault::kNone:
       break;

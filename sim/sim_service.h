@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -64,7 +65,8 @@ class SimService {
   RateLimiter rate_limiter_;
   uint64_t api_requests_ = 0;  // request number for the deterministic fault / latency draws
   std::map<int64_t, UserFault> user_faults_;
-  std::map<int64_t, int64_t> generations_;  // users mutated at least once
+  std::map<int64_t, int64_t> generations_;      // users mutated at least once
+  std::unordered_set<uint64_t> refused_first_;  // pages (hashed) a fault_429_first refused once
 };
 
 }  // namespace tc::sim

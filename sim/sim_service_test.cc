@@ -150,6 +150,25 @@ TEST_F(SimServiceTest, RandomFaultsFollowTheSeed) {
   EXPECT_NEAR(statuses[429], 100, 40);
 }
 
+TEST_F(SimServiceTest, FirstCallFaultRefusesAPageOnceThenServesIt) {
+  Control("POST", "/_sim/config", R"({"fault_429_first":0.2})");
+  int refused = 0;
+  for (int64_t user = 1; user <= 50; ++user) {
+    const std::string page = "/passes?per_page=5&page=1";
+    SimResponse first = Get(page, user);
+    if (first.status == 429) {
+      ++refused;
+      ASSERT_EQ(first.headers.size(), 1u);
+      EXPECT_EQ(first.headers[0], std::make_pair(std::string("Retry-After"), std::string("1")));
+    } else {
+      EXPECT_EQ(first.status, 200);
+    }
+    EXPECT_EQ(Get(page, user).status, 200);  // the retry gets through
+  }
+  EXPECT_GE(refused, 3);  // 20 % of 50 pages, drawn from the seed: not none, not all
+  EXPECT_LE(refused, 20);
+}
+
 TEST_F(SimServiceTest, PerUserFaults) {
   auto set_fault = [&](int64_t user, std::string body) {
     return Control("PUT", "/_sim/users/" + std::to_string(user) + "/fault", body).status;

@@ -49,6 +49,7 @@ Status ApplyOne(const std::string& key, const nlohmann::json& value, SimSettings
   if (key == "fault_malformed") return ReadProbability(value, key, s.fault_malformed);
   if (key == "fault_401") return ReadProbability(value, key, s.fault_401);
   if (key == "fault_429") return ReadProbability(value, key, s.fault_429);
+  if (key == "fault_429_first") return ReadProbability(value, key, s.fault_429_first);
   if (key == "big_page_bytes") return ReadNonNegativeInt(value, key, s.big_page_bytes);
   if (key == "fault_all") {
     if (!value.is_string()) return BadSetting(key, "expected a fault kind name or \"\"");
@@ -84,7 +85,8 @@ Status CheckSimSettings(const SimSettings& s) {
   if (s.latency_ms < 0 || s.rate_limit < 0) {
     return BadSetting("latency_ms/rate_limit", "must not be negative");
   }
-  for (double p : {s.fault_5xx, s.fault_timeout, s.fault_malformed, s.fault_401, s.fault_429}) {
+  for (double p : {s.fault_5xx, s.fault_timeout, s.fault_malformed, s.fault_401, s.fault_429,
+                   s.fault_429_first}) {
     if (p < 0 || p > 1) return BadSetting("fault_*", "must be a probability between 0 and 1");
   }
   if (s.fault_5xx + s.fault_timeout + s.fault_malformed + s.fault_401 + s.fault_429 > 1) {
@@ -131,6 +133,7 @@ nlohmann::json SimSettingsToJson(const SimSettings& s) {
           {"fault_malformed", s.fault_malformed},
           {"fault_401", s.fault_401},
           {"fault_429", s.fault_429},
+          {"fault_429_first", s.fault_429_first},
           {"timeout_delay_ms", s.timeout_delay_ms},
           {"next_style", NextStyleName(s.next_style)},
           {"fault_all", s.fault_all},

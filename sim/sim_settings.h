@@ -32,6 +32,10 @@ struct SimSettings {
   double fault_malformed = 0;
   double fault_401 = 0;
   double fault_429 = 0;
+  // Probability that the FIRST request for a page (user, list, page) answers 429 with the
+  // Retry-After below; every later request for that page is served (a burst of 429s on first
+  // calls, as an API under load sends them, that retries get through).
+  double fault_429_first = 0;
   int64_t timeout_delay_ms = 60000;  // how long a "timeout" fault stalls before its 504
   NextStyle next_style = NextStyle::kMixed;
   // Hostile mode (docs/simulator.md): a fault kind (as for PUT /_sim/users/{id}/fault) that every

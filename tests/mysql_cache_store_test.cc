@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "json/js_json.h"
@@ -122,6 +124,60 @@ TEST_F(MysqlCacheStoreTest, FreshnessOfAPageIsOneStatementAndReplaceIsOneTransac
   auto log = store_->AuditLog(1);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 30u);
+}
+
+// Concurrent replaces are written in groups (one multi-row INSERT, one UPDATE, one audit INSERT
+// per group). Whatever the grouping, each writer gets its own answer: a conflict for exactly the
+// writes whose condition no longer holds (a document that exists already, a version that
+// moved), success for the others, and only successful writes leave documents and audit rows.
+TEST_F(MysqlCacheStoreTest, ConcurrentReplacesEachGetTheirOwnAnswer) {
+  constexpr int64_t kWriters = 64;
+  // Users 1..16 have a document at version 1; users 17..64 have none.
+  for (int64_t user = 1; user <= 16; ++user) {
+    ASSERT_TRUE(store_->Replace(Document(user, 100), std::nullopt, {}).ok());
+  }
+  // Writes: users 1..8 update at the right version, 9..12 at a stale one, 13..16 insert (the
+  // document exists: conflict), 17..64 insert.
+  auto expected_version = [](int64_t user) -> std::optional<int64_t> {
+    if (user <= 8) return 1;
+    if (user <= 12) return 7;
+    return std::nullopt;
+  };
+  auto should_succeed = [](int64_t user) { return user <= 8 || user > 16; };
+  std::vector<Status> results(kWriters, Status::Ok());
+  std::vector<std::thread> writers;
+  std::atomic<int> ready{0};
+  for (int thread = 0; thread < 8; ++thread) {
+    writers.emplace_back([&, thread] {
+      ++ready;
+      while (ready.load() < 8) std::this_thread::yield();
+      for (int64_t user = thread + 1; user <= kWriters; user += 8) {
+        const std::vector<AuditEntry> audit{Audit(user, 200), Audit(user, 200)};
+        results[static_cast<size_t>(user - 1)] =
+            store_->Replace(Document(user, 200), expected_version(user), audit);
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  for (int64_t user = 1; user <= kWriters; ++user) {
+    const Status& result = results[static_cast<size_t>(user - 1)];
+    auto loaded = store_->Load(user);
+    ASSERT_TRUE(loaded.ok() && loaded->has_value()) << user;
+    auto log = store_->AuditLog(user);
+    ASSERT_TRUE(log.ok());
+    if (should_succeed(user)) {
+      EXPECT_TRUE(result.ok()) << user << ": " << result.error().ToString();
+      EXPECT_EQ((*loaded)->document.timestamp, 200) << user;
+      EXPECT_EQ((*loaded)->version, user <= 8 ? 2 : 1) << user;
+      EXPECT_EQ(log->size(), 2u) << user;
+    } else {
+      ASSERT_FALSE(result.ok()) << user;
+      EXPECT_EQ(result.error().error_class, ErrorClass::kConflict) << user;
+      EXPECT_EQ((*loaded)->document.timestamp, 100) << user;
+      EXPECT_EQ((*loaded)->version, 1) << user;
+      EXPECT_TRUE(log->empty()) << user;
+    }
+  }
 }
 
 TEST_F(MysqlCacheStoreTest, ServerRestartBetweenCallsIsSurvived) {

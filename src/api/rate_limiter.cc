@@ -10,21 +10,21 @@ namespace {
 
 using Nanos = std::chrono::nanoseconds;
 
-constexpr double kSlowdownFactor = 0.5;
-constexpr double kRecoveryStepFraction = 0.1;                  // of the recovery target, per step
-constexpr double kCleanRecoveryFactor = 2.0;                   // per step while no answer is a 429
+constexpr double kMaxSlowdownFactor = 0.5;     // a slowdown at most halves the rate
+constexpr double kRecoveryStepFraction = 0.1;  // of the recovery target: the smallest step
+constexpr double kRecoveryFactor = 2.0;        // per recovery step
 constexpr auto kAdjustmentInterval = std::chrono::seconds(1);  // between slowdowns
 constexpr auto kRecoveryDelay = std::chrono::seconds(1);  // after a slowdown: answers still arrive
-// The API counts as accepting again after this long without a 429 (and kMinCleanAnswers answers);
-// also the shortest time between two such recovery steps.
-constexpr auto kCleanInterval = std::chrono::milliseconds(250);
+constexpr auto kRecoveryInterval = std::chrono::milliseconds(250);  // between recovery steps
 constexpr double kMinFractionOfConfigured = 0.01;  // repeated 429s never stop the run entirely
 constexpr double kMinDerivedRate = 1.0;            // requests/s, unlimited mode
 constexpr auto kBucketWidth = std::chrono::milliseconds(100);
-constexpr int kMinAnswers = 20;         // no slowdown judged on fewer answers
-constexpr int kMinRecoveryAnswers = 5;  // nor a gradual recovery step
-constexpr int kMinCleanAnswers = 2;     // answers since the last 429 before a doubling step
-constexpr int kPushBackQuarters = 1;    // 429s >= 1/4 of the window's answers: slow down
+// Push-back: at least this many 429s among the last kAnswers answers (a quarter of them). A
+// count, not a share of however many answers came: a share judged on a few answers swings
+// too far by chance when some 429s are the API's normal answer to some requests.
+constexpr int kPushBackCount = 25;
+constexpr int kMinRecoveryAnswers = 5;  // answers since the last adjustment before a step up
+constexpr int kMinCleanAnswers = 2;     // answers since the last 429 before "accepting again"
 
 int BurstFor(double rate) {
   if (rate <= 0) return 0;
@@ -69,10 +69,7 @@ Duration RateLimiter::ReserveOwnSlot(SteadyTime now) {
   return SaturatingCeilMillisBetween(now, allowed);
 }
 
-bool RateLimiter::PushedBack() const {
-  return answers_seen_ >= kMinAnswers &&
-         rate_limited_in_window_ * 4 >= kPushBackQuarters * answers_seen_;
-}
+bool RateLimiter::PushedBack() const { return rate_limited_in_window_ >= kPushBackCount; }
 
 void RateLimiter::RecordOwnAnswer(SteadyTime now, bool rate_limited) {
   std::lock_guard lock(mutex_);
@@ -94,15 +91,22 @@ void RateLimiter::RecordOwnAnswer(SteadyTime now, bool rate_limited) {
   const auto since_adjustment = now - last_adjustment_;
   if (PushedBack()) {
     if (adjusted_ && since_adjustment < kAdjustmentInterval) return;
+    // Down to the share the API accepted (a limit of the API's 30 % under ours refuses 30 %),
+    // at most by half per slowdown.
+    const double accepted_share =
+        1.0 - static_cast<double>(rate_limited_in_window_) / static_cast<double>(answers_seen_);
+    const double factor = std::max(kMaxSlowdownFactor, accepted_share);
+    climb_ = accepted_share > kMaxSlowdownFactor ? Climb::kUndecided : Climb::kFast;
+    share_at_slowdown_ = 1.0 - accepted_share;
     if (effective_rate_ > 0) {
       const double floor =
           configured_rate_ > 0 ? configured_rate_ * kMinFractionOfConfigured : kMinDerivedRate;
-      effective_rate_ = std::max(floor, effective_rate_ * kSlowdownFactor);
+      effective_rate_ = std::max(floor, effective_rate_ * factor);
     } else {
       const double observed = ObservedRate(now);
       if (observed <= 0) return;
       rate_at_slowdown_ = observed;
-      effective_rate_ = std::max(kMinDerivedRate, observed * kSlowdownFactor);
+      effective_rate_ = std::max(kMinDerivedRate, observed * factor);
     }
     ++slowdowns_;
     // Judge the new rate on fresh answers, not on the 429s that caused this slowdown.
@@ -115,21 +119,39 @@ void RateLimiter::RecordOwnAnswer(SteadyTime now, bool rate_limited) {
   if (effective_rate_ <= 0 || effective_rate_ == configured_rate_) return;
   if (last_was_slowdown_ && since_adjustment < kRecoveryDelay) return;
   const double target = RecoveryTarget();
-  const bool api_accepting = answers_since_rate_limited_ >= kMinCleanAnswers &&
-                             (!last_rate_limited_ || now - *last_rate_limited_ >= kCleanInterval);
-  if (api_accepting && since_adjustment >= kCleanInterval) {
-    effective_rate_ = std::max(effective_rate_ * kCleanRecoveryFactor,
-                               effective_rate_ + target * kRecoveryStepFraction);
-    // The 429s still in the window are from before the API stopped refusing.
-    ClearAnswerWindow();
-  } else if (since_adjustment >= kAdjustmentInterval && answers_seen_ >= kMinRecoveryAnswers &&
-             rate_limited_in_window_ * 4 < kPushBackQuarters * answers_seen_) {
-    effective_rate_ += target * kRecoveryStepFraction;
+  // Up, while under a quarter of the answers since the last adjustment were 429s: the slower
+  // rate was enough, or the 429s did not fall with the rate (some requests draw 429s whatever
+  // the rate; the pipeline defers those, and holding everybody back would not help them).
+  // Or the API accepts again: no 429 for a while (the window may still hold the 429s from before).
+  const bool few_refused =
+      answers_seen_ >= kMinRecoveryAnswers && rate_limited_in_window_ * 4 < answers_seen_;
+  const bool api_accepting =
+      answers_since_rate_limited_ >= kMinCleanAnswers &&
+      (!last_rate_limited_ || now - *last_rate_limited_ >= kRecoveryInterval);
+  if (since_adjustment < kRecoveryInterval || !(few_refused || api_accepting)) return;
+  // After a slowdown to the share the API accepted, the first look decides how to climb: did
+  // the 429s (nearly) stop at the lower rate (under a third of their share before)? Then the
+  // API's limit is near: approach it by small steps, one a second, and step back while 429s
+  // come, rather than jump back over it. Did they go on at about the same share? Then they do not
+  // depend on the rate: the fast climb below.
+  const bool fell = static_cast<double>(rate_limited_in_window_) <
+                    share_at_slowdown_ / 3 * static_cast<double>(answers_seen_);
+  if (climb_ == Climb::kUndecided) climb_ = fell ? Climb::kProbe : Climb::kFast;
+  if (climb_ == Climb::kProbe) {
+    if (since_adjustment < kAdjustmentInterval) return;
+    // A step back when the last step up drew 429s again: the rate settles at the API's limit.
+    effective_rate_ = fell ? effective_rate_ + target * kRecoveryStepFraction
+                           : std::max(target * kMinFractionOfConfigured,
+                                      effective_rate_ - target * kRecoveryStepFraction);
   } else {
-    return;
+    effective_rate_ = std::max(effective_rate_ * kRecoveryFactor,
+                               effective_rate_ + target * kRecoveryStepFraction);
   }
+  // The next step is judged on the answers at this rate.
+  ClearAnswerWindow();
   MarkAdjusted(now, /*slowdown=*/false);
   if (effective_rate_ >= target * (1 - 1e-9)) {
+    climb_ = Climb::kFast;
     // Back at the configured rate, or (unlimited) well past the rate that drew the 429s.
     effective_rate_ = configured_rate_;
     rate_at_slowdown_ = 0;

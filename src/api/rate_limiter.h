@@ -7,16 +7,17 @@
 // 1-second window, i.e. under 4 % over the limit.
 //
 // A single 429 (and its Retry-After) concerns that request only: the pipeline defers it. The
-// limiter slows EVERYBODY only when the API pushes back broadly: when at least a quarter of the
-// last answers (at least 20 of them) were 429s, the effective rate halves, at most once a second.
-// Without a configured rate the first slowdown sets an effective rate of half the rate observed
-// over the last second.
+// limiter slows EVERYBODY only when the API pushes back broadly: when 25 of the last 100 answers
+// (a quarter) were 429s, the effective rate drops to the share the API accepted (75 % of it when
+// a quarter was refused), at most by half, at most once a second. Without a configured rate the
+// first slowdown applies this to the rate observed over the last second.
 //
 // Recovery, towards the configured rate (or, when unlimited, twice the rate seen at the slowdown,
-// where the limit is dropped again), starts 1 s after the last slowdown. Once the API accepts
-// again (no 429 for 250 ms, and at least 2 answers since the last one), the rate doubles every
-// 250 ms, so a run is back at full rate within about two seconds even from the floor; while some
-// 429s still come but under the push-back mark, it climbs 10 % of the target a second.
+// where the limit is dropped again), starts 1 s after the last slowdown: every 250 ms in which
+// under a quarter of the answers were 429s, the rate doubles (at least +10 % of the target). So
+// a run is back at full rate within about two seconds even from the floor, and 429s that do not
+// fall with the rate (an API that refuses some first calls whatever the rate; the pipeline defers
+// those requests) cost a second or so at a lower rate, not a slow climb under them.
 //
 // A limiter can have a ceiling: another limiter (typically shared by a whole daemon) that every
 // request of this one must also fit under. A continuous pass paces its users with its own
@@ -58,8 +59,8 @@ class RateLimiter {
   int slowdowns() const;           // how often the effective rate was lowered
 
  private:
-  static constexpr int kBuckets = 10;  // observed-rate window: 10 x 100 ms
-  static constexpr int kAnswers = 40;  // 429-share window: the last answers
+  static constexpr int kBuckets = 10;   // observed-rate window: 10 x 100 ms
+  static constexpr int kAnswers = 100;  // 429 window: the last answers
 
   Duration ReserveOwnSlot(SteadyTime now);
   void RecordOwnAnswer(SteadyTime now, bool rate_limited);
@@ -79,13 +80,17 @@ class RateLimiter {
   SteadyTime last_adjustment_;
   bool adjusted_ = false;  // last_adjustment_ is meaningful
   bool last_was_slowdown_ = false;
-  std::optional<SteadyTime> last_rate_limited_;  // the latest 429
-  int answers_since_rate_limited_ = 0;
+  // How to climb back after the last slowdown (see RecordOwnAnswer).
+  enum class Climb { kFast, kUndecided, kProbe };
+  Climb climb_ = Climb::kFast;
+  double share_at_slowdown_ = 0;  // of 429s among the answers that caused the last slowdown
   int slowdowns_ = 0;
   std::array<int64_t, kBuckets> bucket_ids_{};
   std::array<int64_t, kBuckets> bucket_counts_{};
-  std::array<bool, kAnswers> answers_{};  // ring: true = 429
-  int answers_seen_ = 0;                  // up to kAnswers
+  std::array<bool, kAnswers> answers_{};         // ring: true = 429
+  std::optional<SteadyTime> last_rate_limited_;  // the latest 429
+  int answers_since_rate_limited_ = 0;
+  int answers_seen_ = 0;  // up to kAnswers
   int answers_next_ = 0;
   int rate_limited_in_window_ = 0;
 };

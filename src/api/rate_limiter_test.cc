@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <thread>
 #include <vector>
@@ -149,12 +150,14 @@ TEST(RateLimiterTest, AFewRateLimitedAnswersDoNotSlowEverybody) {
 TEST(RateLimiterTest, BroadPushBackHalvesTheRateAtMostOnceASecond) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
-  Answer(limiter, clock, 20, 2, 10ms);  // half of the 20 answers are 429s
+  Answer(limiter, clock, 48, 2, 10ms);  // 24 429s: not yet
+  EXPECT_EQ(limiter.slowdowns(), 0);
+  Answer(limiter, clock, 2, 2, 10ms);  // the 25th of the last 100 answers (here 50) is a 429
   EXPECT_EQ(limiter.effective_rate(), 50);
   EXPECT_EQ(limiter.slowdowns(), 1);
   Answer(limiter, clock, 40, 1, 10ms);  // within the same second: no second halving
   EXPECT_EQ(limiter.effective_rate(), 50);
-  Answer(limiter, clock, 80, 1, 100ms);  // 8 s of nothing but 429s: every 20 answers, 1 s apart
+  Answer(limiter, clock, 100, 1, 100ms);  // 10 s of nothing but 429s: every 25 answers
   EXPECT_GE(limiter.slowdowns(), 4);
   EXPECT_LE(limiter.slowdowns(), 6);
   // Repeated 429s never stop the run entirely.
@@ -169,7 +172,7 @@ TEST(RateLimiterTest, BroadPushBackHalvesTheRateAtMostOnceASecond) {
 TEST(RateLimiterTest, RecoversQuicklyOnceTheApiStopsRefusing) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
-  Answer(limiter, clock, 20, 1, 10ms);
+  Answer(limiter, clock, 25, 1, 10ms);
   ASSERT_EQ(limiter.effective_rate(), 50);
   // No recovery within the second of the slowdown (answers to requests sent before it).
   Answer(limiter, clock, 9, 0, 100ms);
@@ -193,19 +196,39 @@ TEST(RateLimiterTest, DoublesFromTheFloorEveryQuarterSecondOfCleanAnswers) {
   EXPECT_EQ(seen, (std::vector<double>{1, 11, 22, 44, 88, 100}));
 }
 
-TEST(RateLimiterTest, ClimbsGraduallyWhileSome429sStillCome) {
+// 429s that go on at the same share after a slowdown do not depend on the rate: the limiter
+// climbs straight back instead of sitting below the limit under them.
+TEST(RateLimiterTest, ClimbsFastWhenThe429sDoNotFallWithTheRate) {
   FakeClock clock;
   RateLimiter limiter(100, clock.SteadyNow());
-  Answer(limiter, clock, 20, 1, 10ms);
-  ASSERT_EQ(limiter.effective_rate(), 50);
-  // One answer in ten is a 429: under the push-back mark, so the rate climbs, but only 10 % of
-  // the configured rate a second.
+  Answer(limiter, clock, 75, 3, 10ms);  // a third are 429s: down to the two thirds accepted
+  ASSERT_NEAR(limiter.effective_rate(), 66.7, 0.1);
   std::vector<double> seen{limiter.effective_rate()};
-  for (int i = 0; i < 1000; ++i) {
-    Answer(limiter, clock, 1, i % 10 == 9 ? 1 : 0, 10ms);
+  for (int i = 0; i < 300; ++i) {
+    // Still some 429s at the lower rate (a sixth: under the push-back mark, over a third of the
+    // share that caused the slowdown).
+    Answer(limiter, clock, 1, i % 6 == 5 ? 1 : 0, 10ms);
     if (seen.back() != limiter.effective_rate()) seen.push_back(limiter.effective_rate());
   }
-  EXPECT_EQ(seen, (std::vector<double>{50, 60, 70, 80, 90, 100}));
+  // One step, 1 s after the slowdown: twice the rate, capped at the configured one.
+  EXPECT_EQ(seen, (std::vector<double>{seen.front(), 100}));
+}
+
+// 429s that stop once the rate is down to the share the API accepted mean the API's own limit is
+// near: the limiter approaches it by steps of 10 % of the target a second, not by doubling.
+TEST(RateLimiterTest, ProbesGentlyWhenThe429sStoppedAtTheLowerRate) {
+  FakeClock clock;
+  RateLimiter limiter(100, clock.SteadyNow());
+  Answer(limiter, clock, 75, 3, 10ms);
+  ASSERT_NEAR(limiter.effective_rate(), 66.7, 0.1);
+  std::vector<double> seen{limiter.effective_rate()};
+  for (int i = 0; i < 1000; ++i) {
+    Answer(limiter, clock, 1, 0, 10ms);
+    if (seen.back() != limiter.effective_rate()) seen.push_back(limiter.effective_rate());
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  for (size_t i = 1; i + 1 < seen.size(); ++i) EXPECT_NEAR(seen[i] - seen[i - 1], 10, 1e-9);
+  EXPECT_EQ(seen.back(), 100);
 }
 
 // A saturated caller paced by the limiter meets 5 s of nothing but 429s, then an API that
@@ -224,6 +247,83 @@ TEST(RateLimiterTest, MeanRateAfterA429BurstIsNearTheLimit) {
   }
   EXPECT_GE(limiter.slowdowns(), 3);
   EXPECT_GE(started_after_burst, static_cast<int>(0.8 * rate * 10));
+}
+
+// A model of a run against an API: a saturated caller paced by the limiter, answers 50 ms after
+// each start. The API refuses (429) the first request for `first_call_share` of the pages, and
+// enforces a limit of its own (a token bucket of one second at `api_rate`): a start over it is
+// refused too. Deterministic: a fixed seed, a fake clock.
+struct ModelRun {
+  int starts = 0;
+  int refused_first_calls = 0;
+  int refused_over_api_limit = 0;
+  double mean_rate = 0;  // starts per second over the run
+};
+
+ModelRun RunModel(double limit, double api_rate, double first_call_share, Duration length) {
+  FakeClock clock;
+  RateLimiter limiter(limit, clock.SteadyNow());
+  const SteadyTime begin = clock.SteadyNow();
+  std::mt19937_64 random(7);
+  std::bernoulli_distribution refused_first(first_call_share);
+  double api_tokens = api_rate;
+  SteadyTime api_last = begin;
+  // Answers due: (time, rate limited), earliest first.
+  std::multimap<SteadyTime, bool> answers;
+  int retries_owed = 0;  // refused first calls whose retry has not started
+  ModelRun run;
+  while (clock.SteadyNow() - begin < length) {
+    const SteadyTime start = clock.SteadyNow() + limiter.DelayForNext(clock.SteadyNow());
+    while (!answers.empty() && answers.begin()->first <= start) {
+      clock.Advance(
+          std::chrono::duration_cast<Duration>(answers.begin()->first - clock.SteadyNow()));
+      limiter.OnAnswer(clock.SteadyNow(), answers.begin()->second);
+      answers.erase(answers.begin());
+    }
+    clock.Advance(std::chrono::duration_cast<Duration>(start - clock.SteadyNow()));
+    ++run.starts;
+    api_tokens = std::min(
+        api_rate, api_tokens + std::chrono::duration<double>(start - api_last).count() * api_rate);
+    api_last = start;
+    bool rate_limited = false;
+    if (api_tokens < 1) {
+      rate_limited = true;
+      ++run.refused_over_api_limit;
+    } else {
+      api_tokens -= 1;
+      const bool retry = retries_owed > 0;
+      if (retry) {
+        --retries_owed;
+      } else if (refused_first(random)) {
+        rate_limited = true;
+        ++run.refused_first_calls;
+        ++retries_owed;
+      }
+    }
+    answers.emplace(start + 50ms, rate_limited);
+  }
+  run.mean_rate = run.starts / std::chrono::duration<double>(length).count();
+  return run;
+}
+
+// 20 % of first calls refused (Retry-After concerns those requests only) while the API itself
+// accepts the configured rate: such 429s do not fall when the rate does, so the limiter must not
+// sit below the limit because of them, nor go over it.
+TEST(RateLimiterTest, RateIndependent429sKeepTheRateNearTheLimit) {
+  const ModelRun run = RunModel(100, 100, 0.2, 60s);
+  EXPECT_GE(run.mean_rate, 90);
+  EXPECT_LE(run.mean_rate, 100.5);
+  EXPECT_LE(run.refused_over_api_limit, run.starts / 100);
+  EXPECT_GE(run.refused_first_calls, run.starts / 10);  // the model did refuse first calls
+}
+
+// The API's own limit is below the configured one: the limiter settles near the API's rate,
+// and most requests are accepted.
+TEST(RateLimiterTest, SettlesNearALowerApiLimit) {
+  const ModelRun run = RunModel(100, 60, 0, 60s);
+  EXPECT_GE(run.mean_rate, 55);
+  EXPECT_LE(run.mean_rate, 72);
+  EXPECT_LE(run.refused_over_api_limit, run.starts / 10);
 }
 
 // From the floor back to the configured rate, with the pacing of the limiter itself.
@@ -252,9 +352,9 @@ TEST(RateLimiterTest, WindowBoundHoldsThroughSlowdownAndRecovery) {
   while (clock.SteadyNow() - begin < 120s) {
     clock.Advance(limiter.DelayForNext(clock.SteadyNow()));
     starts.push_back(clock.SteadyNow());
-    // Bursts of 429s every 1500 requests; the rest succeed.
+    // Bursts of 30 429s every 1500 requests; the rest succeed.
     ++requests;
-    limiter.OnAnswer(clock.SteadyNow(), requests % 1500 < 20);
+    limiter.OnAnswer(clock.SteadyNow(), requests % 1500 < 30);
   }
   EXPECT_GE(limiter.slowdowns(), 1);
   EXPECT_LE(MaxStartsInAnySecond(starts), static_cast<int>(rate) + 4 - 1);
@@ -269,7 +369,7 @@ TEST(RateLimiterTest, UnlimitedDerivesARateFromWhatItObservedAndRecovers) {
     clock.Advance(i % 2 == 0 ? 2ms : 3ms);
     EXPECT_EQ(limiter.DelayForNext(clock.SteadyNow()), 0ms);
   }
-  for (int i = 0; i < 20; ++i) limiter.OnAnswer(clock.SteadyNow(), true);
+  for (int i = 0; i < 25; ++i) limiter.OnAnswer(clock.SteadyNow(), true);
   // Half the observed rate (the window is ten 100 ms buckets, so it sees 360 to 400 of them).
   EXPECT_GE(limiter.effective_rate(), 180);
   EXPECT_LE(limiter.effective_rate(), 200);

@@ -1,8 +1,18 @@
 #include "bytemark/curl_transport.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "bytemark/response_classification.h"
@@ -116,8 +126,26 @@ struct CurlTransport::Transfer {
 
 CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
   InitCurlOnce();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || timer_fd_ < 0) {
+    // Only when the process is out of file descriptors or memory: nothing could run.
+    throw std::runtime_error(std::string("cannot set up the HTTP event loop: ") +
+                             std::strerror(errno));
+  }
+  for (int fd : {wake_fd_, timer_fd_}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  }
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, static_cast<void*>(this));
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlTransport::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, static_cast<void*>(this));
 }
 
 CurlTransport::~CurlTransport() {
@@ -126,7 +154,54 @@ CurlTransport::~CurlTransport() {
     curl_easy_cleanup(transfer->easy);
   }
   for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
-  curl_multi_cleanup(multi_);
+  curl_multi_cleanup(multi_);  // closes the connections (OnSocket removes them from the set)
+  for (int fd : {timer_fd_, wake_fd_, epoll_fd_}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+// CURLMOPT_SOCKETFUNCTION: libcurl says which events of `socket` it waits for (or none).
+int CurlTransport::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* self,
+                            void* socket_data) {
+  auto* transport = static_cast<CurlTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    // The socket may already be closed (then the kernel has dropped it from the set already).
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+    curl_multi_assign(transport->multi_, socket, nullptr);
+    return 0;
+  }
+  epoll_event event{};
+  event.events = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? EPOLLIN : 0u) |
+                 (what == CURL_POLL_OUT || what == CURL_POLL_INOUT ? EPOLLOUT : 0u);
+  event.data.fd = socket;
+  // socket_data is non-null once the socket is in the set (curl_multi_assign below).
+  if (socket_data == nullptr) {
+    if (epoll_ctl(transport->epoll_fd_, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST) {
+      epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+    }
+    curl_multi_assign(transport->multi_, socket, transport);
+  } else {
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+  }
+  return 0;
+}
+
+// CURLMOPT_TIMERFUNCTION: when libcurl wants its timeout action (-1: never, 0: at once).
+int CurlTransport::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
+  auto* transport = static_cast<CurlTransport*>(self);
+  itimerspec spec{};  // all zero: disarmed
+  transport->timeout_now_ = timeout_ms == 0;
+  if (timeout_ms > 0) {
+    spec.it_value.tv_sec = timeout_ms / 1000;
+    spec.it_value.tv_nsec = (timeout_ms % 1000) * 1'000'000;
+  }
+  timerfd_settime(transport->timer_fd_, 0, &spec, nullptr);
+  return 0;
+}
+
+void CurlTransport::Act(curl_socket_t socket, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, socket, events, &running);
 }
 
 CURL* CurlTransport::TakeEasyHandle() {
@@ -289,13 +364,34 @@ void CurlTransport::CollectFinished(std::vector<Finished>& finished) {
 
 size_t CurlTransport::Drive(Duration max_wait) {
   std::vector<Finished> finished = std::exchange(failed_to_start_, {});
-  int running = 0;
-  curl_multi_perform(multi_, &running);
+  // New transfers ask for an immediate timeout action: that starts them.
+  while (timeout_now_) {
+    timeout_now_ = false;
+    Act(CURL_SOCKET_TIMEOUT, 0);
+  }
   CollectFinished(finished);
   if (finished.empty()) {
     const auto wait_ms = std::clamp<int64_t>(max_wait.count(), 0, INT_MAX);
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
-    curl_multi_perform(multi_, &running);
+    std::array<epoll_event, 64> events{};
+    const int ready = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                 static_cast<int>(wait_ms));
+    for (int i = 0; i < ready; ++i) {
+      const int fd = events[static_cast<size_t>(i)].data.fd;
+      const uint32_t what = events[static_cast<size_t>(i)].events;
+      if (fd == wake_fd_ || fd == timer_fd_) {
+        uint64_t count = 0;
+        [[maybe_unused]] const ssize_t drained = read(fd, &count, sizeof count);
+        if (fd == timer_fd_) timeout_now_ = true;
+        continue;
+      }
+      Act(fd, ((what & (EPOLLIN | EPOLLHUP)) != 0 ? CURL_CSELECT_IN : 0) |
+                  ((what & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                  ((what & EPOLLERR) != 0 ? CURL_CSELECT_ERR : 0));
+    }
+    while (timeout_now_) {
+      timeout_now_ = false;
+      Act(CURL_SOCKET_TIMEOUT, 0);
+    }
     CollectFinished(finished);
   }
   // Callbacks run after libcurl's bookkeeping is done, so they may Start new requests.
@@ -303,6 +399,9 @@ size_t CurlTransport::Drive(Duration max_wait) {
   return in_flight_.size() + failed_to_start_.size();
 }
 
-void CurlTransport::Wakeup() { curl_multi_wakeup(multi_); }
+void CurlTransport::Wakeup() {
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t written = write(wake_fd_, &one, sizeof one);
+}
 
 }  // namespace tc

@@ -1,5 +1,7 @@
 // HttpTransport on libcurl's multi interface: many concurrent transfers driven from one thread,
-// connections kept alive and reused across requests.
+// connections kept alive and reused across requests. Event-driven: libcurl tells which sockets
+// to watch (curl_multi_socket_action), an epoll set watches them, and a wake-up costs the same
+// with 10 connections as with 1,000 (curl_multi_poll looked at every connection each time).
 #pragma once
 
 #include <curl/curl.h>
@@ -57,6 +59,9 @@ class CurlTransport final : public HttpTransport {
   Result<HttpResponse> ResultOf(Transfer& transfer, CURLcode code);
   CURL* TakeEasyHandle();
   void ReleaseEasyHandle(CURL* easy);
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  void Act(curl_socket_t socket, int events);
 
   CurlTransportOptions options_;
   CURLM* multi_ = nullptr;
@@ -64,6 +69,10 @@ class CurlTransport final : public HttpTransport {
   std::vector<Finished> failed_to_start_;  // reported by the next Drive, never from Start itself
   std::vector<CURL*> idle_handles_;        // easy handles kept for reuse (they keep TLS sessions)
   int64_t connections_opened_ = 0;
+  int epoll_fd_ = -1;         // the sockets libcurl asked to watch, plus the two below
+  int wake_fd_ = -1;          // eventfd: Wakeup()
+  int timer_fd_ = -1;         // timerfd: libcurl's timeout (armed by OnTimer)
+  bool timeout_now_ = false;  // libcurl asked for its timeout action at once
 };
 
 }  // namespace tc

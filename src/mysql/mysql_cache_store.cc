@@ -7,31 +7,11 @@
 
 #include "json/js_json.h"
 #include "mysql/mysql_identifier.h"
+#include "mysql/sql_placeholders.h"
 #include "store/sql_user_state.h"
 
 namespace tc {
 namespace {
-
-// Rows per multi-row statement (IN lists, INSERTs). One statement is prepared per distinct row
-// count and cached per connection; the bounds keep a statement well under the protocol's 65,535
-// placeholders and max_allowed_packet.
-constexpr size_t kIdsPerStatement = 5000;
-constexpr size_t kAuditRowsPerStatement = 500;
-constexpr size_t kStatesPerStatement = 500;
-
-std::string Placeholders(size_t count) {
-  std::string text;
-  for (size_t i = 0; i < count; ++i) text += i == 0 ? "?" : ",?";
-  return text;
-}
-
-// "(?,?,?),(?,?,?)…": `rows` tuples of `columns` placeholders.
-std::string RowPlaceholders(size_t rows, size_t columns) {
-  const std::string row = "(" + Placeholders(columns) + ")";
-  std::string text;
-  for (size_t i = 0; i < rows; ++i) text += i == 0 ? row : "," + row;
-  return text;
-}
 
 Status AsStatus(const Result<uint64_t>& result) {
   if (!result.ok()) return result.error();
@@ -169,73 +149,6 @@ Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
   document->user_id = user_id;
   return std::optional<StoredDocument>(
       StoredDocument{std::move(document).value(), row.Int(0).value_or(0)});
-}
-
-Status MysqlCacheStore::Replace(const CacheDocument& document,
-                                std::optional<int64_t> expected_version,
-                                std::span<const AuditEntry> audit) {
-  const std::string text = DocumentText(document);
-  std::vector<std::string> payloads;
-  payloads.reserve(audit.size());
-  for (const AuditEntry& entry : audit) payloads.push_back(AuditPayloadText(entry));
-  const std::string user = "user " + std::to_string(document.user_id);
-  const Error conflict = MakeError(
-      ErrorClass::kConflict,
-      "the document of " + user +
-          (expected_version ? " is no longer at version " + std::to_string(*expected_version)
-                            : " was created by another writer"));
-
-  return pool_.Run([&](MysqlConnection& connection) -> Status {
-    if (Status begun = connection.Begin(); !begun.ok()) return begun;
-    auto fail = [&](Error error) -> Status {
-      connection.Rollback();
-      // A deadlock means another writer touched the row: the caller re-reads and re-merges.
-      if (connection.last_error_number() == ER_LOCK_DEADLOCK)
-        error.error_class = ErrorClass::kConflict;
-      return error;
-    };
-    if (expected_version) {
-      const SqlParam params[] = {document.timestamp, std::string_view(text), document.user_id,
-                                 *expected_version};
-      auto matched = connection.Execute(
-          "UPDATE " + tables_.cache +
-              " SET timestamp = ?, version = version + 1, document = ? WHERE user_id = ? AND "
-              "version = ?",
-          params);
-      if (!matched.ok()) return fail(matched.error());
-      if (*matched == 0) return fail(conflict);
-    } else {
-      const SqlParam params[] = {document.user_id, document.timestamp, std::string_view(text)};
-      auto inserted = connection.Execute("INSERT INTO " + tables_.cache +
-                                             " (user_id, timestamp, version, document) VALUES "
-                                             "(?, ?, 1, ?)",
-                                         params);
-      if (!inserted.ok()) {
-        return fail(connection.last_error_number() == ER_DUP_ENTRY ? conflict : inserted.error());
-      }
-    }
-    for (size_t begin = 0; begin < audit.size(); begin += kAuditRowsPerStatement) {
-      const size_t count = std::min(kAuditRowsPerStatement, audit.size() - begin);
-      std::vector<SqlParam> params;
-      params.reserve(count * 8);
-      for (size_t i = begin; i < begin + count; ++i) {
-        const AuditEntry& entry = audit[i];
-        params.insert(params.end(), {entry.user_id, std::string_view(entry.pass_uuid),
-                                     std::string_view(PassListName(entry.list)),
-                                     std::string_view(entry.created ? "create" : "update"),
-                                     std::string_view(entry.status), std::string_view(payloads[i]),
-                                     std::string_view(entry.payload_hash), entry.timestamp});
-      }
-      auto appended = connection.Execute("INSERT INTO " + tables_.log +
-                                             " (user_id, pass_uuid, list, action, status, payload, "
-                                             "payload_hash, timestamp) VALUES " +
-                                             RowPlaceholders(count, 8),
-                                         params);
-      if (!appended.ok()) return fail(appended.error());
-    }
-    if (Status committed = connection.Commit(); !committed.ok()) return fail(committed.error());
-    return Status::Ok();
-  });
 }
 
 Result<std::vector<AuditEntry>> MysqlCacheStore::AuditLog(int64_t user_id) {

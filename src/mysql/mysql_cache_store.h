@@ -3,8 +3,10 @@
 // tables (utf8mb4). Schema: docs/stores.md.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,7 +18,8 @@
 
 namespace tc {
 
-// Thread-safe: each call borrows one of a small pool of connections. Every statement is prepared
+// Thread-safe: each call borrows one of a small pool of connections. Concurrent Replace calls are
+// written together (group commit, see Replace). Every statement is prepared
 // (values bound, never spliced). A document is stored as the text JsStringify(DocumentToJson(doc))
 // with a version counter for compare-and-swap. A lost connection (server restart) is replaced and
 // the call repeated, with bounded retries (MysqlRetryPolicy); repeating is safe because reads are
@@ -74,12 +77,21 @@ class MysqlCacheStore final : public CacheStore {
   struct Tables {  // quoted identifiers
     std::string cache, log, runs, user_state, locks;
   };
+  struct PendingReplace;
   MysqlCacheStore(MysqlConnectOptions connect, const Options& options, Tables tables);
+  void WriteGroup(const std::vector<PendingReplace*>& group);
+  Status WriteTogether(const std::vector<PendingReplace*>& group);
+  Status WriteOne(const PendingReplace& pending);
+  Status AppendAudit(MysqlConnection& connection, const std::vector<PendingReplace*>& group);
   // Runs statements that return no rows.
   Status Execute(const std::string& sql, std::span<const SqlParam> params);
 
   MysqlPool pool_;
   const Tables tables_;
+  std::mutex group_mutex_;  // guards the three below
+  std::vector<PendingReplace*> group_queue_;
+  bool group_leader_active_ = false;
+  std::condition_variable group_done_;
 };
 
 }  // namespace tc

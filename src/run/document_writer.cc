@@ -36,7 +36,15 @@ WriteOutcome DocumentWriter::Handle(WriteJob& job) {
 WriteOutcome DocumentWriter::Write(WriteJob& job) {
   const int64_t user_id = job.user.user_id;
   for (int round = 0; round < kMaxWriteConflicts; ++round) {
-    auto loaded = store_.Load(user_id);
+    // A user the selection found without a document is built without reading it first: the
+    // write is "insert only if still absent", so a document another writer created meanwhile
+    // is a conflict, and the next round reads and merges it. One store round trip less for
+    // every new user.
+    const bool known_missing = round == 0 && job.user.reason == StaleReason::kMissing &&
+                               !job.user.cache_timestamp.has_value();
+    auto loaded = known_missing
+                      ? Result<std::optional<StoredDocument>>(std::optional<StoredDocument>())
+                      : store_.Load(user_id);
     if (!loaded.ok()) return RecordFailure(job, loaded.error(), "load");
     const int64_t now = clock_.NowUnixSeconds();
     const std::optional<StoredDocument>& existing = *loaded;
