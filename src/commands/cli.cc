@@ -67,6 +67,8 @@ int RunCli(int argc, char** argv) {
                   "Write Prometheus metrics here (atomically) when the run ends");
   run->add_option("--push-metrics", run_flags.push_metrics,
                   "Push Prometheus metrics to this Pushgateway URL when the run ends");
+  run->add_flag("--refresh-requests", run_flags.refresh_requests,
+                "Drain the due refresh requests of refresh_requests.table once, then exit");
   run->add_flag("--progress,!--no-progress", run_flags.progress,
                 "Live progress line on a terminal, else a progress log line every "
                 "log.progress_interval (default: on)");
@@ -99,6 +101,10 @@ int RunCli(int argc, char** argv) {
   init->add_option("--demo-users", demo_users,
                    "Also create and seed the embedded demo portal database with N users")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  bool refresh_requests_index = false;
+  init->add_flag("--refresh-requests-index", refresh_requests_index,
+                 "Also create the optional index (status, activity_type, scheduled_on) on "
+                 "refresh_requests.table, so a poll reads only pending rows");
 
   auto* config =
       app.add_subcommand("config", "Print the effective configuration, secrets redacted");
@@ -180,6 +186,7 @@ int RunCli(int argc, char** argv) {
     }
     if (rate_limit >= 0)
       common.overrides.emplace_back("refresh.rate_limit", std::to_string(rate_limit));
+    if (run_flags.refresh_requests) return RefreshRequestsCommand(common, run_flags);
     return RunCommand(common, run_flags);
   }
   if (*serve) return ServeCommand(common);
@@ -190,7 +197,7 @@ int RunCli(int argc, char** argv) {
                                     : ShowFormat::kAuto);
   }
   if (*status) return StatusCommand(common, status_json, status_runs);
-  if (*init) return InitCommand(common, demo_users);
+  if (*init) return InitCommand(common, demo_users, refresh_requests_index);
   if (*config) return ConfigCommand(common);
   if (*plan) return PlanCommand(common, plan_flags);
   if (*prune) return PruneCommand(common, prune_flags);

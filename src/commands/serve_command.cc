@@ -5,20 +5,24 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "alerts/webhook_alert.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "commands/commands.h"
+#include "commands/standard_output.h"
+#include "failure/circuit_breaker.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
 #include "report/lifecycle_metrics.h"
+#include "report/refresh_request_metrics.h"
 #include "run/metrics_observer.h"
 #include "run/on_demand_refresher.h"
 #include "run/progress_report.h"
+#include "run/refresh_request_drain.h"
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
 #include "schedule/cron_expression.h"
@@ -32,6 +36,7 @@
 #include "serve/status_service.h"
 #include "serve/store_connector.h"
 #include "storage/open_cache_store.h"
+#include "tokens/refresh_request_source.h"
 
 namespace tc {
 
@@ -40,6 +45,10 @@ namespace {
 std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
+
+void HandleStopSignals(bool handle) {
+  for (const int signal : kStopSignals) std::signal(signal, handle ? RequestServeStop : SIG_DFL);
+}
 
 constexpr size_t kMaxRequestBodyBytes = 4096;  // POST bodies (the on-demand endpoint reads none)
 
@@ -53,6 +62,37 @@ struct DaemonState {
   StatusService* status = nullptr;                   // guarded by mutex
   const OnDemandRoute* on_demand = nullptr;          // guarded by mutex
 };
+
+// Opens the refresh request table (retrying every poll interval while it cannot) and drains it
+// until `stop`.
+void DrainRefreshRequests(const Config& cfg, OnDemandRefresher& refresher, UserFlights& flights,
+                          const Clock& clock, RefreshRequestMetrics& request_metrics,
+                          const std::atomic<bool>& stop) {
+  std::unique_ptr<RefreshRequestSource> source;
+  while (!stop.load()) {
+    auto opened = OpenRefreshRequestSource(cfg.tokens, cfg.refresh_requests);
+    if (opened.ok()) {
+      source = std::move(*opened);
+      break;
+    }
+    request_metrics.CountPollError();
+    LogError("refresh requests: cannot open the table; retrying",
+             {{"error", RedactSecrets(opened.error().ToString())}});
+    for (Duration waited{0}; waited < cfg.refresh_requests.poll_interval && !stop.load();
+         waited += Duration(100)) {
+      clock.SleepFor(Duration(100));
+    }
+  }
+  if (!source) return;
+  RefreshRequestOptions options;
+  options.types = cfg.refresh_requests.types;
+  options.page_size = cfg.tokens.page_size;
+  RefreshRequestDrain drain(*source, refresher, flights, clock, options, &request_metrics);
+  LogInfo("refresh requests: draining",
+          {{"table", cfg.refresh_requests.table},
+           {"poll_interval_ms", cfg.refresh_requests.poll_interval.count()}});
+  drain.RunUntil(stop, cfg.refresh_requests.poll_interval);
+}
 
 }  // namespace
 
@@ -96,7 +136,7 @@ int ServeCommand(const CommonOptions& common) {
   // One rate limit, one breaker and one set of users in flight for every API request of the
   // daemon: sweeps and on-demand refreshes alike.
   RateLimiter limiter(cfg.refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(cfg.refresh.breaker);
+  CircuitBreaker breaker(cfg);
   UserFlights flights;
   std::unique_ptr<TokenSource> on_demand_tokens;
   std::unique_ptr<CurlTransport> on_demand_transport;
@@ -154,14 +194,14 @@ int ServeCommand(const CommonOptions& common) {
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;
-  std::signal(SIGTERM, RequestServeStop);
-  std::signal(SIGINT, RequestServeStop);
+  HandleStopSignals(true);
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
                       {"mode", cfg.schedule.mode},
                       {"cron", cfg.schedule.cron},
                       {"timezone", cfg.schedule.timezone},
-                      {"on_demand", !bearer_token.empty()}});
+                      {"on_demand", !bearer_token.empty()},
+                      {"refresh_requests", cfg.refresh_requests.enabled}});
 
   StoreOpeners openers{[&cfg] { return OpenTokenSource(cfg.tokens); },
                        [&cfg] { return OpenCacheStore(cfg.store); }};
@@ -174,8 +214,7 @@ int ServeCommand(const CommonOptions& common) {
                                  });
   if (!connected.ok() && connected.error().error_class == ErrorClass::kConfig) {
     http.Stop();
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
+    HandleStopSignals(false);
     return ReportStartupError("configuration", connected.error());
   }
   if (connected.ok()) {
@@ -183,7 +222,7 @@ int ServeCommand(const CommonOptions& common) {
     PrepareJobMetrics(metrics, cfg, *stores.store, "");  // counters and last success from history
     readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
     status.emplace(*stores.store, clock, cfg.schedule, /*daemon=*/true);
-    if (!bearer_token.empty()) {
+    if (!bearer_token.empty() || cfg.refresh_requests.enabled) {
       // The refresher's thread has its own token source and transport.
       auto own_tokens = OpenTokenSource(cfg.tokens);
       if (own_tokens.ok()) {
@@ -193,9 +232,9 @@ int ServeCommand(const CommonOptions& common) {
             cfg, cfg.on_demand.deadline, *on_demand_tokens, *stores.store, *on_demand_transport,
             clock, SharedApiState{limiter, breaker, flights}, &metrics);
         on_demand->Start();
-        on_demand_route.emplace(bearer_token, on_demand.get());
+        if (!bearer_token.empty()) on_demand_route.emplace(bearer_token, on_demand.get());
       } else {
-        LogError("on-demand refresh is off: cannot open its token source",
+        LogError("on-demand refresh and refresh requests are off: cannot open a token source",
                  {{"error", own_tokens.error().ToString()}});
       }
     }
@@ -221,6 +260,16 @@ int ServeCommand(const CommonOptions& common) {
     LogInfo("stores open", {});
   }
 
+  // Refresh requests: drained beside the schedule, through the on-demand refresher.
+  std::optional<RefreshRequestMetrics> request_metrics;
+  std::thread request_drain;
+  if (on_demand && cfg.refresh_requests.enabled) {
+    request_metrics.emplace(metrics.registry());
+    request_drain = std::thread([&] {
+      DrainRefreshRequests(cfg, *on_demand, flights, clock, *request_metrics, g_serve_stop);
+    });
+  }
+
   const date::time_zone& time_zone = *parsed_schedule->zone;
   ScheduleLoop::Callbacks callbacks;
   callbacks.on_next = [&](ScheduleLoop::FireTime next) {
@@ -233,7 +282,7 @@ int ServeCommand(const CommonOptions& common) {
   };
   const auto report_run = [&](const RunSummary& summary) {
     const std::string summary_json = summary.ToJson().dump();
-    std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
+    WriteSummaryLine(summary_json);  // one JSON object per run, as `run` prints it
   };
   // Every run of the daemon: its log lines, the status page's view, the alerts, and the API state
   // shared with on-demand refreshes.
@@ -276,10 +325,10 @@ int ServeCommand(const CommonOptions& common) {
     LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   }
   if (housekeeping) housekeeping->Join();  // a prune in progress finishes its page first
+  if (request_drain.joinable()) request_drain.join();  // stops dispatching before the refresher
   if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
+  HandleStopSignals(false);
   LogInfo("stopped", {});
   return kExitOk;
 }

@@ -49,11 +49,12 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{10'000};
 };
 
-// Circuit breaker over recent API calls. TOML: refresh.breaker_*.
+// Circuit breaker over recent users' API outcomes (failure/circuit_breaker.h). TOML:
+// refresh.breaker_* (min_calls keeps its key's name; it counts users).
 struct BreakerPolicy {
-  double failure_ratio = 0.5;  // opens when failures / calls in the window reach this
-  int window = 50;             // calls considered
-  int min_calls = 20;          // no decision on fewer calls
+  double failure_ratio = 0.5;  // opens when failing users / users in the window reach this
+  int window = 50;             // users considered (one outcome per user)
+  int min_calls = 20;          // no decision on fewer users
   std::chrono::milliseconds open_for{10'000};       // then half-open: one probe
   std::chrono::milliseconds give_up_after{60'000};  // not closed this long: run degraded
 };
@@ -136,6 +137,15 @@ struct RetentionConfig {
   std::chrono::milliseconds audit{0};
 };
 
+// Activity-driven refresh requests: the portal table the apps write when a user buys or activates a
+// ticket (docs/operations.md). Read where the token table is (tokens.url).
+struct RefreshRequestsConfig {
+  bool enabled = false;  // `serve` drains the table continuously
+  std::string table = "bytemark_ticket_refresh_log";
+  std::vector<int> types{1, 3};                    // activity types that ask for a refresh
+  std::chrono::milliseconds poll_interval{2'000};  // how often `serve` reads the due requests
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
@@ -154,7 +164,12 @@ struct Config {
   OnDemandConfig on_demand;
   PruneConfig prune;
   RetentionConfig retention;
+  RefreshRequestsConfig refresh_requests;
   LogConfig log;
+  // Not a setting: the TICKETCACHE_* environment variables LoadConfig left alone because
+  // Kubernetes injects them for a Service named ticketcache* (TICKETCACHE_SERVICE_HOST,
+  // TICKETCACHE_PORT, …). Logged at debug once logging is set up.
+  std::vector<std::string> ignored_environment;
 };
 
 }  // namespace tc

@@ -211,6 +211,18 @@ std::vector<KeySpec> BuildKeys() {
       Key<Milliseconds>(
           "on_demand.deadline", [](Config& c) -> Milliseconds& { return c.on_demand.deadline; },
           Positive<Milliseconds>),
+      Key<bool>("refresh_requests.enabled",
+                [](Config& c) -> bool& { return c.refresh_requests.enabled; }),
+      Key<S>(
+          "refresh_requests.table", [](Config& c) -> S& { return c.refresh_requests.table; },
+          PlainName),
+      Key<std::vector<int>>(
+          "refresh_requests.types",
+          [](Config& c) -> std::vector<int>& { return c.refresh_requests.types; }, ActivityTypes),
+      Key<Milliseconds>(
+          "refresh_requests.poll_interval",
+          [](Config& c) -> Milliseconds& { return c.refresh_requests.poll_interval; },
+          Positive<Milliseconds>),
       Key<S>(
           "log.level", [](Config& c) -> S& { return c.log.level; }, LogLevel),
       Key<S>(

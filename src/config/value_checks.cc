@@ -11,6 +11,7 @@
 #include "config/plain_identifier.h"
 #include "config/storage_url.h"
 #include "config/url_credentials.h"
+#include "config/url_syntax.h"
 
 namespace tc {
 namespace {
@@ -46,11 +47,7 @@ Problem StoreUrl(const std::string& value) {
   return Unless(StorageUrlProblem(value, StorageRole::kStore));
 }
 
-Problem HttpUrl(const std::string& value) {
-  if (HasAfter(value, "http://") || HasAfter(value, "https://")) return std::nullopt;
-  return fmt::format("unsupported url {}; expected http://host[:port] or https://…",
-                     Quoted(RedactUrlPassword(value)));
-}
+Problem HttpUrl(const std::string& value) { return Unless(HttpUrlProblem(value)); }
 
 Problem LogLevel(const std::string& value) {
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
@@ -80,6 +77,14 @@ Problem ListenAddress(const std::string& value) {
     if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) port = -1;
   }
   if (port < 0 || port > 65535) return fmt::format("{} is not host:port", Quoted(value));
+  return std::nullopt;
+}
+
+Problem ActivityTypes(const std::vector<int>& value) {
+  if (value.empty()) return "must name at least one activity type";
+  for (int type : value) {
+    if (type < 0) return fmt::format("activity type {} must be zero or more", type);
+  }
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/value_codecs.h"
 
@@ -47,10 +48,11 @@ Problem NonEmpty(const std::string& value);
 Problem PlainName(const std::string& value);  // config/plain_identifier.h
 Problem TokensUrl(const std::string& value);  // config/storage_url.h, role tokens
 Problem StoreUrl(const std::string& value);   // config/storage_url.h, role store
-Problem HttpUrl(const std::string& value);    // http(s)://host…
+Problem HttpUrl(const std::string& value);    // http(s)://host[:port]…, config/url_syntax.h
 Problem LogLevel(const std::string& value);
 Problem LogFormat(const std::string& value);
-Problem ScheduleMode(const std::string& value);   // cron | continuous
-Problem ListenAddress(const std::string& value);  // host:port
+Problem ScheduleMode(const std::string& value);        // cron | continuous
+Problem ListenAddress(const std::string& value);       // host:port
+Problem ActivityTypes(const std::vector<int>& value);  // non-empty, each >= 0
 
 }  // namespace tc

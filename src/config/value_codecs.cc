@@ -137,7 +137,13 @@ Problem ValueCodec<double>::FromToml(const toml::node& node, double& out) {
   out = value;
   return std::nullopt;
 }
-std::string ValueCodec<double>::Render(double value) { return TomlValueText(value); }
+// The shortest text that reads back as the same double ("0.9", not toml++'s 17 significant
+// digits "0.90000000000000002"), kept a TOML float: "1.0", not the integer "1".
+std::string ValueCodec<double>::Render(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eni") == std::string::npos) text += ".0";
+  return text;
+}
 
 Problem ValueCodec<std::chrono::milliseconds>::FromText(std::string_view text,
                                                         std::chrono::milliseconds& out) {
@@ -181,6 +187,60 @@ Problem ValueCodec<std::vector<std::string>>::FromToml(const toml::node& node,
 std::string ValueCodec<std::vector<std::string>>::Render(const std::vector<std::string>& value) {
   toml::array array;
   for (const std::string& item : value) array.push_back(item);
+  std::ostringstream stream;
+  stream << toml::toml_formatter(array, toml::format_flags::none);
+  return stream.str();
+}
+
+Problem ValueCodec<bool>::FromText(std::string_view text, bool& out) {
+  const std::string_view trimmed = TrimSpace(text);
+  if (trimmed == "true" || trimmed == "1") {
+    out = true;
+  } else if (trimmed == "false" || trimmed == "0") {
+    out = false;
+  } else {
+    return fmt::format("expected true or false, got \"{}\"", trimmed);
+  }
+  return std::nullopt;
+}
+Problem ValueCodec<bool>::FromToml(const toml::node& node, bool& out) {
+  if (!node.is_boolean()) return WrongType("a boolean", node);
+  out = **node.as_boolean();
+  return std::nullopt;
+}
+std::string ValueCodec<bool>::Render(bool value) { return value ? "true" : "false"; }
+
+Problem ValueCodec<std::vector<int>>::FromText(std::string_view text, std::vector<int>& out) {
+  std::vector<int> items;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = TrimSpace(rest.substr(0, comma));
+    if (!item.empty()) {
+      int value = 0;
+      if (Problem problem = IntegerFromText(item, value)) return problem;
+      items.push_back(value);
+    }
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  out = std::move(items);
+  return std::nullopt;
+}
+Problem ValueCodec<std::vector<int>>::FromToml(const toml::node& node, std::vector<int>& out) {
+  if (!node.is_array()) return WrongType("an array of integers", node);
+  std::vector<int> items;
+  for (const toml::node& item : *node.as_array()) {
+    if (!item.is_integer()) return WrongType("an array of integers", node);
+    int value = 0;
+    if (Problem problem = IntegerFromToml(item, value)) return problem;
+    items.push_back(value);
+  }
+  out = std::move(items);
+  return std::nullopt;
+}
+std::string ValueCodec<std::vector<int>>::Render(const std::vector<int>& value) {
+  toml::array array;
+  for (int item : value) array.push_back(int64_t{item});
   std::ostringstream stream;
   stream << toml::toml_formatter(array, toml::format_flags::none);
   return stream.str();

@@ -64,6 +64,21 @@ struct ValueCodec<std::vector<std::string>> {
   static std::string Render(const std::vector<std::string>& value);
 };
 
+template <>
+struct ValueCodec<bool> {
+  static Problem FromText(std::string_view text, bool& out);  // true|false|1|0
+  static Problem FromToml(const toml::node& node, bool& out);
+  static std::string Render(bool value);
+};
+
+// Lists of whole numbers: comma-separated in text, an array of integers in TOML.
+template <>
+struct ValueCodec<std::vector<int>> {
+  static Problem FromText(std::string_view text, std::vector<int>& out);
+  static Problem FromToml(const toml::node& node, std::vector<int>& out);
+  static std::string Render(const std::vector<int>& value);
+};
+
 // "a string", "an integer", … for "expected X, got Y" messages.
 std::string_view TomlTypeName(const toml::node& node);
 

@@ -27,8 +27,9 @@ namespace tc {
 // an audit insert that fails stops there, and the entries it may have left are found again (not
 // duplicated) when the Replace is retried on the same base. A conflict takes back the entries
 // this call inserted. The one leftover: a kStore from the document write itself (reply lost,
-// server gone) keeps its audit entries, which describe a change the next run makes again (under
-// the same ids when the document is unchanged). docs/stores.md. No message holds the password.
+// server gone) keeps its audit entries, which describe a change the next run makes again on
+// the same base, under the same ids: they are found, not duplicated. docs/stores.md. No message
+// holds the password.
 class MongoCacheStore final : public CacheStore {
  public:
   struct Options {

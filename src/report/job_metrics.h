@@ -81,6 +81,8 @@ class JobMetrics {
   void ObserveRun(const RunSummary& summary);
 
   std::string Render() const;  // Prometheus text exposition format
+  // The registry Render() serializes, for metric groups of their own (RefreshRequestMetrics).
+  prometheus::Registry& registry() const { return *registry_; }
   // Write-to-temp + rename, so a collector never reads a half-written file. The file is
   // world-readable (0644) whatever the umask: node_exporter runs as another user.
   Status WriteFile(const std::string& path) const;
@@ -110,6 +112,7 @@ class JobMetrics {
   prometheus::Family<prometheus::Counter>* on_demand_answers_ = nullptr;  // kDaemon only
   prometheus::Histogram* on_demand_wait_ = nullptr;                       // kDaemon only
   prometheus::Counter* runs_not_started_ = nullptr;
+  prometheus::Counter* runs_locked_ = nullptr;
   prometheus::Counter* api_retries_ = nullptr;
   prometheus::Counter* write_conflicts_ = nullptr;
   // Cache-age SLO.

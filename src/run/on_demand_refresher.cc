@@ -6,10 +6,11 @@
 #include <utility>
 
 #include "bytemark/bytemark_api.h"
+#include "failure/blame.h"
+#include "failure/failure_state_gate.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/document_writer.h"
-#include "run/failure_state_gate.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
 
@@ -108,6 +109,7 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
   waiter->clock = &clock_;
   waiter->metrics = metrics_;
   waiter->called_at = clock_.SteadyNow();
+  waiter->force = force;
   waiter->done = std::move(done);
   if (stopping_.load()) {
     Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,
@@ -120,20 +122,54 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
     deadlines_.emplace(clock_.SteadyNow() + deadline_, waiter);
   }
   deadlines_cv_.notify_one();
-  Dispatch(waiter, force);
+  Dispatch(waiter);
 }
 
-void OnDemandRefresher::Dispatch(const std::shared_ptr<Waiter>& waiter, bool force) {
+void OnDemandRefresher::RefreshForRequest(int64_t user_id, int64_t read_at, Done done) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->user_id = user_id;
+  waiter->clock = &clock_;
+  waiter->called_at = clock_.SteadyNow();
+  waiter->force = true;
+  waiter->respect_backoff = true;
+  waiter->started_after = read_at;
+  waiter->done = std::move(done);
+  if (stopping_.load()) {
+    Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,
+                                  ResultOfKind(UserRefreshResult::Kind::kAbandoned,
+                                               ErrorClass::kInterrupted)});
+    return;
+  }
+  Dispatch(waiter);
+}
+
+// Only this refresher's flights end "fresh" or "in_backoff" (a sweep's never do), and they end
+// before it is destroyed, so `this` is alive when such a result asks for another refresh.
+bool OnDemandRefresher::OwedAnotherRefresh(const Waiter& waiter,
+                                           const UserRefreshResult& result) const {
+  using Kind = UserRefreshResult::Kind;
+  // A forced call that joined a plain one which found the cache fresh (no API call).
+  if (waiter.force && result.kind == Kind::kFresh) return true;
+  // An on-demand call that joined a refresh request's flight stopped by the user's backoff.
+  if (!waiter.respect_backoff && result.kind == Kind::kInBackoff) return true;
+  // A refresh request that joined a flight claimed before the request was read: that refresh may
+  // have fetched before the request was written. (A sweep's flight may end after Stop; then the
+  // request is abandoned below.)
+  return waiter.started_after && result.flight_started <= *waiter.started_after;
+}
+
+void OnDemandRefresher::Dispatch(const std::shared_ptr<Waiter>& waiter) {
   const int64_t user_id = waiter->user_id;
   const bool claimed = shared_.flights.ClaimOrListen(
-      user_id, UserFlights::Owner::kOnDemand,
-      [this, waiter, force](const UserRefreshResult& result) {
-        // A forced call that joined a plain one which found the cache fresh (no API call) is owed
-        // a refresh: it claims one of its own. Only this refresher's flights end "fresh" (a
-        // sweep's never do), and they end before it is destroyed.
-        if (force && result.kind == UserRefreshResult::Kind::kFresh && !stopping_.load() &&
-            !waiter->answered.load()) {
-          Dispatch(waiter, true);
+      user_id, UserFlights::Owner::kOnDemand, [this, waiter](const UserRefreshResult& result) {
+        if (!waiter->answered.load() && OwedAnotherRefresh(*waiter, result)) {
+          if (!stopping_.load()) {
+            Dispatch(waiter);
+            return;
+          }
+          Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, waiter->user_id,
+                                        ResultOfKind(UserRefreshResult::Kind::kAbandoned,
+                                                     ErrorClass::kInterrupted)});
           return;
         }
         Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, waiter->user_id, result});
@@ -144,7 +180,7 @@ void OnDemandRefresher::Dispatch(const std::shared_ptr<Waiter>& waiter, bool for
   }
   {
     std::lock_guard lock(jobs_mutex_);
-    jobs_.push_back(Job{user_id, force});
+    jobs_.push_back(Job{user_id, waiter->force, waiter->respect_backoff});
   }
   jobs_cv_.notify_one();
   transport_.Wakeup();
@@ -237,11 +273,16 @@ void OnDemandRefresher::WorkerLoop() {
     if (!jobs.empty()) {
       std::vector<int64_t> plain;
       std::vector<int64_t> forced;
-      for (const Job& job : jobs) (job.force ? forced : plain).push_back(job.user_id);
-      if (!plain.empty()) SelectGroup(plain, false);
-      if (!forced.empty()) SelectGroup(forced, true);
+      std::vector<int64_t> requested;
+      for (const Job& job : jobs) {
+        (job.respect_backoff ? requested : job.force ? forced : plain).push_back(job.user_id);
+      }
+      if (!plain.empty()) SelectGroup(plain, false, false);
+      if (!forced.empty()) SelectGroup(forced, true, false);
+      if (!requested.empty()) SelectGroup(requested, true, true);
     }
-    if (!fetching_.empty() && pipeline.queued() > 0 &&
+    // (Never while this refresher's own request is the probe: it would abandon the probe.)
+    if (!fetching_.empty() && pipeline.queued() > 0 && !pipeline.probe_on_wire() &&
         shared_.breaker.Refusing(clock_.SteadyNow())) {
       FailFetchingUsers(ErrorClass::kCircuitOpen);  // fail fast: the API is failing
     }
@@ -255,6 +296,9 @@ void OnDemandRefresher::WorkerLoop() {
       const int64_t before = pipeline.attempts();
       pipeline.Step(kRefresherLoopTick);
       api_requests_ += pipeline.attempts() - before;
+      if (metrics_ != nullptr) {
+        metrics_->SetBreakerState(static_cast<BreakerStateValue>(shared_.breaker.state()));
+      }
     }
   }
   FailFetchingUsers(ErrorClass::kInterrupted);
@@ -263,8 +307,10 @@ void OnDemandRefresher::WorkerLoop() {
   pipeline_ = nullptr;
 }
 
-void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool force) {
-  SelectionOptions options{user_ids, false, std::nullopt, force, config_.tokens.page_size};
+void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool force,
+                                    bool respect_backoff) {
+  SelectionOptions options{user_ids, respect_backoff, std::nullopt, force,
+                           config_.tokens.page_size};
   UserSelection selection(tokens_, store_, clock_, config_.refresh, std::move(options));
   auto page = selection.Next([this] { return stopping_.load(); });
   if (!page.ok()) {
@@ -283,7 +329,7 @@ void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool f
     }
   }
   if (not_stale.empty()) return;
-  // Fresh, or no token at all.
+  // Fresh, in backoff (forced selections find nobody fresh), or no token at all.
   const std::vector<int64_t> rest(not_stale.begin(), not_stale.end());
   auto known = tokens_.Lookup(rest);
   std::unordered_set<int64_t> with_token;
@@ -298,6 +344,10 @@ void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool f
     }
     if (!with_token.contains(user_id)) {
       FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kUnknownUser));
+      continue;
+    }
+    if (respect_backoff) {
+      FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kInBackoff));
       continue;
     }
     auto loaded = store_.Load(user_id);
@@ -318,6 +368,7 @@ void OnDemandRefresher::StartUser(StaleUser user) {
   }
   auto fetch = std::make_unique<UserFetch>();
   fetch->user = std::move(user);
+  fetch->started = clock_.SteadyNow();
   const std::string token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
@@ -346,6 +397,10 @@ void OnDemandRefresher::OnListFetched(int64_t user_id, PassListKind list,
     fetch.expired = std::move(result->passes);
   }
   if (--fetch.lists_pending > 0) return;
+  // One outcome per user, judged by the breaker the daemon's sweeps share.
+  const std::optional<ErrorClass> failure =
+      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+  if (!failure || !IsOurSide(*failure)) shared_.breaker.RecordUser(clock_.SteadyNow(), failure);
   fetched_.push_back(std::move(found->second));
   fetching_.erase(found);
 }
@@ -360,8 +415,8 @@ void OnDemandRefresher::WriteUser(UserFetch& fetch) {
   const std::optional<ErrorClass> failure =
       fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
   const int64_t user_id = fetch.user.user_id;
-  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
-               std::move(fetch.error), gate.RecordOutcome(failure)};
+  WriteJob job{std::move(fetch.user),  std::move(fetch.active),     std::move(fetch.expired),
+               std::move(fetch.error), gate.RecordOutcome(failure), fetch.started};
   UserRefreshResult result = ResultOf(writer.Handle(job));
   writer.Flush([](ErrorClass) { return false; });  // one user: nothing to judge API-wide
   if (result.kind == UserRefreshResult::Kind::kFailed) {

@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "api/api_request_pipeline.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
 #include "bytemark/pass_list_fetch.h"
 #include "clock/clock.h"
 #include "config/config.h"
+#include "failure/circuit_breaker.h"
 #include "report/job_metrics.h"
 #include "run/user_flights.h"
 #include "selection/user_selection.h"
@@ -85,6 +85,13 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   void Refresh(int64_t user_id, bool force, Done done);
   // The same, waiting for the answer.
   OnDemandAnswer RefreshAndWait(int64_t user_id, bool force);
+  // For a refresh request the caller read from the portal's table when UserFlights::Now() was
+  // `read_at`: refreshes whatever the cache's age, but not while the user's failure backoff runs
+  // (kInBackoff), and joins a refresh under way only if it was claimed after `read_at` (one
+  // claimed earlier may have fetched before the request was written: its end starts another).
+  // `done` is told the outcome (never kRunning: there is no deadline; kAbandoned on Stop), runs
+  // exactly once and must not block. Not counted as an on-demand call.
+  void RefreshForRequest(int64_t user_id, int64_t read_at, Done done);
 
   // "running" while the user is in flight (on demand or in a sweep), else its last on-demand
   // result, if remembered.
@@ -100,6 +107,7 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   struct Job {
     int64_t user_id = 0;
     bool force = false;
+    bool respect_backoff = false;  // refresh requests
   };
   struct Waiter {
     int64_t user_id = 0;
@@ -108,6 +116,9 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
     const Clock* clock = nullptr;
     JobMetrics* metrics = nullptr;
     SteadyTime called_at;
+    bool force = false;
+    bool respect_backoff = false;          // a refresh request
+    std::optional<int64_t> started_after;  // a refresh request: join only flights claimed later
     std::atomic<bool> answered{false};
     Done done;  // moved out by whoever answers
   };
@@ -117,14 +128,17 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
+    SteadyTime started{};
   };
 
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);
   // Claims the user's flight for `waiter` (queueing the job), or listens to the one under way.
-  void Dispatch(const std::shared_ptr<Waiter>& waiter, bool force);
+  void Dispatch(const std::shared_ptr<Waiter>& waiter);
+  // Whether a waiter told `result` is owed another refresh instead of that answer.
+  bool OwedAnotherRefresh(const Waiter& waiter, const UserRefreshResult& result) const;
   void WorkerLoop();
   void DeadlineLoop();
-  void SelectGroup(const std::vector<int64_t>& user_ids, bool force);
+  void SelectGroup(const std::vector<int64_t>& user_ids, bool force, bool respect_backoff);
   void StartUser(StaleUser user);
   void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
   void WriteUser(UserFetch& fetch);

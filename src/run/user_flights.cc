@@ -21,6 +21,8 @@ const char* UserRefreshKindName(UserRefreshResult::Kind kind) {
       return "abandoned";
     case Kind::kUnknownUser:
       return "unknown_user";
+    case Kind::kInBackoff:
+      return "in_backoff";
   }
   return "abandoned";
 }
@@ -61,12 +63,15 @@ bool UserFlights::TryClaim(int64_t user_id, Owner owner, std::optional<int64_t> 
     const auto written = written_on_demand_.find(user_id);
     if (written != written_on_demand_.end() && written->second > *refreshed_since) return false;
   }
-  return flights_.try_emplace(user_id, Flight{owner, {}}).second;
+  const auto [flight, claimed] = flights_.try_emplace(user_id, Flight{owner, now_ + 1, {}});
+  if (claimed) ++now_;
+  return claimed;
 }
 
 bool UserFlights::ClaimOrListen(int64_t user_id, Owner owner, Listener listener) {
   std::lock_guard lock(mutex_);
-  auto [flight, claimed] = flights_.try_emplace(user_id, Flight{owner, {}});
+  auto [flight, claimed] = flights_.try_emplace(user_id, Flight{owner, now_ + 1, {}});
+  if (claimed) ++now_;
   flight->second.listeners.push_back(std::move(listener));
   return claimed;
 }
@@ -74,12 +79,14 @@ bool UserFlights::ClaimOrListen(int64_t user_id, Owner owner, Listener listener)
 void UserFlights::Finish(int64_t user_id, const UserRefreshResult& result) {
   std::vector<Listener> listeners;
   bool by_sweep = false;
+  int64_t started = 0;
   {
     std::lock_guard lock(mutex_);
     const auto found = flights_.find(user_id);
     if (found == flights_.end()) return;
     listeners = std::move(found->second.listeners);
     by_sweep = found->second.owner == Owner::kSweep;
+    started = found->second.started;
     flights_.erase(found);
     using Kind = UserRefreshResult::Kind;
     if (!by_sweep && (result.kind == Kind::kBuilt || result.kind == Kind::kUpdated ||
@@ -90,6 +97,7 @@ void UserFlights::Finish(int64_t user_id, const UserRefreshResult& result) {
   }
   UserRefreshResult told = result;
   told.by_sweep = by_sweep;
+  told.flight_started = started;
   for (const Listener& listener : listeners) listener(told);
 }
 

@@ -18,14 +18,27 @@ namespace tc {
 
 // How one user's refresh ended, as an on-demand caller is told.
 struct UserRefreshResult {
-  enum class Kind { kFresh, kBuilt, kUpdated, kUnchanged, kFailed, kAbandoned, kUnknownUser };
+  // kInBackoff: not attempted, the user's failure backoff runs (refresh requests only: they
+  // respect it, on-demand calls do not).
+  enum class Kind {
+    kFresh,
+    kBuilt,
+    kUpdated,
+    kUnchanged,
+    kFailed,
+    kAbandoned,
+    kUnknownUser,
+    kInBackoff
+  };
   Kind kind = Kind::kAbandoned;
   std::optional<ErrorClass> error_class;  // kFailed
   int64_t timestamp = 0;                  // the cache document's (unix seconds); 0 = none
   bool by_sweep = false;                  // the sweep had the user in flight and refreshed it
+  int64_t flight_started = 0;  // when the flight that ended was claimed (UserFlights::Now() units)
 };
 
-// "fresh" | "built" | "updated" | "unchanged" | "failed" | "abandoned" | "unknown_user"
+// "fresh" | "built" | "updated" | "unchanged" | "failed" | "abandoned" | "unknown_user" |
+// "in_backoff"
 const char* UserRefreshKindName(UserRefreshResult::Kind kind);
 
 // What the document writer's outcome tells a caller.
@@ -36,7 +49,8 @@ class UserFlights {
   enum class Owner { kSweep, kOnDemand };
   using Listener = std::function<void(const UserRefreshResult&)>;
 
-  // A point in the registry's history: on-demand refreshes that end later are "since" it.
+  // A point in the registry's history: on-demand refreshes that end later, and flights claimed
+  // later, are "since" it.
   int64_t Now() const;
   // Claims the user unless someone has it in flight, or (`refreshed_since` given) an on-demand
   // refresh wrote its document since then — a run that selected the user as stale before that
@@ -54,6 +68,7 @@ class UserFlights {
  private:
   struct Flight {
     Owner owner = Owner::kSweep;
+    int64_t started = 0;  // now_ when claimed
     std::vector<Listener> listeners;
   };
   // Users whose document an on-demand refresh wrote, and when (in Now() units). Bounded: when it

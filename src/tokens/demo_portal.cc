@@ -4,6 +4,7 @@
 #include "sqlite/sqlite_identifier.h"
 #include "sqlite/sqlite_query.h"
 #include "sqlite/sqlite_transaction.h"
+#include "tokens/sqlite_refresh_request_source.h"
 
 namespace tc {
 namespace {
@@ -13,9 +14,16 @@ std::string DemoToken(int64_t user_id) { return "tc-sim-token-" + std::to_string
 
 }  // namespace
 
-Status SeedDemoPortal(const std::string& sqlite_path, const std::string& table, int64_t users) {
+Status SeedDemoPortal(const std::string& sqlite_path, const std::string& table, int64_t users,
+                      const std::string& requests_table) {
   auto quoted = QuoteSqliteIdentifier(table, "tokens.table");
   if (!quoted.ok()) return quoted.error();
+  std::string requests_schema;
+  if (!requests_table.empty()) {
+    auto quoted_requests = QuoteSqliteIdentifier(requests_table, "refresh_requests.table");
+    if (!quoted_requests.ok()) return quoted_requests.error();
+    requests_schema = SqliteRefreshRequestTableSql(*quoted_requests, requests_table);
+  }
   auto opened = SqliteDatabase::Open(sqlite_path, SqliteOpenMode::kCreate);
   if (!opened.ok()) return opened.error();
   SqliteDatabase& db = **opened;
@@ -29,7 +37,7 @@ Status SeedDemoPortal(const std::string& sqlite_path, const std::string& table, 
       "CREATE TABLE IF NOT EXISTS " + *quoted +
       " (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, token TEXT, created_at TEXT);"
       "CREATE INDEX IF NOT EXISTS \"" +
-      table + "_user_id\" ON " + *quoted + " (user_id);";
+      table + "_user_id\" ON " + *quoted + " (user_id);" + requests_schema;
   if (Status created = db.ExecScript(schema, "cannot create the token table"); !created.ok()) {
     return fail(created.error());
   }
