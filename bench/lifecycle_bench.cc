@@ -8,12 +8,16 @@
 //                                    bytemark_tokens, an empty SQLite cache; `run --dry-run` with
 //                                    no shard and with --shard K/4 for each K, and the server's
 //                                    Rows_read, Rows_sent and Bytes_sent for each.
+//   lifecycle_bench build [USERS]    Under both scripts (default 3,000 users): a first build of
+//                                    every user with MariaDB tokens, the cache on MariaDB, then
+//                                    on FerretDB: users/s, statements / round trips per user.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +29,9 @@
 #include "json/js_json.h"
 #include "mysql/mysql_pool.h"
 #include "support/child_process.h"
+#include "support/mongo_test_server.h"
 #include "support/mysql_test_server.h"
+#include "support/sim_process.h"
 
 namespace tc {
 namespace {
@@ -214,6 +220,80 @@ int ShardBench(int64_t tokens) {
   return 0;
 }
 
+int64_t SumCounts(const std::map<std::string, int64_t>& counts) {
+  int64_t sum = 0;
+  for (const auto& [command, count] : counts) sum += count;
+  return sum;
+}
+
+// Builds USERS users (sim: 5 active + 1 expired passes, no latency) with MariaDB tokens and
+// each cache store in turn; users/s and statements (MariaDB Questions) or round trips (FerretDB
+// command counters) per built user.
+int BuildBench(int64_t users) {
+  std::optional<testing::TestMysql> server = testing::FindTestMysql();
+  std::optional<testing::TestMongo> mongo = testing::FindTestMongoWithOwnDatabase();
+  if (!server || !mongo) {
+    std::cerr << "needs scripts/with-mariadb.sh and scripts/with-mongo.sh\n";
+    return 1;
+  }
+  MysqlPool pool(server->options, 1);
+  Status filled = pool.Run([&](MysqlConnection& connection) -> Status {
+    for (const std::string& sql : std::vector<std::string>{
+             "DROP TABLE IF EXISTS bench_build_tokens",
+             "CREATE TABLE bench_build_tokens (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+             " user_id BIGINT NOT NULL, token VARCHAR(255) NULL, INDEX (user_id)) ENGINE=InnoDB",
+             fmt::format("INSERT INTO bench_build_tokens (user_id, token) SELECT seq,"
+                         " CONCAT('tc-sim-token-', seq) FROM seq_1_to_{}",
+                         users)}) {
+      auto done = connection.Execute(sql, {});
+      if (!done.ok()) return done.error();
+    }
+    return Status::Ok();
+  });
+  if (!filled.ok()) return 1;
+  auto sim =
+      SimProcess::Start({"--users", std::to_string(users), "--passes", "5", "--expired", "1"});
+  if (!sim.ok()) return 1;
+  std::cout << fmt::format("build bench: {} users, MariaDB tokens, concurrency 32\n", users);
+  for (const bool use_mongo : {false, true}) {
+    const std::string dir = MakeDir(use_mongo ? "build_mongo" : "build_mysql");
+    const std::string config = dir + "/ticketcache.toml";
+    const std::string store_url = use_mongo ? mongo->config.url : server->url;
+    WriteFile(config,
+              fmt::format("[tokens]\nurl = \"{}\"\ntable = \"bench_build_tokens\"\n\n"
+                          "[store]\nurl = \"{}\"\ncache_collection = \"bench_build_cache\"\n"
+                          "log_collection = \"bench_build_log\"\n\n"
+                          "[bytemark]\ncustomer_api = \"{}\"\n\n[log]\nlevel = \"warn\"\n",
+                          server->url, store_url, (*sim)->base_url()));
+    std::map<std::string, std::string> env{{"TICKETCACHE_TOKENS_PASSWORD", server->password}};
+    if (!use_mongo) env["TICKETCACHE_STORE_PASSWORD"] = server->password;
+    if (use_mongo && !mongo->config.password.empty()) {
+      env["TICKETCACHE_STORE_PASSWORD"] = mongo->config.password;
+    }
+    if (MeasureTicketcache({"init", "--config", config}, env).exit_code != 0) return 1;
+    const int64_t questions = GlobalStatus(pool, "QUESTIONS");
+    const int64_t mongo_before = SumCounts(testing::TestMongoCommandCounts());
+    Measured run = MeasureTicketcache({"run", "--no-progress", "--config", config}, env);
+    const int64_t statements = GlobalStatus(pool, "QUESTIONS") - questions;
+    const int64_t round_trips = SumCounts(testing::TestMongoCommandCounts()) - mongo_before;
+    const int64_t built = run.summary.value("built", int64_t{0});
+    std::cout << fmt::format(
+        "  cache on {}: exit {}, built {}, {:.1f} s, {:.0f} users/s, CPU {:.1f} s, peak RSS "
+        "{:.0f} MB; MariaDB statements {} ({:.2f} per user){}\n",
+        use_mongo ? "FerretDB" : "MariaDB", run.exit_code, built, run.wall_seconds,
+        static_cast<double>(built) / run.wall_seconds, run.cpu_seconds, run.peak_rss_mb, statements,
+        static_cast<double>(statements) / static_cast<double>(std::max<int64_t>(1, built)),
+        use_mongo ? fmt::format("; FerretDB round trips {} ({:.2f} per user)", round_trips,
+                                static_cast<double>(round_trips) /
+                                    static_cast<double>(std::max<int64_t>(1, built)))
+                  : std::string());
+    if (run.exit_code != 0) std::cerr << run.err.substr(0, 2000);
+    std::filesystem::remove_all(dir);
+  }
+  if (!testing::DropTestMongoDatabase(*mongo)) std::cerr << "could not drop the test database\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace tc
 
@@ -222,6 +302,7 @@ int main(int argc, char** argv) {
   const int64_t count = argc > 2 ? std::stoll(argv[2]) : 1'000'000;
   if (mode == "prune") return tc::PruneBench(count);
   if (mode == "shard") return tc::ShardBench(count);
-  std::cerr << "usage: lifecycle_bench prune|shard [COUNT]\n";
+  if (mode == "build") return tc::BuildBench(argc > 2 ? count : 3000);
+  std::cerr << "usage: lifecycle_bench prune|shard|build [COUNT]\n";
   return 2;
 }
