@@ -5,10 +5,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <csignal>
+#include <sstream>
 #include <string>
+#include <thread>
 
+#include "bytemark/curl_transport.h"
 #include "json/js_json.h"
 #include "support/job_fixture.h"
+#include "support/serve_process.h"
 
 namespace tc {
 namespace {
@@ -88,6 +93,49 @@ TEST(PruneCommandTest, MaxFractionIsAValidatedSetting) {
   ChildResult result = fixture.Ticketcache({"prune"}, {{"TICKETCACHE_PRUNE_MAX_FRACTION", "1.5"}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("prune.max_fraction"), std::string::npos) << result.err;
+}
+
+double PruneMetric(const std::string& metrics, const std::string& series) {
+  std::istringstream lines(metrics);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+TEST(PruneCommandTest, ServePrunesOnItsOwnSchedule) {
+  // The sweep's schedule never fires during the test; the prune's fires every second.
+  JobFixture job(JobFixtureOptions().WithUsers(20).WithConfig(
+      "[schedule]\ncron = \"0 0 1 1 *\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n\n"
+      "[prune]\ncron = \"* * * * * *\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  ASSERT_EQ(job.Run().exit_code, 0);
+  ExecOnPortal(job, "DELETE FROM bytemark_tokens WHERE user_id = 3;");
+  ServeProcess serve(job.config_path(), job.dir());
+  const int port = serve.WaitUntilReady();
+  ASSERT_GT(port, 0) << serve.StderrSoFar();
+  CurlTransport transport;
+  std::string metrics;
+  for (int i = 0; i < 300; ++i) {  // at most 30 s
+    HttpRequest request;
+    request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+    request.timeout = std::chrono::seconds(5);
+    auto scraped = FetchBlocking(transport, request);
+    ASSERT_TRUE(scraped.ok());
+    metrics = scraped->body;
+    if (PruneMetric(metrics, "ticketcache_prunes_total{status=\"ok\"}") >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(PruneMetric(metrics, "ticketcache_prunes_total{status=\"ok\"}"), 1) << metrics;
+  EXPECT_EQ(PruneMetric(metrics, "ticketcache_pruned_total{record=\"cache\"}"), 1) << metrics;
+  EXPECT_EQ(PruneMetric(metrics, "ticketcache_prunes_total{status=\"refused\"}"), 0);
+  serve.Signal(SIGTERM);
+  ChildResult stopped = serve.Wait(30'000);
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.err.find("prune finished"), std::string::npos);
+  EXPECT_FALSE(job.Show(3).has_value());
+  EXPECT_EQ(job.AllDocuments().size(), 19u);
 }
 
 }  // namespace
