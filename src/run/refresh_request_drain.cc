@@ -39,6 +39,8 @@ Status RefreshRequestDrain::Poll() {
     auto rows = source_.ReadDue(query);
     if (!rows.ok()) {
       if (metrics_ != nullptr) metrics_->CountPollError();
+      std::lock_guard lock(status_mutex_);
+      status_.last_error = RedactSecrets(rows.error().message);
       return rows.error();
     }
     for (const RefreshRequest& row : *rows) {
@@ -64,12 +66,22 @@ Status RefreshRequestDrain::Poll() {
                : std::nullopt,
         now);
   }
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.due = due;
+    status_.oldest_due_since = oldest;
+    status_.last_poll_at = now;
+    status_.last_error.clear();
+  }
   // Read before any refresh below is claimed: a flight claimed later fetches after these rows
   // were written; one claimed earlier may not have.
   const int64_t read_at = flights_.Now();
   for (auto& [user_id, batch] : users) {
-    counts_.rows_read += static_cast<int64_t>(batch->ids.size());
-    ++counts_.users;
+    {
+      std::lock_guard lock(status_mutex_);
+      counts_.rows_read += static_cast<int64_t>(batch->ids.size());
+      ++counts_.users;
+    }
     ++in_progress_users_;
     in_progress_ids_.insert(batch->ids.begin(), batch->ids.end());
     refresher_.RefreshForRequest(user_id, read_at,
@@ -90,6 +102,7 @@ void RefreshRequestDrain::ApplyOutcomes() {
     std::lock_guard lock(inbox_->mutex);
     arrived.swap(inbox_->outcomes);
   }
+  std::lock_guard lock(status_mutex_);
   for (const Outcome& outcome : arrived) {
     Apply(*outcome.batch, outcome.result);
     for (int64_t id : outcome.batch->ids) in_progress_ids_.erase(id);
@@ -143,6 +156,13 @@ void RefreshRequestDrain::Apply(const Batch& batch, const UserRefreshResult& res
   } else {
     ++counts_.users_abandoned;  // stopped (or, never expected, "fresh")
   }
+}
+
+RefreshRequestStatus RefreshRequestDrain::Snapshot() const {
+  std::lock_guard lock(status_mutex_);
+  RefreshRequestStatus snapshot = status_;
+  snapshot.counts = counts_;
+  return snapshot;
 }
 
 void RefreshRequestDrain::WaitForOutcome(Duration timeout) {

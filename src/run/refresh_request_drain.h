@@ -51,6 +51,15 @@ struct RefreshRequestCounts {
   std::map<std::string, int64_t> failures_by_class;  // users
 };
 
+// What the status page shows of a daemon's drain.
+struct RefreshRequestStatus {
+  RefreshRequestCounts counts;              // since the drain started
+  int64_t due = 0;                          // at the last poll
+  std::optional<int64_t> oldest_due_since;  // unix seconds; nullopt: none due
+  int64_t last_poll_at = 0;                 // unix seconds of the last successful poll; 0: none
+  std::string last_error;                   // of the last poll, if it failed (no secrets)
+};
+
 // Which shard a request belongs to: the shard of its user, by the same assignment the sweep uses
 // (selection/shard.h), so one instance serves a user's requests and its sweep alike.
 bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request);
@@ -76,6 +85,8 @@ class RefreshRequestDrain {
   void RunUntil(const std::atomic<bool>& stop, Duration interval);
 
   const RefreshRequestCounts& counts() const { return counts_; }
+  // Thread-safe: what the status page shows.
+  RefreshRequestStatus Snapshot() const;
 
  private:
   struct Batch {
@@ -106,7 +117,9 @@ class RefreshRequestDrain {
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   std::unordered_set<int64_t> in_progress_ids_;
   size_t in_progress_users_ = 0;
+  mutable std::mutex status_mutex_;  // guards the writes of counts_ and status_ and Snapshot
   RefreshRequestCounts counts_;
+  RefreshRequestStatus status_;  // all but its counts
 };
 
 }  // namespace tc

@@ -404,6 +404,21 @@ const char* const kStatusPageScript = R"JS(
     $('failing-empty').classList.toggle('hidden', doc.failing_users.length > 0);
   }
 
+  function renderRefreshRequests(doc) {
+    var r = doc.refresh_requests;
+    $('refresh-requests-card').classList.toggle('hidden', !r);
+    if (!r) return;
+    var failed = Object.keys(r.failures_by_class).map(function (c) { return c + ' ' + r.failures_by_class[c]; });
+    $('refresh-requests').textContent = num(r.due) + ' due' +
+      (r.oldest_due_age_seconds === null ? '' : ', the oldest waiting ' + secs(r.oldest_due_age_seconds)) +
+      ' \u00b7 last poll ' + (r.last_poll_at ? ago(r.last_poll_at) : 'none yet') +
+      (r.last_error ? ' (failed: ' + r.last_error + ')' : '') +
+      ' \u00b7 since start: ' + num(r.rows_processed) + ' rows processed, ' + num(r.users_refreshed) +
+      ' users refreshed, ' + num(r.users_without_token) + ' without a token, ' + num(r.users_failed) +
+      ' failed' + (failed.length ? ' (' + failed.join(', ') + ')' : '') + ', ' +
+      num(r.users_in_backoff) + ' deferred by backoff';
+  }
+
   function render(doc) {
     $('banner').classList.toggle('hidden', !doc.store_error);
     $('banner').textContent = doc.store_error ? 'Cache store unavailable: ' + doc.store_error : '';
@@ -411,6 +426,7 @@ const char* const kStatusPageScript = R"JS(
     renderKpis(doc);
     renderCurrent(doc);
     renderCharts(doc);
+    renderRefreshRequests(doc);
     renderReasons(doc);
     renderRuns(doc);
     renderFailing(doc);
@@ -464,6 +480,7 @@ const char* const kStatusPageBody = R"HTML(
     <svg class="chart" id="chart-cache-age" role="img" aria-label="Oldest cache age per run"></svg>
     <p id="cache-age-empty" class="empty hidden">These runs recorded no cache ages.</p></div>
 </section>
+<section class="card hidden" id="refresh-requests-card"><h2>Refresh requests <small>from the portal's table</small></h2><p id="refresh-requests"></p></section>
 <section class="card hidden" id="reasons-card"><h2>Runs that stopped early</h2><ul class="reasons" id="reasons"></ul></section>
 <section class="card"><h2>Recent runs</h2><div class="scroll"><table id="runs-table">
   <thead><tr><th>run</th><th>started</th><th>status</th><th class="num">duration</th><th class="num">seen</th>

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "clock/clock.h"
 #include "config/config.h"
+#include "run/refresh_request_drain.h"
 #include "serve/http_request.h"
 #include "serve/live_run_tracker.h"
 #include "serve/status_report.h"
@@ -20,6 +22,9 @@ namespace tc {
 // The schedule of `config` with its next fire time after `now_ms` (empty when the expression or
 // zone is invalid: `status` still works with a bad schedule).
 ScheduleView ScheduleViewFor(const ScheduleConfig& config, int64_t now_ms);
+
+// The "refresh_requests" member of the status document: the drain's last poll and its counts.
+Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_unix);
 
 class StatusService {
  public:
@@ -35,6 +40,8 @@ class StatusService {
   // The scheduler's view: the next fire time it waits for, and ticks it skipped.
   void SetNextRun(std::string zoned_time);
   void CountSkippedTick();
+  // The daemon drains refresh requests: the document gets their section from `view`.
+  void SetRefreshRequests(std::function<Json()> view);
 
   Json Document(int runs = kRuns, int failing_users = kFailingUsers);
   // GET / and GET /api/status; nullopt for any other path.
@@ -47,8 +54,9 @@ class StatusService {
   const bool daemon_;
   LiveRunTracker tracker_;
   std::mutex mutex_;
-  std::string next_run_;       // guarded by mutex_
-  int64_t ticks_skipped_ = 0;  // guarded by mutex_
+  std::string next_run_;                    // guarded by mutex_
+  int64_t ticks_skipped_ = 0;               // guarded by mutex_
+  std::function<Json()> refresh_requests_;  // guarded by mutex_
 };
 
 }  // namespace tc
