@@ -105,7 +105,11 @@ class RefreshRequestDrain {
     std::deque<Outcome> outcomes;
   };
 
-  void Apply(const Batch& batch, const UserRefreshResult& result);
+  // Built, updated, unchanged, or no token: the rows are set processed.
+  static bool RowsAreDone(const UserRefreshResult& result);
+  void MarkDone(const std::vector<const Outcome*>& done, const std::vector<int64_t>& ids);
+  // Failed (note = class), in backoff or abandoned: the rows stay pending.
+  void ApplyPending(const Batch& batch, const UserRefreshResult& result);
   void WaitForOutcome(Duration timeout);
 
   RefreshRequestSource& source_;
