@@ -25,11 +25,11 @@
 #include <thread>
 #include <vector>
 
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "commands/job_setup.h"
+#include "failure/circuit_breaker.h"
 #include "run/on_demand_refresher.h"
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
@@ -111,7 +111,7 @@ int Main(int argc, char** argv) {
 
   SystemClock clock;
   RateLimiter limiter(cfg.refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(cfg.refresh.breaker);
+  CircuitBreaker breaker(cfg);
   UserFlights flights;
   RequestCounts counts;
   CurlTransport on_demand_curl(TransportOptionsFor(cfg));

@@ -90,6 +90,13 @@ class TimestampStore final : public CacheStore {
   Result<std::optional<LockLease>> ReadLock(const std::string&) override {
     return std::optional<LockLease>();
   }
+  Result<std::vector<int64_t>> UserIdsPage(UserRecords, std::optional<int64_t>, int) override {
+    return std::vector<int64_t>();
+  }
+  Result<int64_t> CountCaches() override { return int64_t{0}; }
+  Result<int64_t> DeleteUsers(std::span<const int64_t>) override { return int64_t{0}; }
+  Result<int64_t> DeleteRunsStartedBefore(int64_t) override { return int64_t{0}; }
+  Result<int64_t> DeleteAuditBefore(int64_t) override { return int64_t{0}; }
 
  private:
   std::vector<int64_t>& timestamps_;

@@ -3,12 +3,14 @@
 // runs; a dead or silent receiver changes neither the exit code nor the summary; the URL (a
 // secret) appears in no output, log or stored record (docs/operations.md).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -212,6 +214,61 @@ TEST(AlertWebhookTest, RunPostsOnlyWhenUsersTurnPersistentOrTheRunStopsAndNeverS
     EXPECT_THAT(body, Not(HasSubstr("tc-sim-token-")));
     EXPECT_THAT(body, Not(HasSubstr(kSecretPart)));
   }
+}
+
+// Runs ticketcache with stdout a pipe whose reader is already gone, as in `ticketcache run | true`
+// once `true` has exited: every write to stdout fails (EPIPE, or SIGPIPE unless ignored). stderr
+// goes to `err_path`.
+ChildResult RunWithClosedStdout(const std::vector<std::string>& args, const std::string& err_path) {
+  int pipe_ends[2];
+  if (::pipe(pipe_ends) != 0) return {};
+  ::close(pipe_ends[0]);
+  std::vector<std::string> argv{TICKETCACHE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_ends[1], STDOUT_FILENO);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(err, STDERR_FILENO);
+    ::signal(SIGPIPE, SIG_DFL);  // as a shell leaves it: the default, fatal
+    std::vector<char*> raw;
+    for (auto& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::close(pipe_ends[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ChildResult result;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+// The summary comes last: a reader that went away costs neither the alert nor the metrics file,
+// and the exit code is the run's (not 141, death by SIGPIPE).
+TEST(AlertWebhookTest, AClosedStdoutLosesNeitherAlertNorMetricsNorTheExitCode) {
+  WebhookReceiver receiver;
+  ASSERT_GT(receiver.port(), 0);
+  AlertingJob setup(receiver.url());
+  JobFixture& job = *setup.job;
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  ASSERT_TRUE(job.sim().Post("/_sim/config", R"({"fault_all":"404"})").ok());  // degraded
+  const std::string metrics_file = job.dir() + "/ticketcache.prom";
+  const ChildResult result = RunWithClosedStdout(
+      {"run", "--force", "--config", job.config_path(), "--metrics-file", metrics_file},
+      job.dir() + "/closed-stdout.err");
+  EXPECT_EQ(result.signal, 0) << "killed by signal " << result.signal;
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  ASSERT_EQ(receiver.bodies().size(), 1u) << result.err;
+  EXPECT_THAT(ParsedBody(receiver.bodies()[0])["text"].get<std::string>(),
+              HasSubstr("ended *degraded*: "));
+  const std::string metrics = ReadFile(metrics_file);
+  EXPECT_THAT(metrics, HasSubstr("\nticketcache_run_in_progress 0\n"));
+  EXPECT_THAT(metrics, HasSubstr("ticketcache_runs_total{status=\"degraded\"} 1"));
+  EXPECT_THAT(result.err, HasSubstr("could not write the run summary to stdout"));
 }
 
 TEST(AlertWebhookTest, ADeadOrSilentReceiverChangesNothingButAWarning) {

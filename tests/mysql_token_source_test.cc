@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <string>
@@ -212,6 +213,52 @@ TEST_F(MysqlTokenSourceTest, KeysetPagingOver10000RowsCostsOneStatementPerPage) 
   }
   EXPECT_EQ(pages, 11);  // 10 full pages and the empty one
   EXPECT_EQ(executes, pages) << "one statement per page";
+}
+
+// The server evaluates the shard condition: the users are exactly those ShardOwnsUser picks
+// (negative and extreme ids included, as in SQLite), and only they cross the wire.
+TEST_F(MysqlTokenSourceTest, RestrictedToAShardTheServerSendsOnlyThatShardsRows) {
+  CreatePortalTable();
+  std::vector<std::pair<int64_t, std::optional<std::string>>> rows;
+  std::vector<int64_t> ids = {std::numeric_limits<int64_t>::min(), -9, -5, -4, -1, 0,
+                              std::numeric_limits<int64_t>::max()};
+  for (int64_t user = 1; user <= 4000; ++user) ids.push_back(user);
+  for (int64_t id : ids) rows.emplace_back(id, "t" + std::to_string(id));
+  rows.emplace_back(2, "second row of user 2");
+  InsertRows(rows);
+  std::sort(ids.begin(), ids.end());
+  int64_t unrestricted_rows = 0;
+  {
+    auto source = Open();
+    ASSERT_TRUE(source);
+    const int64_t before = GlobalStatus("ROWS_SENT");
+    EXPECT_EQ(Drain(*source, 500).size(), ids.size());
+    unrestricted_rows = GlobalStatus("ROWS_SENT") - before;
+  }
+  for (int k = 0; k < 4; ++k) {
+    const Shard shard{k, 4};
+    auto source = Open();
+    ASSERT_TRUE(source);
+    ASSERT_TRUE(source->RestrictToShard(shard));
+    std::vector<int64_t> expected;
+    for (int64_t id : ids) {
+      if (ShardOwnsUser(shard, id)) expected.push_back(id);
+    }
+    const int64_t before = GlobalStatus("ROWS_SENT");
+    std::vector<int64_t> got;
+    for (const UserToken& user : Drain(*source, 500)) got.push_back(user.user_id);
+    const int64_t sent = GlobalStatus("ROWS_SENT") - before;
+    EXPECT_EQ(got, expected) << shard.ToString();
+    // The shard's rows (user 2's second row when k = 2) and one row per status query.
+    EXPECT_LE(sent, static_cast<int64_t>(expected.size()) + 3) << shard.ToString();
+    EXPECT_LT(sent * 3, unrestricted_rows) << shard.ToString();
+    auto count = source->CountUsers();
+    ASSERT_TRUE(count.ok()) << count.error().ToString();
+    EXPECT_EQ(*count, static_cast<int64_t>(expected.size()));
+    auto looked_up = source->Lookup({1, 2, 3, 4, -5});
+    ASSERT_TRUE(looked_up.ok());
+    for (const UserToken& user : *looked_up) EXPECT_TRUE(ShardOwnsUser(shard, user.user_id));
+  }
 }
 
 TEST_F(MysqlTokenSourceTest, LookupReturnsTheNamedUsersAscendingOnce) {

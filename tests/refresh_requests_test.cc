@@ -16,7 +16,6 @@
 
 #include "json/js_json.h"
 #include "mysql/mysql_pool.h"
-#include "selection/shard.h"
 #include "sqlite/sqlite_database.h"
 #include "sqlite/sqlite_query.h"
 #include "support/child_process.h"
@@ -24,6 +23,7 @@
 #include "support/mysql_test_server.h"
 #include "support/serve_process.h"
 #include "support/sim_process.h"
+#include "tokens/shard.h"
 
 namespace tc {
 namespace {

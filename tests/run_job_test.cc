@@ -5,6 +5,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 #include "support/job_fixture.h"
 
@@ -32,6 +35,53 @@ int64_t Outcomes(const Json& summary) {
     total += summary[key].get<int64_t>();
   }
   return total;
+}
+
+// Waits (at most 60 s) until `child` has logged `text` on stderr.
+bool WaitForStderr(BackgroundChild& child, const std::string& text) {
+  for (int i = 0; i < 600 && child.StderrSoFar().find(text) == std::string::npos; ++i) {
+    if (!child.Running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return child.StderrSoFar().find(text) != std::string::npos;
+}
+
+// A second run while one holds the lock is not a failure (the other does the work): status
+// locked, exit 0, logged at info. SIGHUP (a closed terminal) stops a run in order, like SIGTERM:
+// interrupted, exit 0, lock released, instead of a kill with the lock held.
+TEST(RunJobTest, ALockedRunIsNoFailureAndSighupStopsARunInOrder) {
+  JobFixture job(JobFixtureOptions()
+                     .WithUsers(40)
+                     .WithSim({"--latency-ms", "300"})
+                     .WithRefresh("concurrency = 2\nretries = 1\nretry_base_delay = \"10ms\"\n"
+                                  "retry_max_delay = \"50ms\"\nlock_ttl = \"30s\"\n"));
+  ASSERT_TRUE(job.error().empty()) << job.error();
+  BackgroundChild slow({TICKETCACHE_BINARY, "run", "--force", "--config", job.config_path()}, {},
+                       job.dir());
+  ASSERT_TRUE(WaitForStderr(slow, "\"message\":\"run started\"")) << slow.StderrSoFar();
+
+  Json locked;
+  const ChildResult second = job.Run({}, &locked);
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(locked["status"], "locked") << second.out;
+  EXPECT_EQ(locked["reason"], "lock 'run' is held by another run");
+  EXPECT_EQ(second.err.find("\"level\":\"error\""), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("\"level\":\"warn\""), std::string::npos) << second.err;
+
+  ASSERT_TRUE(slow.Running()) << "the first run ended before it could be stopped";
+  slow.Signal(SIGHUP);
+  const ChildResult stopped = slow.Wait(60'000);
+  EXPECT_EQ(stopped.signal, 0) << "killed by signal " << stopped.signal;
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.out.find("\"status\":\"interrupted\""), std::string::npos) << stopped.out;
+
+  Json after;
+  const ChildResult third = job.Run({}, &after);  // the lock was released: this one works
+  EXPECT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(after["status"], "ok") << third.out;
+  EXPECT_EQ(CountRows(job.dir() + "/cache.db",
+                      "SELECT COUNT(*) FROM ticketcache_runs WHERE status = 'running'"),
+            0);
 }
 
 TEST(RunJobTest, BuildsEveryUserThenSkipsFreshOnes) {

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "bytemark/curl_transport.h"
 #include "config/config_keys.h"
+#include "config/regular_file.h"
+#include "config/url_syntax.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 
@@ -195,17 +195,16 @@ void WebhookNotifier::Deliver(const std::string& body) const {
 Result<std::unique_ptr<RunAlerts>> RunAlerts::Create(const AlertsConfig& config) {
   std::unique_ptr<RunAlerts> alerts(new RunAlerts());
   if (config.webhook_url_file.empty()) return alerts;
-  std::ifstream in(config.webhook_url_file, std::ios::binary);
-  if (!in) return ConfigProblem(fmt::format("cannot read \"{}\"", config.webhook_url_file));
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string url = content.str();
+  Result<std::string> content = ReadRegularFile(config.webhook_url_file, "file");
+  if (!content.ok()) return ConfigProblem(content.error().message);
+  std::string url = std::move(content).value();
   while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
   while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(0, 1);
   if (url.empty()) return ConfigProblem(fmt::format("\"{}\" is empty", config.webhook_url_file));
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-    return ConfigProblem(
-        fmt::format("\"{}\" does not hold an http(s) URL", config.webhook_url_file));
+  // The URL is a secret (it is the credential of a Slack webhook): the problem never quotes it.
+  if (const std::string problem = SecretHttpUrlProblem(url); !problem.empty()) {
+    return ConfigProblem(fmt::format("\"{}\" does not hold a valid http(s) URL: {}",
+                                     config.webhook_url_file, problem));
   }
   RegisterSecret(url);  // masked wherever it might appear in a log line or message
   alerts->notifier_ =

@@ -133,6 +133,18 @@ TEST(RunAlertsTest, AnUnreadableEmptyOrWrongUrlFileIsAConfigErrorNamingTheKey) {
   ASSERT_FALSE(wrong.ok());
   EXPECT_THAT(wrong.error().message, HasSubstr("http(s) URL"));
   EXPECT_THAT(wrong.error().message, Not(HasSubstr("secret-path")));  // the file's name only
+  for (const char* malformed :
+       {"https://hooks.example.test:99999/secret-path\n",
+        "https://hooks.example.test/secret path\n", "https:///secret-path"}) {
+    std::ofstream(config.webhook_url_file) << malformed;
+    auto refused = RunAlerts::Create(config);
+    ASSERT_FALSE(refused.ok()) << malformed;
+    EXPECT_EQ(refused.error().error_class, ErrorClass::kConfig);
+    EXPECT_THAT(refused.error().message, HasSubstr("does not hold a valid http(s) URL"));
+    EXPECT_THAT(refused.error().message, Not(HasSubstr("secret")));
+  }
+  config.webhook_url_file = ::testing::TempDir();
+  EXPECT_THAT(RunAlerts::Create(config).error().message, HasSubstr("is a directory"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "api/retry_backoff.h"
 #include "bytemark/response_classification.h"
 #include "clock/saturating_time.h"
+#include "failure/blame.h"
 
 namespace tc {
 
@@ -36,7 +37,10 @@ ApiRequestPipeline::ApiRequestPipeline(HttpTransport& transport, const Clock& cl
       max_in_flight_(static_cast<size_t>(std::max(1, max_in_flight))),
       rng_(seed) {}
 
-ApiRequestPipeline::~ApiRequestPipeline() { generation_.reset(); }
+ApiRequestPipeline::~ApiRequestPipeline() {
+  generation_.reset();
+  if (probe_on_wire_) breaker_.ReleaseProbe();  // its answer will never be recorded
+}
 
 void ApiRequestPipeline::Send(HttpRequest request, std::string endpoint, HttpCallback done) {
   ready_.push_back(Attempt{std::move(request), std::move(endpoint), std::move(done)});
@@ -64,7 +68,11 @@ void ApiRequestPipeline::Step(Duration max_wait) {
   while (!ready_.empty() && in_flight_ < max_in_flight_) {
     // While an attempt waits for its reserved rate-limit slot, nobody else asks for one.
     if (slot_waiting_ > 0 && !ready_.front().slot_reserved) break;
-    if (!breaker_.Allow(now)) break;  // open: queued requests wait for the half-open probe
+    if (!ready_.front().probe) {  // a probe waiting for its rate-limit slot was admitted already
+      const CircuitBreaker::Admission admission = breaker_.Admit(now);
+      if (admission == CircuitBreaker::Admission::kRefused) break;  // wait for the probe
+      ready_.front().probe = admission == CircuitBreaker::Admission::kProbe;
+    }
     Attempt attempt = std::move(ready_.front());
     ready_.pop_front();
     // One attempt at a time waits for its rate-limit slot: slots are never reserved far ahead
@@ -100,6 +108,7 @@ bool ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   ++attempts_;
   if (attempt.attempt > 0 || attempt.rate_limited_tries > 0) ++retries_;
   ++in_flight_;
+  if (attempt.probe) probe_on_wire_ = true;
   HttpRequest request = attempt.request;  // the attempt keeps its copy for a retry
   std::weak_ptr<int> alive = generation_;
   const SteadyTime started = now;
@@ -130,8 +139,14 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
   const std::optional<ErrorClass> failure =
       verdict.ok() ? std::nullopt : std::optional<ErrorClass>(verdict.error().error_class);
   limiter_.OnAnswer(now, failure == ErrorClass::kRateLimited);
-  breaker_.Record(now, failure);  // 429, rejected token and malformed never count as failures
-  if (failure && CircuitBreaker::CountsAsFailure(*failure)) last_breaker_failure_ = verdict.error();
+  if (attempt.probe) {
+    // Only the half-open probe speaks to the breaker per request; users are judged by their
+    // callers once all their requests are done (RecordUser).
+    attempt.probe = false;
+    probe_on_wire_ = false;
+    breaker_.RecordProbe(now, failure);
+  }
+  if (failure && IsApiHealthFailure(*failure)) last_breaker_failure_ = verdict.error();
 
   if (!failure || !IsRetryable(*failure)) {
     attempt.done(std::move(result));
@@ -176,6 +191,10 @@ void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
 void ApiRequestPipeline::AbandonAll(const Error& error) {
   generation_ = std::make_shared<int>(0);  // requests on the wire: callbacks now do nothing
   in_flight_ = 0;
+  if (probe_on_wire_) {
+    probe_on_wire_ = false;
+    breaker_.ReleaseProbe();  // the next caller probes at once instead of waiting for it
+  }
   AbandonQueued(error);
 }
 
@@ -185,7 +204,10 @@ void ApiRequestPipeline::AbandonQueued(const Error& error) {
   pending.swap(ready_);
   for (auto& [due, attempt] : waiting_) pending.push_back(std::move(attempt));
   waiting_.clear();
-  for (Attempt& attempt : pending) attempt.done(error);
+  for (Attempt& attempt : pending) {
+    if (attempt.probe) breaker_.ReleaseProbe();  // admitted, waiting for its rate-limit slot
+    attempt.done(error);
+  }
 }
 
 }  // namespace tc

@@ -5,15 +5,16 @@
 //
 // Every answer is classified by ClassifyHttpResponse (bytemark/response_classification.h):
 // - transient, timeout, network: retried up to RetryPolicy::retries times, waiting
-//   FullJitterBackoff(attempt, base_delay, max_delay) before each retry; these count as failures
-//   in the circuit breaker.
+//   FullJitterBackoff(attempt, base_delay, max_delay) before each retry.
 // - rate limited (429): that request (only it) waits the server's Retry-After, or a full-jitter
 //   backoff when it sent none, and goes again; at most kMaxRateLimitedTries tries, and at most
 //   `max_retry_after` of such waiting in total. A request told to wait longer ends at once with
 //   kRateLimited (its user is refreshed by a later run) instead of holding the run. The global
 //   limiter sees every answer and slows everybody only when 429s are a large share of them.
-// - rejected token, malformed, success: final at once (the breaker counts them as the API
-//   answering).
+// - rejected token, malformed, success: final at once.
+// The circuit breaker admits every attempt; while it is half-open the one attempt it admits as the
+// probe reports its answer to it. Users (not requests) are judged by the callers: each records one
+// outcome per user with CircuitBreaker::RecordUser once all the user's requests are done.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +25,11 @@
 #include <random>
 #include <string>
 
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
 #include "clock/clock.h"
 #include "config/config.h"
+#include "failure/circuit_breaker.h"
 #include "report/job_metrics.h"
 
 namespace tc {
@@ -63,6 +64,8 @@ class ApiRequestPipeline {
 
   size_t queued() const { return ready_.size() + waiting_.size(); }
   size_t in_flight() const { return in_flight_; }
+  // The breaker's half-open probe is one of this pipeline's requests on the wire.
+  bool probe_on_wire() const { return probe_on_wire_; }
   int64_t attempts() const { return attempts_; }
   int64_t retries() const { return retries_; }
   // The last answer that counted as a failure for the circuit breaker (what opened it).
@@ -82,6 +85,7 @@ class ApiRequestPipeline {
     int rate_limited_tries = 0;     // 429s answered so far
     Duration rate_limited_wait{0};  // waited for 429s so far
     bool slot_reserved = false;     // the rate limiter already granted this attempt its slot
+    bool probe = false;             // the circuit breaker's half-open probe
   };
 
   // False when the attempt waits for its rate-limit slot (in waiting_).
@@ -104,6 +108,7 @@ class ApiRequestPipeline {
   std::multimap<SteadyTime, Attempt> waiting_;  // retry backoff or a reserved rate-limit slot
   size_t in_flight_ = 0;
   int slot_waiting_ = 0;  // attempts holding a reserved rate-limit slot, not yet started
+  bool probe_on_wire_ = false;
   int64_t attempts_ = 0;
   int64_t retries_ = 0;
   std::optional<Error> last_breaker_failure_;

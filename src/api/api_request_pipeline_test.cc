@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/retry_backoff.h"
+#include "bytemark/response_classification.h"
 
 namespace tc {
 namespace {
@@ -65,6 +66,14 @@ HttpResponse Answer(long status, std::optional<std::string> retry_after = std::n
   return HttpResponse{status, status == 200 ? "{}" : "", std::move(retry_after)};
 }
 
+// The class a caller records for a final result (nullopt: success).
+std::optional<ErrorClass> FailureOf(const Result<HttpResponse>& result) {
+  if (!result.ok()) return result.error().error_class;
+  const Status verdict = ClassifyHttpResponse(*result, 0, 10s);
+  if (verdict.ok()) return std::nullopt;
+  return verdict.error().error_class;
+}
+
 struct Outcome {
   Result<HttpResponse> result;
   SteadyTime at;
@@ -84,7 +93,7 @@ class PipelineTest : public ::testing::Test {
 
   void Make(int max_in_flight = 4, Duration max_retry_after = 10s, double rate = 0) {
     limiter_.emplace(rate, clock_.SteadyNow());
-    breaker_.emplace(breaker_policy_);
+    breaker_.emplace(breaker_policy_, 30s);
     pipeline_.emplace(transport_, clock_, retry_, max_retry_after, *limiter_, *breaker_, nullptr,
                       max_in_flight, kSeed);
   }
@@ -304,18 +313,47 @@ TEST_F(PipelineTest, RateLimitedRequestsDoNotReserveSlotsFarAhead) {
   EXPECT_LE(limiter_->DelayForNext(clock_.SteadyNow()), 200ms);
 }
 
+// The pipeline never judges: requests that fail, however many, leave the breaker closed (users
+// are judged by the callers, one outcome per user). Once a caller opened it, requests wait for
+// the half-open probe, and only the probe's answer speaks to the breaker.
 TEST_F(PipelineTest, OpenBreakerHoldsRequestsBackUntilTheProbe) {
   retry_.retries = 0;
   Make(1);
   transport_.answer = [](const HttpRequest&) { return Result<HttpResponse>(Answer(503)); };
+  for (int i = 0; i < 10; ++i) Send("early" + std::to_string(i));
+  RunUntilDone(10);
+  EXPECT_EQ(breaker_->state(), BreakerState::kClosed) << "requests are not users";
+  for (int i = 0; i < 4; ++i) breaker_->RecordFailure(clock_.SteadyNow(), ErrorClass::kTransient);
+  ASSERT_EQ(breaker_->state(), BreakerState::kOpen);
+  const size_t before = transport_.started.size();
   for (int i = 0; i < 10; ++i) Send("u" + std::to_string(i));
   const SteadyTime begin = clock_.SteadyNow();
   while (clock_.SteadyNow() - begin < 5s) pipeline_->Step(100ms);  // the breaker stays open
-  EXPECT_EQ(breaker_->state(), BreakerState::kOpen);
-  EXPECT_EQ(transport_.started.size(), 4u);  // min_calls failures, then nothing
+  EXPECT_EQ(transport_.started.size(), before);
   while (clock_.SteadyNow() - begin < 11s) pipeline_->Step(100ms);  // one probe; it fails
-  EXPECT_EQ(transport_.started.size(), 5u);
+  EXPECT_EQ(transport_.started.size(), before + 1);
   EXPECT_EQ(breaker_->times_opened(), 2);
+  EXPECT_EQ(breaker_->state(), BreakerState::kOpen);
+  // The API is back: the next probe closes the breaker and every request goes.
+  transport_.answer = [](const HttpRequest&) { return Result<HttpResponse>(Answer(200)); };
+  RunUntilDone(20);
+  EXPECT_EQ(breaker_->state(), BreakerState::kClosed);
+}
+
+// A pipeline dropped with its probe on the wire releases the probe: the next caller (the next run
+// of a daemon) probes at once instead of waiting out the request timeout.
+TEST_F(PipelineTest, AbandonedProbeIsReleased) {
+  Make(1);
+  for (int i = 0; i < 4; ++i) breaker_->RecordFailure(clock_.SteadyNow(), ErrorClass::kTransient);
+  clock_.Advance(10s);
+  transport_.hold = true;
+  Send("probe");
+  pipeline_->Step(0ms);
+  ASSERT_TRUE(pipeline_->probe_on_wire());
+  EXPECT_TRUE(breaker_->ProbeUnderWay(clock_.SteadyNow()));
+  pipeline_->AbandonAll(MakeError(ErrorClass::kInterrupted, "run stopped"));
+  EXPECT_FALSE(breaker_->ProbeUnderWay(clock_.SteadyNow()));
+  EXPECT_EQ(breaker_->Admit(clock_.SteadyNow()), CircuitBreaker::Admission::kProbe);
 }
 
 // Users whose tokens are rejected or whose data is malformed say nothing about the API's
@@ -337,6 +375,10 @@ TEST_F(PipelineTest, RejectedAndMalformedUsersNeverOpenTheBreaker) {
   };
   for (int i = 0; i < 2000; ++i) Send("u" + std::to_string(i));
   RunUntilDone(2000);
+  for (const auto& [token, outcome] : outcomes_) {  // each request is one user here
+    ASSERT_TRUE(FailureOf(outcome.result).has_value());
+    breaker_->RecordUser(clock_.SteadyNow(), FailureOf(outcome.result));
+  }
   EXPECT_EQ(breaker_->state(), BreakerState::kClosed);
   EXPECT_EQ(breaker_->times_opened(), 0);
 }

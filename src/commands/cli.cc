@@ -131,6 +131,15 @@ int RunCli(int argc, char** argv) {
   plan->add_option("--shards", plan_flags.shards, "Processes, each with its own rate limit")
       ->check(CLI::Range(1, 100'000));
 
+  PruneFlags prune_flags;
+  auto* prune = app.add_subcommand(
+      "prune", "Delete the caches of users without a token; apply [retention] to runs and audit");
+  AddConfigOption(*prune, common, log_format);
+  prune->add_flag("--dry-run", prune_flags.dry_run,
+                  "Count and log who would go (one line per user); delete nothing");
+  prune->add_flag("--force", prune_flags.force,
+                  "Delete even more than prune.max_fraction of the caches");
+
   std::string cron_expression;
   std::string timezone = "UTC";
   int next = 5;
@@ -191,6 +200,7 @@ int RunCli(int argc, char** argv) {
   if (*init) return InitCommand(common, demo_users, refresh_requests_index);
   if (*config) return ConfigCommand(common);
   if (*plan) return PlanCommand(common, plan_flags);
+  if (*prune) return PruneCommand(common, prune_flags);
   if (*schedule) {
     if (cron_expression.empty()) {
       auto configured = LoadJobConfig(common);

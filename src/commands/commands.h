@@ -32,6 +32,11 @@ struct PlanFlags {
   int shards = 1;
 };
 
+struct PruneFlags {
+  bool dry_run = false;
+  bool force = false;
+};
+
 int RunCommand(const CommonOptions& common, const RunFlags& flags);
 // `run --refresh-requests`.
 int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags);
@@ -44,5 +49,6 @@ int StatusCommand(const CommonOptions& common, bool json, int runs);
 int InitCommand(const CommonOptions& common, int64_t demo_users, bool refresh_requests_index);
 int ConfigCommand(const CommonOptions& common);
 int PlanCommand(const CommonOptions& common, const PlanFlags& flags);
+int PruneCommand(const CommonOptions& common, const PruneFlags& flags);
 
 }  // namespace tc

@@ -21,6 +21,10 @@ Result<Config> LoadJobConfig(const CommonOptions& options) {
   }
   if (Status logging = InitLogging(config->log); !logging.ok()) return logging.error();
   RegisterConfigSecrets(*config);
+  for (const std::string& variable : config->ignored_environment) {
+    LogDebug("ignoring environment variable set by Kubernetes for a Service",
+             {{"variable", variable}});
+  }
   return config;
 }
 

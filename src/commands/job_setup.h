@@ -2,6 +2,7 @@
 // logging set up with secrets registered for redaction, and the stores it names.
 #pragma once
 
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,11 @@ constexpr int kExitOk = 0;
 constexpr int kExitAborted = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitDegraded = 3;
+
+// The signals that stop `run` and `serve` in order (no new users, in-flight ones get the grace
+// period, the run is recorded as interrupted, the lock released). SIGHUP is one of them: a closed
+// terminal or session must not kill a run with its lock held; it never means "reload".
+inline constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
 
 struct CommonOptions {
   std::optional<std::string> config_file;

@@ -12,6 +12,7 @@
 #include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "commands/standard_output.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
@@ -51,11 +52,11 @@ int AbortedBeforeStart(const RunFlags& flags, RunAlerts& alerts, const std::stri
   summary.status = RunStatus::kAborted;
   summary.abort_reason = what + ": " + RedactSecrets(error.ToString());
   summary.started = false;
-  std::cout << summary.ToJson().dump() << std::endl;
   WriteMetricsFileAfterRun(JobMetrics(MetricsScope::kTextfile), summary,
                            flags.dry_run ? "" : flags.metrics_file);
   alerts.OnRunFinished(summary);
   alerts.Wait();
+  WriteSummaryLine(summary.ToJson().dump());
   ReportStartupError(what, error);
   return error.error_class == ErrorClass::kConfig ? kExitUsage : kExitAborted;
 }
@@ -92,9 +93,10 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
   }
   MetricsRunObserver metrics_observer(metrics, metrics_file);
 
+  // SIGHUP too: a closed terminal or session (ssh dropped) stops the run the same orderly way,
+  // instead of killing it with the lock held and the run recorded as running.
   g_stop_requested = false;
-  std::signal(SIGTERM, RequestStop);
-  std::signal(SIGINT, RequestStop);
+  for (const int signal : kStopSignals) std::signal(signal, RequestStop);
 
   RunProgressReport progress(isatty(STDERR_FILENO) == 1, flags.progress,
                              config->log.progress_interval, std::cerr);
@@ -103,16 +105,16 @@ int RunCommand(const CommonOptions& common, const RunFlags& flags) {
                      clock,   &metrics, &g_stop_requested,         &observers};
   const RunSummary summary = ExecuteRun(env, request);
 
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
-
-  std::cout << summary.ToJson().dump() << std::endl;
+  // Every side effect first (the run record is saved by ExecuteRun): a reader of stdout that is
+  // gone, or slow, costs neither the metrics nor the alert, and the exit code is the run's.
   WriteMetricsFileAfterRun(metrics, summary, metrics_file);
   // A run that never started pushes nothing either: the gateway keeps the other run's numbers.
   if (!flags.push_metrics.empty() && !flags.dry_run && summary.started) {
     PushRunMetrics(flags, metrics);
   }
   (*alerts)->Wait();  // at most alerts.webhook_timeout
+  WriteSummaryLine(summary.ToJson().dump());
+  for (const int signal : kStopSignals) std::signal(signal, SIG_DFL);
   return summary.ExitCode();
 }
 

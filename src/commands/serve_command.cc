@@ -8,14 +8,16 @@
 #include <thread>
 
 #include "alerts/webhook_alert.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "commands/commands.h"
+#include "commands/standard_output.h"
+#include "failure/circuit_breaker.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "report/job_metrics.h"
+#include "report/lifecycle_metrics.h"
 #include "report/refresh_request_metrics.h"
 #include "run/metrics_observer.h"
 #include "run/on_demand_refresher.h"
@@ -23,8 +25,10 @@
 #include "run/refresh_request_drain.h"
 #include "run/refresh_run.h"
 #include "run/user_flights.h"
+#include "schedule/cron_expression.h"
 #include "schedule/cron_schedule.h"
 #include "serve/continuous_serve.h"
+#include "serve/housekeeping.h"
 #include "serve/http_endpoint.h"
 #include "serve/on_demand_route.h"
 #include "serve/readiness_probe.h"
@@ -41,6 +45,10 @@ namespace {
 std::atomic<bool> g_serve_stop{false};
 
 extern "C" void RequestServeStop(int /*signal*/) { g_serve_stop.store(true); }
+
+void HandleStopSignals(bool handle) {
+  for (const int signal : kStopSignals) std::signal(signal, handle ? RequestServeStop : SIG_DFL);
+}
 
 constexpr size_t kMaxRequestBodyBytes = 4096;  // POST bodies (the on-demand endpoint reads none)
 
@@ -99,6 +107,15 @@ int ServeCommand(const CommonOptions& common) {
   if (!parsed_schedule.ok()) return ReportStartupError("configuration", parsed_schedule.error());
   auto alerts = RunAlerts::Create(config->alerts);
   if (!alerts.ok()) return ReportStartupError("configuration", alerts.error());
+  std::optional<CronExpression> prune_cron;
+  if (!config->prune.cron.empty()) {
+    auto parsed = CronExpression::Parse(config->prune.cron);
+    if (!parsed.ok()) {
+      return ReportStartupError(
+          "configuration", MakeError(ErrorClass::kConfig, "prune.cron: " + parsed.error().message));
+    }
+    prune_cron = std::move(*parsed);
+  }
 
   const Config& cfg = *config;
   std::string bearer_token;  // empty: the on-demand endpoint is off
@@ -111,7 +128,10 @@ int ServeCommand(const CommonOptions& common) {
 
   SystemClock clock;
   JobMetrics metrics;
+  LifecycleMetrics lifecycle_metrics(metrics.registry());
   MetricsRunObserver metrics_observer(metrics);
+  std::unique_ptr<TokenSource> housekeeping_tokens;  // the prune thread's own
+  std::optional<Housekeeping> housekeeping;
   DaemonState state;
   ConnectedStores stores;  // opened once HTTP answers, so a store that is down is "not ready"
   std::optional<ReadinessProbe> readiness;
@@ -120,7 +140,7 @@ int ServeCommand(const CommonOptions& common) {
   // One rate limit, one breaker and one set of users in flight for every API request of the
   // daemon: sweeps and on-demand refreshes alike.
   RateLimiter limiter(cfg.refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(cfg.refresh.breaker);
+  CircuitBreaker breaker(cfg);
   UserFlights flights;
   std::unique_ptr<TokenSource> on_demand_tokens;
   std::unique_ptr<CurlTransport> on_demand_transport;
@@ -178,8 +198,7 @@ int ServeCommand(const CommonOptions& common) {
   if (!listening.ok()) return ReportStartupError("http", listening.error());
 
   g_serve_stop = false;
-  std::signal(SIGTERM, RequestServeStop);
-  std::signal(SIGINT, RequestServeStop);
+  HandleStopSignals(true);
   LogInfo("serving", {{"listen", cfg.server.listen},
                       {"port", http.port()},
                       {"mode", cfg.schedule.mode},
@@ -199,8 +218,7 @@ int ServeCommand(const CommonOptions& common) {
                                  });
   if (!connected.ok() && connected.error().error_class == ErrorClass::kConfig) {
     http.Stop();
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
+    HandleStopSignals(false);
     return ReportStartupError("configuration", connected.error());
   }
   if (connected.ok()) {
@@ -224,6 +242,21 @@ int ServeCommand(const CommonOptions& common) {
                  {{"error", own_tokens.error().ToString()}});
       }
     }
+    if (prune_cron) {
+      auto own_tokens = OpenTokenSource(cfg.tokens);
+      if (own_tokens.ok()) {
+        housekeeping_tokens = std::move(*own_tokens);
+      } else {
+        LogError("scheduled prune is off: cannot open its token source",
+                 {{"error", own_tokens.error().ToString()}});
+        prune_cron.reset();
+      }
+    }
+    // Retention runs daily even without a prune schedule (it needs no token source).
+    TokenSource& prune_tokens = housekeeping_tokens ? *housekeeping_tokens : *stores.tokens;
+    housekeeping.emplace(cfg, prune_tokens, *stores.store, clock, lifecycle_metrics, g_serve_stop,
+                         prune_cron, *parsed_schedule->zone);
+    housekeeping->Start();
     std::lock_guard lock(state.mutex);
     state.readiness = &*readiness;
     state.status = &*status;
@@ -254,7 +287,7 @@ int ServeCommand(const CommonOptions& common) {
   };
   const auto report_run = [&](const RunSummary& summary) {
     const std::string summary_json = summary.ToJson().dump();
-    std::cout << summary_json << std::endl;  // one JSON object per run, as `run` prints it
+    WriteSummaryLine(summary_json);  // one JSON object per run, as `run` prints it
   };
   // Every run of the daemon: its log lines, the status page's view, the alerts, and the API state
   // shared with on-demand refreshes.
@@ -296,11 +329,11 @@ int ServeCommand(const CommonOptions& common) {
     }
     LogInfo("stopping", {{"runs", loop.runs()}, {"ticks_skipped", loop.skipped_ticks()}});
   }
+  if (housekeeping) housekeeping->Join();  // a prune in progress finishes its page first
   if (request_drain.joinable()) request_drain.join();  // stops dispatching before the refresher
   if (on_demand) on_demand->Stop();  // answers its waiting callers while the endpoint still runs
   http.Stop();
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
+  HandleStopSignals(false);
   LogInfo("stopped", {});
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands/job_setup.h"
+#include "log/logger.h"
 
 namespace tc {
 
@@ -25,6 +26,23 @@ int WriteStandardOutput(std::string_view text) {
     text.remove_prefix(static_cast<size_t>(written));
   }
   return kExitOk;
+}
+
+bool WriteSummaryLine(std::string_view text) {
+  std::cout.flush();
+  const std::string line = std::string(text) + "\n";
+  std::string_view rest = line;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(STDOUT_FILENO, rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      LogWarn("could not write the run summary to stdout",
+              {{"error", written < 0 ? std::strerror(errno) : "nothing written"}});
+      return false;
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
 }
 
 }  // namespace tc

@@ -12,4 +12,11 @@ namespace tc {
 // and returns kExitAborted.
 int WriteStandardOutput(std::string_view text);
 
+// Writes one line (`text` and "\n") to file descriptor 1, after std::cout's buffer, for the
+// summary a run prints once every side effect of the run is done. A write that fails (a closed
+// pipe: `ticketcache run | true`; a full disk) is logged at warn and changes nothing else: the
+// exit code stays the run's. Needs SIGPIPE ignored (main does) so a closed pipe is an EPIPE.
+// False when the line was not written whole.
+bool WriteSummaryLine(std::string_view text);
+
 }  // namespace tc

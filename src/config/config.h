@@ -49,11 +49,12 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{10'000};
 };
 
-// Circuit breaker over recent API calls. TOML: refresh.breaker_*.
+// Circuit breaker over recent users' API outcomes (failure/circuit_breaker.h). TOML:
+// refresh.breaker_* (min_calls keeps its key's name; it counts users).
 struct BreakerPolicy {
-  double failure_ratio = 0.5;  // opens when failures / calls in the window reach this
-  int window = 50;             // calls considered
-  int min_calls = 20;          // no decision on fewer calls
+  double failure_ratio = 0.5;  // opens when failing users / users in the window reach this
+  int window = 50;             // users considered (one outcome per user)
+  int min_calls = 20;          // no decision on fewer users
   std::chrono::milliseconds open_for{10'000};       // then half-open: one probe
   std::chrono::milliseconds give_up_after{60'000};  // not closed this long: run degraded
 };
@@ -120,6 +121,22 @@ struct OnDemandConfig {
   std::chrono::milliseconds deadline{10'000};  // answer 202 "running" when a refresh takes longer
 };
 
+// `ticketcache prune` and serve's prune schedule (docs/operations.md): orphaned caches, those of
+// users without a usable token, are deleted.
+struct PruneConfig {
+  // A prune that would delete more than this fraction of the caches is refused (a truncated or
+  // wrong token table must not wipe the cache); `prune --force` overrides.
+  double max_fraction = 0.1;
+  std::string cron;  // serve prunes on this schedule (schedule.timezone); empty: never
+};
+
+// How long run history and the audit log are kept; 0 = forever. Applied by `prune` and by serve
+// once a day. The audit log belongs to the platform: kept forever unless configured.
+struct RetentionConfig {
+  std::chrono::milliseconds runs{90LL * 24 * 60 * 60'000};
+  std::chrono::milliseconds audit{0};
+};
+
 // Activity-driven refresh requests: the portal table the apps write when a user buys or activates a
 // ticket (docs/operations.md). Read where the token table is (tokens.url).
 struct RefreshRequestsConfig {
@@ -145,8 +162,14 @@ struct Config {
   ServerConfig server;
   AlertsConfig alerts;
   OnDemandConfig on_demand;
+  PruneConfig prune;
+  RetentionConfig retention;
   RefreshRequestsConfig refresh_requests;
   LogConfig log;
+  // Not a setting: the TICKETCACHE_* environment variables LoadConfig left alone because
+  // Kubernetes injects them for a Service named ticketcache* (TICKETCACHE_SERVICE_HOST,
+  // TICKETCACHE_PORT, …). Logged at debug once logging is set up.
+  std::vector<std::string> ignored_environment;
 };
 
 }  // namespace tc

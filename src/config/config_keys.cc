@@ -198,6 +198,15 @@ std::vector<KeySpec> BuildKeys() {
           "alerts.webhook_timeout",
           [](Config& c) -> Milliseconds& { return c.alerts.webhook_timeout; },
           Positive<Milliseconds>),
+      Key<double>(
+          "prune.max_fraction", [](Config& c) -> double& { return c.prune.max_fraction; }, Ratio),
+      Key<S>("prune.cron", [](Config& c) -> S& { return c.prune.cron; }),
+      Key<Milliseconds>(
+          "retention.runs", [](Config& c) -> Milliseconds& { return c.retention.runs; },
+          NonNegative<Milliseconds>),
+      Key<Milliseconds>(
+          "retention.audit", [](Config& c) -> Milliseconds& { return c.retention.audit; },
+          NonNegative<Milliseconds>),
       Key<S>("on_demand.token_file", [](Config& c) -> S& { return c.on_demand.token_file; }),
       Key<Milliseconds>(
           "on_demand.deadline", [](Config& c) -> Milliseconds& { return c.on_demand.deadline; },

@@ -5,10 +5,10 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <regex>
 
 #include "config/config_keys.h"
+#include "config/regular_file.h"
 #include "config/storage_url.h"
 #include "config/url_credentials.h"
 
@@ -36,11 +36,9 @@ Error ConfigError(std::string_view name, const Origin& origin, std::string_view 
 // Reads a password file: its content without the trailing newline.
 Result<std::string> ReadPasswordFile(std::string_view name, const Origin& origin,
                                      const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ConfigError(name, origin, fmt::format("cannot read password file \"{}\"", path));
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string password = content.str();
+  Result<std::string> content = ReadRegularFile(path, "password file");
+  if (!content.ok()) return ConfigError(name, origin, content.error().message);
+  std::string password = std::move(content).value();
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
     password.pop_back();
   }
@@ -110,13 +108,11 @@ Origin FileOrigin(const std::string& path, const toml::node& node) {
 }
 
 Status ApplyFile(const std::string& path, Config& config) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return MakeError(ErrorClass::kConfig, fmt::format("config file \"{}\" not found", path));
-  }
+  Result<std::string> text = ReadRegularFile(path, "config file");
+  if (!text.ok()) return text.error();
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(*text, path);
   } catch (const toml::parse_error& error) {
     return MakeError(ErrorClass::kConfig,
                      fmt::format("{} line {}: invalid TOML: {}", path, error.source().begin.line,
@@ -174,6 +170,20 @@ std::string KeyNameOfVariable(std::string_view variable) {
   return name;
 }
 
+}  // namespace
+
+bool IsKubernetesServiceVariable(std::string_view variable) {
+  // For a Service named S (here ticketcache or ticketcache-…, upper-cased, '-' as '_'), the
+  // kubelet injects S_SERVICE_HOST, S_SERVICE_PORT, S_SERVICE_PORT_<PORT NAME>, S_PORT and, per
+  // port, S_PORT_<n>_<TCP|UDP|SCTP> with _PROTO, _PORT and _ADDR.
+  static const std::regex kPattern(
+      "TICKETCACHE(_[A-Z0-9_]+)?_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT|"
+      "PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)");
+  return std::regex_match(variable.begin(), variable.end(), kPattern);
+}
+
+namespace {
+
 Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& config) {
   for (const auto& [variable, value] : env) {
     if (!variable.starts_with(kEnvPrefix) || variable.starts_with(kTestEnvPrefix) ||
@@ -183,6 +193,10 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
     const Origin origin{Layer::kEnv, variable};
     const std::string name = KeyNameOfVariable(variable);
     const KeySpec* spec = FindKey(name);
+    if (spec == nullptr && IsKubernetesServiceVariable(variable)) {
+      config.ignored_environment.push_back(variable);
+      continue;
+    }
     if (spec == nullptr) {
       std::string message = fmt::format("unknown environment variable {}", variable);
       if (auto hint = ClosestName(name, false)) {
@@ -267,7 +281,8 @@ std::optional<std::string> ResolveConfigFile(const ConfigSources& sources) {
   }
   std::error_code ec;
   for (const std::string& candidate : {std::string(kDefaultFile), sources.system_file}) {
-    if (!candidate.empty() && std::filesystem::is_regular_file(candidate, ec)) return candidate;
+    // Present in any form: a FIFO or a directory by that name is refused when read, not skipped.
+    if (!candidate.empty() && std::filesystem::exists(candidate, ec)) return candidate;
   }
   return std::nullopt;
 }
@@ -276,8 +291,9 @@ std::string BestEffortLogFormat(const ConfigSources& sources) {
   const auto valid = [](const std::string& format) { return format == "json" || format == "text"; };
   std::string format = LogConfig{}.format;
   if (const auto file = ResolveConfigFile(sources)) {
+    const Result<std::string> text = ReadRegularFile(*file, "config file");
     try {
-      const toml::table root = toml::parse_file(*file);
+      const toml::table root = toml::parse(text.ok() ? *text : std::string(), *file);
       if (auto value = root["log"]["format"].value<std::string>(); value && valid(*value)) {
         format = *value;
       }

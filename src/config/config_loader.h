@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,13 @@ std::optional<std::string> ResolveConfigFile(const ConfigSources& sources);
 // last valid log.format among the file (if it parses), TICKETCACHE_LOG_FORMAT and the flags;
 // else the default.
 std::string BestEffortLogFormat(const ConfigSources& sources);
+
+// True for the variables Kubernetes injects into a pod for a Service whose name starts with
+// "ticketcache" (TICKETCACHE_SERVICE_HOST, TICKETCACHE_SERVICE_PORT[_NAME], TICKETCACHE_PORT,
+// TICKETCACHE_PORT_8080_TCP[_PROTO|_PORT|_ADDR], and the same after TICKETCACHE_<MORE>_).
+// LoadConfig skips these (listing them in Config::ignored_environment) when they name no key; any
+// other unknown TICKETCACHE_* variable is an error.
+bool IsKubernetesServiceVariable(std::string_view variable);
 
 // The process environment (environ) as a map.
 std::map<std::string, std::string> CaptureEnvironment();

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -193,6 +194,40 @@ TEST_F(ConfigLoaderTest, UnknownEnvironmentVariable) {
               HasSubstr("unknown environment variable TICKETCACHE_NOSECTION"));
 }
 
+// A Service named ticketcache makes Kubernetes inject these into every pod of its namespace.
+TEST_F(ConfigLoaderTest, KubernetesServiceVariablesAreIgnored) {
+  const std::map<std::string, std::string> injected = {
+      {"TICKETCACHE_SERVICE_HOST", "10.0.0.7"},
+      {"TICKETCACHE_SERVICE_PORT", "9464"},
+      {"TICKETCACHE_SERVICE_PORT_METRICS", "9464"},
+      {"TICKETCACHE_PORT", "tcp://10.0.0.7:9464"},
+      {"TICKETCACHE_PORT_9464_TCP", "tcp://10.0.0.7:9464"},
+      {"TICKETCACHE_PORT_9464_TCP_PROTO", "tcp"},
+      {"TICKETCACHE_PORT_9464_TCP_PORT", "9464"},
+      {"TICKETCACHE_PORT_8080_TCP_ADDR", "10.0.0.7"},
+      {"TICKETCACHE_SIM_SERVICE_HOST", "10.0.0.8"},
+      {"TICKETCACHE_SIM_PORT_8089_UDP_ADDR", "10.0.0.8"},
+      {"TICKETCACHE_REFRESH_CONCURRENCY", "7"},
+  };
+  Result<Config> config = Load("", injected);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->refresh.concurrency, 7);
+  EXPECT_EQ(config->ignored_environment.size(), injected.size() - 1);
+  EXPECT_THAT(config->ignored_environment, ::testing::Contains("TICKETCACHE_PORT"));
+}
+
+TEST_F(ConfigLoaderTest, OnlyKubernetesServiceShapesAreIgnored) {
+  for (const std::string variable :
+       {"TICKETCACHE_PORTS", "TICKETCACHE_SERVICE_HOSTS", "TICKETCACHE_PORT_X_TCP",
+        "TICKETCACHE_PORT_8080_HTTP", "TICKETCACHE_PORT_8080_TCP_HOST", "TICKETCACHE_SERVER_PORTT",
+        "TICKETCACHE_SERVICE", "TICKETCACHE_REFRESH_CONCURENCY"}) {
+    EXPECT_THAT(LoadError("", {{variable, "1"}}),
+                HasSubstr("unknown environment variable " + variable));
+  }
+  EXPECT_FALSE(IsKubernetesServiceVariable("OTHER_SERVICE_HOST"));
+  EXPECT_TRUE(IsKubernetesServiceVariable("TICKETCACHE_PORT_443_SCTP_PROTO"));
+}
+
 TEST_F(ConfigLoaderTest, SectionNamesWithAnUnderscoreHaveEnvironmentNamesToo) {
   Result<Config> config = Load("", {{"TICKETCACHE_ON_DEMAND_DEADLINE", "3s"}});
   ASSERT_TRUE(config.ok()) << config.error().ToString();
@@ -290,6 +325,40 @@ TEST_F(ConfigLoaderTest, WrongTypesInFile) {
   EXPECT_THAT(LoadError("[refresh]\nconcurrency = 99999999999\n"), HasSubstr("out of range"));
 }
 
+// A URL that cannot work fails at load, naming the key, in every layer: never every user of
+// every run.
+TEST_F(ConfigLoaderTest, UrlsAreParsedStrictly) {
+  for (const std::string bad :
+       {"http://127.0.0.1:41029 ", " http://127.0.0.1:41029", "http://127.0.0.1:99999",
+        "http://127.0.0.1:0", "http://127.0.0.1:-1", "http://:8089", "http:///x", "http:/x",
+        "http://a b/", "http://h\tx/", "ftp://h", "127.0.0.1:8089", "http://h:80x"}) {
+    EXPECT_THAT(LoadError("", {{"TICKETCACHE_BYTEMARK_CUSTOMER_API", bad}}),
+                HasSubstr("bytemark.customer_api (TICKETCACHE_BYTEMARK_CUSTOMER_API)"))
+        << bad;
+    EXPECT_THAT(LoadError("", {}, {{"bytemark.customer_api", bad}}),
+                HasSubstr("bytemark.customer_api (command line)"))
+        << bad;
+  }
+  EXPECT_THAT(LoadError("[bytemark]\ncustomer_api = \"http://127.0.0.1:41029 \"\n"),
+              HasSubstr("a space at position 23"));
+  EXPECT_THAT(LoadError("[bytemark]\ncustomer_api = \"http://127.0.0.1:99999\"\n"),
+              HasSubstr("bytemark.customer_api"));
+  for (const std::string good : {"http://127.0.0.1:8089", "https://api.example.test/base/",
+                                 "HTTPS://API.example.test:443", "http://[::1]:8089"}) {
+    Result<Config> config = Load("", {{"TICKETCACHE_BYTEMARK_CUSTOMER_API", good}});
+    EXPECT_TRUE(config.ok()) << good << ": " << config.error().ToString();
+  }
+  EXPECT_THAT(LoadError("[tokens]\nurl = \"mysql://u@h:99999/portal\"\n"), HasSubstr("tokens.url"));
+  EXPECT_THAT(LoadError("[store]\nurl = \"mysql://u@:3306/cache\"\n"), HasSubstr("store.url"));
+  EXPECT_THAT(LoadError("[store]\nurl = \"mysql://u@h/cache \"\n"), HasSubstr("store.url"));
+  EXPECT_THAT(LoadError("[store]\nurl = \"mongodb://h:27017/cache\\n\"\n"), HasSubstr("store.url"));
+  EXPECT_THAT(LoadError("[store]\nurl = \"mongodb://h1 ,h2/cache\"\n"), HasSubstr("store.url"));
+  EXPECT_THAT(LoadError("[store]\nurl = \"sqlite:cache.db \"\n"), HasSubstr("store.url"));
+  EXPECT_TRUE(Load("[store]\nurl = \"mongodb://h1:27017,h2:27018/cache?replicaSet=rs\"\n").ok());
+  EXPECT_TRUE(Load("[tokens]\nurl = \"mysql://u@h/portal?socket=/run/mysqld/mysqld.sock\"\n").ok());
+  EXPECT_TRUE(Load("[store]\nurl = \"sqlite:my data/cache.db\"\n").ok());
+}
+
 TEST_F(ConfigLoaderTest, BadValuesNameTheKeyAndSource) {
   EXPECT_THAT(LoadError("[tokens]\npage_size = 0\n"),
               HasSubstr("tokens.page_size (" + (dir_ / "ticketcache.toml").string() +
@@ -380,10 +449,39 @@ TEST_F(ConfigLoaderTest, PasswordFileMissingOrEmpty) {
   std::string missing = (dir_ / "nope").string();
   std::string message = LoadError("[store]\npassword_file = \"" + missing + "\"\n");
   EXPECT_THAT(message, HasSubstr("store.password_file"));
-  EXPECT_THAT(message, HasSubstr("cannot read password file"));
+  EXPECT_THAT(message, HasSubstr("password file \"" + missing + "\" not found"));
   std::string empty = Write("empty", "\n");
   EXPECT_THAT(LoadError("", {{"TICKETCACHE_TOKENS_PASSWORD_FILE", empty}}),
               HasSubstr("tokens.password_file (TICKETCACHE_TOKENS_PASSWORD_FILE): password file"));
+}
+
+// A FIFO would block the open (or the read) forever: refused at once, like a directory or a device.
+TEST_F(ConfigLoaderTest, NonRegularFilesAreRefusedAtOnce) {
+  const std::string fifo = (dir_ / "fifo.toml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ConfigSources sources;
+  sources.file = fifo;
+  Result<Config> from_fifo = LoadConfig(sources);
+  ASSERT_FALSE(from_fifo.ok());
+  EXPECT_EQ(from_fifo.error().error_class, ErrorClass::kConfig);
+  EXPECT_THAT(from_fifo.error().message,
+              HasSubstr("config file \"" + fifo + "\" is a FIFO, not a regular file"));
+  EXPECT_EQ(BestEffortLogFormat(sources), "json");  // does not block either
+
+  sources.file = dir_.string();
+  Result<Config> from_directory = LoadConfig(sources);
+  ASSERT_FALSE(from_directory.ok());
+  EXPECT_THAT(from_directory.error().message, HasSubstr("is a directory, not a regular file"));
+
+  sources.file = "/dev/null";
+  Result<Config> from_device = LoadConfig(sources);
+  ASSERT_FALSE(from_device.ok());
+  EXPECT_THAT(from_device.error().message, HasSubstr("is a character device, not a regular file"));
+
+  EXPECT_THAT(LoadError("[store]\npassword_file = \"" + fifo + "\"\n"),
+              HasSubstr("store.password_file"));
+  EXPECT_THAT(LoadError("", {{"TICKETCACHE_TOKENS_PASSWORD_FILE", fifo}}),
+              HasSubstr("is a FIFO, not a regular file"));
 }
 
 TEST_F(ConfigLoaderTest, PasswordAndPasswordFileTogetherInEnvironment) {

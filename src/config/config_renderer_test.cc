@@ -34,10 +34,24 @@ TEST(ConfigRendererTest, UnsetPasswordIsAComment) {
               HasSubstr("# password is not set (TICKETCACHE_TOKENS_PASSWORD or password_file)"));
 }
 
+// Floats print as an operator writes them (the shortest text that reads back the same), never
+// with the 17 digits of the nearest double, and stay TOML floats.
+TEST(ConfigRendererTest, FloatsPrintAsWritten) {
+  Config config;
+  config.refresh.api_wide.ratio = 0.9;
+  config.refresh.rate_limit = 25;
+  config.refresh.breaker.failure_ratio = 0.1;
+  const std::string text = RenderRedactedConfig(config);
+  EXPECT_THAT(text, HasSubstr("api_wide_ratio = 0.9\n"));
+  EXPECT_THAT(text, HasSubstr("rate_limit = 25.0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("0000000")));
+}
+
 TEST(ConfigRendererTest, ReadsBackToTheSameConfig) {
   Config config;
   config.refresh.concurrency = 7;
   config.refresh.rate_limit = 2.5;
+  config.refresh.api_wide.ratio = 0.3;  // not exact in binary: must read back bit for bit
   config.refresh.free_product_uuids = {"a", "b\"c"};
   config.log.format = "text";
   // Without secrets, the rendering is a valid config file that loads to the same values.
@@ -57,6 +71,7 @@ TEST(ConfigRendererTest, ReadsBackToTheSameConfig) {
   EXPECT_EQ(RenderRedactedConfig(*again), text);
   EXPECT_EQ(again->refresh.free_product_uuids, (std::vector<std::string>{"a", "b\"c"}));
   EXPECT_EQ(again->refresh.concurrency, 7);
+  EXPECT_EQ(again->refresh.api_wide.ratio, 0.3);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "config/storage_url.h"
 
+#include <cctype>
+
 #include "config/config_text.h"
 #include "config/url_credentials.h"
+#include "config/url_syntax.h"
 
 namespace tc {
 namespace {
@@ -33,6 +36,14 @@ std::string StorageUrlProblem(std::string_view url, StorageRole role) {
   const bool mongo = HasAfter(url, "mongodb://") || HasAfter(url, "mongodb+srv://");
   if (!(sqlite || mysql || (mongo && role == StorageRole::kStore))) {
     return "unsupported url \"" + RedactUrlPassword(url) + "\"; " + Expected(role);
+  }
+  if (mysql) return ServerUrlProblem(url);
+  // A MongoDB URI may list several hosts (libmongoc parses it when the store opens); a SQLite
+  // path may hold spaces. Neither holds a control character, nor ends in whitespace.
+  std::string stray = StrayCharacterProblem(url);
+  if (!stray.empty() && (mongo || stray.starts_with("control") ||
+                         std::isspace(static_cast<unsigned char>(url.back())))) {
+    return "malformed url \"" + RedactUrlPassword(url) + "\": " + stray;
   }
   return {};
 }

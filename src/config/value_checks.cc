@@ -11,6 +11,7 @@
 #include "config/plain_identifier.h"
 #include "config/storage_url.h"
 #include "config/url_credentials.h"
+#include "config/url_syntax.h"
 
 namespace tc {
 namespace {
@@ -46,11 +47,7 @@ Problem StoreUrl(const std::string& value) {
   return Unless(StorageUrlProblem(value, StorageRole::kStore));
 }
 
-Problem HttpUrl(const std::string& value) {
-  if (HasAfter(value, "http://") || HasAfter(value, "https://")) return std::nullopt;
-  return fmt::format("unsupported url {}; expected http://host[:port] or https://…",
-                     Quoted(RedactUrlPassword(value)));
-}
+Problem HttpUrl(const std::string& value) { return Unless(HttpUrlProblem(value)); }
 
 Problem LogLevel(const std::string& value) {
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};

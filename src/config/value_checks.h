@@ -48,7 +48,7 @@ Problem NonEmpty(const std::string& value);
 Problem PlainName(const std::string& value);  // config/plain_identifier.h
 Problem TokensUrl(const std::string& value);  // config/storage_url.h, role tokens
 Problem StoreUrl(const std::string& value);   // config/storage_url.h, role store
-Problem HttpUrl(const std::string& value);    // http(s)://host…
+Problem HttpUrl(const std::string& value);    // http(s)://host[:port]…, config/url_syntax.h
 Problem LogLevel(const std::string& value);
 Problem LogFormat(const std::string& value);
 Problem ScheduleMode(const std::string& value);        // cron | continuous

@@ -137,7 +137,13 @@ Problem ValueCodec<double>::FromToml(const toml::node& node, double& out) {
   out = value;
   return std::nullopt;
 }
-std::string ValueCodec<double>::Render(double value) { return TomlValueText(value); }
+// The shortest text that reads back as the same double ("0.9", not toml++'s 17 significant
+// digits "0.90000000000000002"), kept a TOML float: "1.0", not the integer "1".
+std::string ValueCodec<double>::Render(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eni") == std::string::npos) text += ".0";
+  return text;
+}
 
 Problem ValueCodec<std::chrono::milliseconds>::FromText(std::string_view text,
                                                         std::chrono::milliseconds& out) {

@@ -18,8 +18,16 @@ bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_ver
       fmt::format("{}\n{}\n{}\n{}\n{}\n{}", entry.user_id,
                   base_version ? std::to_string(*base_version) : "none", PassListName(entry.list),
                   entry.pass_uuid, entry.created ? "create" : "update", entry.payload_hash));
+  // The time part must not change when the same change is retried in a later run (a document
+  // write whose reply was lost leaves its entries behind; the next run makes the same change on
+  // the same base and must find them): the base version's timestamp, or for a user's first
+  // document the UTC day of the entry. A first document rebuilt on a later day (after a prune and
+  // a new token) gets new entries.
+  constexpr int64_t kSecondsPerDay = 86400;
+  const int64_t time_part = base_version ? UnpackMongoVersion(*base_version).timestamp
+                                         : entry.timestamp / kSecondsPerDay * kSecondsPerDay;
   const auto seconds = static_cast<uint32_t>(
-      std::clamp<int64_t>(entry.timestamp, 0, std::numeric_limits<uint32_t>::max()));
+      std::clamp<int64_t>(time_part, 0, std::numeric_limits<uint32_t>::max()));
   const auto batch_index =
       static_cast<uint16_t>(std::min<size_t>(index, std::numeric_limits<uint16_t>::max()));
   bson_oid_t id;

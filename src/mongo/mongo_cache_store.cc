@@ -228,7 +228,7 @@ Result<std::unique_ptr<MongoCacheStore>> MongoCacheStore::Open(const StoreConfig
     return MakeError(ErrorClass::kStore,
                      fmt::format("cannot reach MongoDB: {}", ferretdb.error().message));
   }
-  store->claim_writes_ = *ferretdb;
+  store->claim_writes_ = options.write_claims.value_or(*ferretdb);
   return store;
 }
 

@@ -27,8 +27,9 @@ namespace tc {
 // an audit insert that fails stops there, and the entries it may have left are found again (not
 // duplicated) when the Replace is retried on the same base. A conflict takes back the entries
 // this call inserted. The one leftover: a kStore from the document write itself (reply lost,
-// server gone) keeps its audit entries, which describe a change the next run makes again (under
-// the same ids when the document is unchanged). docs/stores.md. No message holds the password.
+// server gone) keeps its audit entries, which describe a change the next run makes again on
+// the same base, under the same ids: they are found, not duplicated. docs/stores.md. No message
+// holds the password.
 class MongoCacheStore final : public CacheStore {
  public:
   struct Options {
@@ -41,6 +42,11 @@ class MongoCacheStore final : public CacheStore {
     // Database when the URL names none. Deliberately not an app's database name: a store that
     // writes must be told where the apps' cache lives.
     std::string default_database = "ticketcache";
+    // Tests only: which write path a conditional Replace takes, whatever the server. false runs
+    // the plain conditional update MongoDB gets against FerretDB too, so single-writer tests
+    // cover it (FerretDB's conditional update is not atomic between writers: never in
+    // production). nullopt: by the server (write claims on FerretDB only).
+    std::optional<bool> write_claims;
   };
 
   // Opens a store for config.url (`mongodb://…` or `mongodb+srv://…`). The password comes from
@@ -72,11 +78,19 @@ class MongoCacheStore final : public CacheStore {
                        int64_t expires_at_ms) override;
   Status Unlock(const std::string& name, const std::string& owner) override;
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
+  Result<std::vector<int64_t>> UserIdsPage(UserRecords kind, std::optional<int64_t> after_user_id,
+                                           int limit) override;
+  Result<int64_t> CountCaches() override;
+  Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) override;
+  Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) override;
+  Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) override;
 
   // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
   Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
 
  private:
+  Result<int64_t> DeleteBefore(const std::string& collection_name, const char* field,
+                               int64_t cutoff);
   struct Collections {
     std::string cache, log, runs, user_state, locks, claims;
   };

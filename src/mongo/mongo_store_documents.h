@@ -57,12 +57,14 @@ Result<BsonDocument> ReplaceUpdate(const CacheDocument& document, int64_t new_tc
 Result<BsonDocument> NewCacheDocument(const CacheDocument& document);
 
 // The `_id` of the `index`-th audit entry of a Replace on top of the document version
-// `base_version` (nullopt: no document yet). An ObjectId like the ones the Node driver makes: the
-// first 4 bytes are the entry's timestamp (seconds, big-endian), so `_id` order is time order;
-// then the index (2 bytes), so one Replace's entries keep their order; then 6 bytes of MD5 over
-// user_id, base version, list, pass_uuid, action and payload_hash. Deterministic: a Replace
-// retried on the same base (after a failure that left the document unchanged) makes the same
-// ids, so entries a failed attempt already wrote are not written twice.
+// `base_version` (nullopt: no document yet). Shaped like the ObjectIds the Node driver makes, and
+// deterministic, so a Replace retried on the same base (after a failure that left the document
+// unchanged, in this run or a later one) makes the same ids and entries a failed attempt already
+// wrote are not written twice: the first 4 bytes are the base version's timestamp (seconds,
+// big-endian; for a first document, the UTC day of the entry's timestamp), so `_id` order follows
+// the user's document versions; then the index (2 bytes), so one Replace's entries keep their
+// order; then 6 bytes of MD5 over user_id, base version, list, pass_uuid, action and
+// payload_hash. When an entry was written is its `timestamp` field.
 bson_oid_t AuditEntryId(const AuditEntry& entry, std::optional<int64_t> base_version, size_t index);
 // An audit entry with `id` as its ObjectId `_id` first, then the Node job's fields.
 Result<BsonDocument> AuditDocument(const AuditEntry& entry, const bson_oid_t& id);

@@ -203,19 +203,34 @@ std::string OidText(const bson_oid_t& id) {
   return text;
 }
 
-TEST(MongoStoreDocumentsTest, AuditIdsAreDeterministicPerBaseAndOrderedByTimeThenIndex) {
+TEST(MongoStoreDocumentsTest, AuditIdsAreDeterministicPerBaseAndOrderedByBaseThenIndex) {
   const AuditEntry a = Change("a", 1700000000);
-  // Same entry, same base, same place: the same id (a retried Replace finds its entries).
-  EXPECT_EQ(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, 42, 0)));
-  // Another base (the pass changed back and forth), another place, another pass: other ids.
-  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, 43, 0)));
-  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(a, std::nullopt, 0)));
-  EXPECT_NE(OidText(AuditEntryId(a, 42, 0)), OidText(AuditEntryId(Change("b", 1700000000), 42, 0)));
-  // The first 4 bytes are the timestamp, as in any ObjectId; then the index within the Replace.
-  const bson_oid_t first = AuditEntryId(Change("z", 1700000000), 42, 0);
-  const bson_oid_t second = AuditEntryId(Change("a", 1700000000), 42, 1);
-  const bson_oid_t later = AuditEntryId(Change("a", 1700000001), 7, 0);
-  EXPECT_EQ(bson_oid_get_time_t(&first), 1700000000);
+  const int64_t base = *PackMongoVersion({.tc_version = 3, .timestamp = 1699990000});
+  const int64_t next_base = *PackMongoVersion({.tc_version = 4, .timestamp = 1700000000});
+  // Same entry, same base, same place: the same id (a retried Replace finds its entries), also
+  // when the retry comes from a later run, whose entries carry a later timestamp.
+  EXPECT_EQ(OidText(AuditEntryId(a, base, 0)), OidText(AuditEntryId(a, base, 0)));
+  EXPECT_EQ(OidText(AuditEntryId(a, base, 0)),
+            OidText(AuditEntryId(Change("a", 1700003600), base, 0)));
+  EXPECT_EQ(OidText(AuditEntryId(a, std::nullopt, 0)),
+            OidText(AuditEntryId(Change("a", 1700003600), std::nullopt, 0)));
+  // Another base (the pass changed back and forth), another place, another pass: other ids. A
+  // first document built again on another day (pruned, then a new token): other ids.
+  EXPECT_NE(OidText(AuditEntryId(a, base, 0)), OidText(AuditEntryId(a, next_base, 0)));
+  EXPECT_NE(OidText(AuditEntryId(a, base, 0)), OidText(AuditEntryId(a, std::nullopt, 0)));
+  EXPECT_NE(OidText(AuditEntryId(a, base, 0)),
+            OidText(AuditEntryId(Change("b", 1700000000), base, 0)));
+  EXPECT_NE(OidText(AuditEntryId(a, std::nullopt, 0)),
+            OidText(AuditEntryId(Change("a", 1700000000 + 86400), std::nullopt, 0)));
+  // The first 4 bytes are the base's timestamp (a first document: the entry's UTC day); then the
+  // index within the Replace.
+  const bson_oid_t first = AuditEntryId(Change("z", 1700000000), base, 0);
+  const bson_oid_t second = AuditEntryId(Change("a", 1700000000), base, 1);
+  const bson_oid_t later = AuditEntryId(Change("a", 1700000001), next_base, 0);
+  EXPECT_EQ(bson_oid_get_time_t(&first), 1699990000);
+  EXPECT_EQ(bson_oid_get_time_t(&later), 1700000000);
+  const bson_oid_t created = AuditEntryId(Change("a", 1700000000), std::nullopt, 0);
+  EXPECT_EQ(bson_oid_get_time_t(&created), 1700000000 / 86400 * 86400);
   EXPECT_LT(bson_oid_compare(&first, &second), 0);
   EXPECT_LT(bson_oid_compare(&second, &later), 0);
 }

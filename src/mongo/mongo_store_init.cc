@@ -64,7 +64,8 @@ Result<bool> HasUniqueIndexOn(const CollectionHandle& collection, const char* fi
 Status MongoCacheStore::Init() {
   const MongoIndex cache_indexes[] = {{"user_id_1", {{"user_id", 1}}, true},
                                       {"timestamp_1", {{"timestamp", 1}}, false}};
-  const MongoIndex log_indexes[] = {{"user_id_1", {{"user_id", 1}}, false}};
+  const MongoIndex log_indexes[] = {{"user_id_1", {{"user_id", 1}}, false},
+                                    {"timestamp_1", {{"timestamp", 1}}, false}};
   const MongoIndex user_state_indexes[] = {
       {"consecutive_failures_-1", {{"consecutive_failures", -1}}, false}};
   const MongoIndex run_indexes[] = {{"started_at_ms_-1", {{"started_at_ms", -1}}, false}};

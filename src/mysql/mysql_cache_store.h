@@ -55,11 +55,22 @@ class MysqlCacheStore final : public CacheStore {
                        int64_t expires_at_ms) override;
   Status Unlock(const std::string& name, const std::string& owner) override;
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
+  Result<std::vector<int64_t>> UserIdsPage(UserRecords kind, std::optional<int64_t> after_user_id,
+                                           int limit) override;
+  Result<int64_t> CountCaches() override;
+  Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) override;
+  Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) override;
+  Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) override;
 
   // The audit entries of one user, oldest first (diagnostics and tests; the engine only appends).
   Result<std::vector<AuditEntry>> AuditLog(int64_t user_id);
 
  private:
+  // Adds index `name` on `columns` to `table` unless an index of that name exists (MySQL 8 has no
+  // CREATE INDEX IF NOT EXISTS).
+  Status EnsureIndex(const std::string& table, const std::string& name, const std::string& columns);
+  Result<int64_t> DeleteOlderThan(const std::string& table, const std::string& column,
+                                  int64_t cutoff);
   struct Tables {  // quoted identifiers
     std::string cache, log, runs, user_state, locks;
   };

@@ -139,9 +139,10 @@ JobMetrics::JobMetrics(MetricsScope scope)
                .Name("ticketcache_runs_total")
                .Help("Recorded runs by final status (ok, degraded, aborted, interrupted)")
                .Register(registry);
-  runs_not_started_ = &PlainCounter(
-      registry, "ticketcache_runs_not_started_total",
-      "Runs that never started: the run lock was held by another run or the store unreachable");
+  runs_not_started_ = &PlainCounter(registry, "ticketcache_runs_not_started_total",
+                                    "Runs that never started: lock held or store unreachable");
+  runs_locked_ = &PlainCounter(registry, "ticketcache_runs_locked_total",
+                               "Runs that found the run lock held and did nothing (locked)");
   users_ = &prometheus::BuildCounter()
                 .Name("ticketcache_users_total")
                 .Help(
@@ -320,6 +321,7 @@ void JobMetrics::ObserveRun(const RunSummary& summary) {
   std::lock_guard lock(mutex_);
   if (!summary.started) {
     runs_not_started_->Increment();
+    if (summary.status == RunStatus::kLocked) runs_locked_->Increment();
     return;
   }
   RunTotals totals;

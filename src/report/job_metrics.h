@@ -49,6 +49,8 @@ class JobMetrics {
  public:
   explicit JobMetrics(MetricsScope scope = MetricsScope::kDaemon);
   ~JobMetrics();
+  // The registry the job's metrics live in: other metrics (LifecycleMetrics) add their families.
+  prometheus::Registry& registry() { return *registry_; }
   JobMetrics(const JobMetrics&) = delete;
   JobMetrics& operator=(const JobMetrics&) = delete;
 
@@ -110,6 +112,7 @@ class JobMetrics {
   prometheus::Family<prometheus::Counter>* on_demand_answers_ = nullptr;  // kDaemon only
   prometheus::Histogram* on_demand_wait_ = nullptr;                       // kDaemon only
   prometheus::Counter* runs_not_started_ = nullptr;
+  prometheus::Counter* runs_locked_ = nullptr;
   prometheus::Counter* api_retries_ = nullptr;
   prometheus::Counter* write_conflicts_ = nullptr;
   // Cache-age SLO.

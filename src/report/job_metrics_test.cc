@@ -285,13 +285,14 @@ TEST(JobMetricsTest, RunThatNeverStartedOnlyCountsAsNotStarted) {
   JobMetrics metrics;
   metrics.Restore(HistoryOfOneSuccess());
   RunSummary locked_out;
-  locked_out.status = RunStatus::kAborted;
+  locked_out.status = RunStatus::kLocked;
   locked_out.started = false;
   locked_out.abort_reason = "lock 'run' is held by another run";
   locked_out.finished_at_ms = 1'700'009'000'000;
   metrics.ObserveRun(locked_out);
   const auto samples = Samples(metrics);
   EXPECT_EQ(samples.at("ticketcache_runs_not_started_total{}"), 1);
+  EXPECT_EQ(samples.at("ticketcache_runs_locked_total{}"), 1);
   EXPECT_EQ(samples.at("ticketcache_runs_total{status=\"aborted\"}"), 0);
   EXPECT_EQ(samples.at("ticketcache_last_success_timestamp_seconds{}"), 1'700'000'030);
   EXPECT_EQ(samples.at("ticketcache_last_run_timestamp_seconds{}"), 1'700'000'030);

@@ -14,6 +14,8 @@ const char* RunStatusName(RunStatus status) {
       return "aborted";
     case RunStatus::kInterrupted:
       return "interrupted";
+    case RunStatus::kLocked:
+      return "locked";
   }
   return "aborted";
 }
@@ -81,6 +83,7 @@ int RunSummary::ExitCode() const {
   switch (status) {
     case RunStatus::kOk:
     case RunStatus::kInterrupted:
+    case RunStatus::kLocked:
       return 0;
     case RunStatus::kAborted:
       return 1;

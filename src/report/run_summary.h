@@ -12,8 +12,11 @@
 
 namespace tc {
 
-enum class RunStatus { kOk, kDegraded, kAborted, kInterrupted };
-const char* RunStatusName(RunStatus status);  // "ok" | "degraded" | "aborted" | "interrupted"
+// kLocked: another run holds this shard's run lock, so this one did nothing. Overlap is harmless
+// (the other run does the work): not a failure, exit code 0, never recorded in the run history.
+enum class RunStatus { kOk, kDegraded, kAborted, kInterrupted, kLocked };
+// "ok" | "degraded" | "aborted" | "interrupted" | "locked"
+const char* RunStatusName(RunStatus status);
 
 // Every user the run enumerated lands in exactly one of: fresh, built, updated, unchanged,
 // failed, skipped_backoff, abandoned (enumerated but not attempted because the run stopped early:
@@ -81,7 +84,7 @@ struct RunSummary {
            would_refresh;
   }
   Json ToJson() const;
-  // 0 completed (incl. interrupted), 1 aborted, 3 degraded.
+  // 0 completed (incl. interrupted) or locked, 1 aborted, 3 degraded.
   int ExitCode() const;
 };
 

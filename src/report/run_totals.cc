@@ -128,6 +128,8 @@ Json RunTotals::ToJson() const {
   out["api_retries"] = api_retries;
   out["write_conflicts"] = write_conflicts;
   out["run_duration_buckets"] = run_duration_buckets;
+  out["run_duration_bounds"] =
+      std::vector<double>(kRunDurationBuckets.begin(), kRunDurationBuckets.end());
   out["run_duration_seconds"] = run_duration_seconds;
   out["last_run_at_ms"] = last_run_at_ms;
   out["last_success_at_ms"] = last_success_at_ms;
@@ -148,8 +150,24 @@ RunTotals RunTotals::FromJson(const Json& json) {
   totals.write_conflicts = IntAt(json, "write_conflicts");
   if (const auto buckets = json.find("run_duration_buckets");
       buckets != json.end() && buckets->is_array()) {
-    for (size_t i = 0; i < buckets->size() && i < totals.run_duration_buckets.size(); ++i) {
-      if ((*buckets)[i].is_number()) totals.run_duration_buckets[i] = (*buckets)[i].get<int64_t>();
+    // Counts recorded under other bounds (totals without "run_duration_bounds" used the first
+    // set) go to the bucket of their upper bound; the count above the last old bound stays +Inf.
+    std::vector<double> bounds = {1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600};
+    if (const auto recorded = json.find("run_duration_bounds");
+        recorded != json.end() && recorded->is_array()) {
+      bounds.clear();
+      for (const auto& bound : *recorded)
+        bounds.push_back(bound.is_number() ? bound.get<double>() : 0);
+    }
+    for (size_t i = 0; i < buckets->size(); ++i) {
+      if (!(*buckets)[i].is_number()) continue;
+      size_t to = kRunDurationBuckets.size();  // +Inf
+      if (i < bounds.size()) {
+        to = static_cast<size_t>(
+            std::lower_bound(kRunDurationBuckets.begin(), kRunDurationBuckets.end(), bounds[i]) -
+            kRunDurationBuckets.begin());
+      }
+      totals.run_duration_buckets[to] += (*buckets)[i].get<int64_t>();
     }
   }
   if (const auto sum = json.find("run_duration_seconds"); sum != json.end() && sum->is_number()) {

@@ -33,7 +33,7 @@ TEST(RunTotalsTest, AddsEveryCountOfARun) {
   EXPECT_EQ(totals.failures_by_class["timeout"], 4);
   EXPECT_EQ(totals.api_requests["passes"]["200"], 12);
   EXPECT_EQ(totals.api_retries, 4);
-  EXPECT_EQ(totals.run_duration_buckets[3], 2);  // 20 s: the (15, 30] bucket
+  EXPECT_EQ(totals.run_duration_buckets[5], 2);  // 20 s: the (15, 20] bucket
   EXPECT_DOUBLE_EQ(totals.run_duration_seconds, 40);
   EXPECT_EQ(totals.last_success_at_ms, 1'700'000'000'000);
   EXPECT_EQ(totals.last_run_users_seen, 10);
@@ -63,6 +63,35 @@ TEST(RunTotalsTest, JsonRoundTripKeepsEverything) {
   EXPECT_TRUE(back.caches_known);
   EXPECT_EQ(back.caches.stale_caches, 3);
   EXPECT_EQ(back.run_duration_buckets.back(), 1);  // 4000 s: above every bound
+}
+
+TEST(RunTotalsTest, RunDurationBucketsSpanOneSecondToFourHours) {
+  EXPECT_EQ(kRunDurationBuckets.front(), 1);
+  EXPECT_EQ(kRunDurationBuckets.back(), 4 * 3600);
+  RunTotals totals;
+  totals.Add(RecordedRun(RunStatus::kOk, 10'000'000, 36'000));        // 36 s: (30, 40]
+  totals.Add(RecordedRun(RunStatus::kOk, 20'000'000, 3 * 3600'000));  // 3 h: (2 h, 4 h]
+  EXPECT_EQ(totals.run_duration_buckets[7], 1);
+  EXPECT_EQ(kRunDurationBuckets[7], 40);
+  EXPECT_EQ(totals.run_duration_buckets[22], 1);
+  EXPECT_EQ(totals.run_duration_buckets.back(), 0);  // nothing above 4 h
+}
+
+// Totals recorded by a version with the bounds {1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800,
+// 3600} (no "run_duration_bounds") keep every count at the bound it was counted under.
+TEST(RunTotalsTest, TotalsRecordedWithTheOldBoundsCarryOver) {
+  const Json old = ParseJsJson(R"({"run_duration_buckets":[1,0,0,4,2,0,0,0,0,0,0,3],
+                                   "run_duration_seconds":500})")
+                       .value();
+  const RunTotals totals = RunTotals::FromJson(old);
+  ASSERT_EQ(totals.run_duration_buckets.size(), kRunDurationBuckets.size() + 1);
+  EXPECT_EQ(totals.run_duration_buckets[0], 1);      // le 1
+  EXPECT_EQ(totals.run_duration_buckets[6], 4);      // le 30
+  EXPECT_EQ(totals.run_duration_buckets[9], 2);      // le 60
+  EXPECT_EQ(totals.run_duration_buckets.back(), 3);  // above 3600: still +Inf
+  int64_t sum = 0;
+  for (const int64_t count : totals.run_duration_buckets) sum += count;
+  EXPECT_EQ(sum, 10);
 }
 
 TEST(RunTotalsTest, IncompleteCensusOnlyMakesCachesLookWorse) {

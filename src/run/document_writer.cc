@@ -2,13 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
 #include "document/document_merge.h"
+#include "failure/blame.h"
+#include "failure/user_backoff.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
-#include "selection/user_backoff.h"
 
 namespace tc {
 
@@ -64,6 +66,16 @@ WriteOutcome DocumentWriter::Write(WriteJob& job) {
         LogInfo("free ticket added",
                 {{"user_id", user_id}, {"count", outcome->free_tickets_added}});
       }
+      if (LogEnabled(LogLevel::kDebug)) {
+        LogFields fields = {
+            {"user_id", user_id},
+            {"outcome",
+             kind == Kind::kBuilt ? "built" : (kind == Kind::kUpdated ? "updated" : "unchanged")},
+            {"passes_created", outcome->created},
+            {"passes_changed", outcome->changed}};
+        AddDuration(job, fields);
+        LogDebug("user refreshed", fields);
+      }
       NoteStore(nullptr);
       RecordSuccess(job.user);
       return WriteOutcome{kind, std::nullopt, outcome->document.timestamp};
@@ -78,6 +90,13 @@ WriteOutcome DocumentWriter::Write(WriteJob& job) {
       MakeError(ErrorClass::kConflict,
                 fmt::format("gave up after {} conflicting writes", kMaxWriteConflicts)),
       "write");
+}
+
+void DocumentWriter::AddDuration(const WriteJob& job, LogFields& fields) const {
+  if (job.started == SteadyTime{}) return;  // a job built without a fetch (tests)
+  fields.emplace_back("duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         clock_.SteadyNow() - job.started)
+                                         .count());
 }
 
 bool DocumentWriter::StoredIsOurs(int64_t user_id, const CacheDocument& ours) {
@@ -112,10 +131,18 @@ WriteOutcome DocumentWriter::RecordFailure(const WriteJob& job, const Error& err
   // Messages may quote a URL with its password (a curl error); what is stored must not.
   Error stored = error;
   stored.message = RedactSecrets(error.message);
-  LogWarn("user refresh failed", {{"user_id", user.user_id},
-                                  {"stage", stage},
-                                  {"error_class", ErrorClassName(error.error_class)},
-                                  {"error", stored.message}});
+  LogFields fields = {{"user_id", user.user_id},
+                      {"stage", stage},
+                      {"error_class", ErrorClassName(error.error_class)},
+                      {"error", stored.message}};
+  AddDuration(job, fields);
+  LogWarn("user refresh failed", fields);
+  if (IsOurSide(error.error_class)) {
+    // Configuration, the store or a bug: not the user's doing, nothing enters their memory (and
+    // the run does not end ok: refresh_run.cc).
+    Save(gate_.TakeReleased());
+    return WriteOutcome{WriteOutcome::Kind::kFailed, error.error_class, 0};
+  }
   UserState previous = user.previous.value_or(UserState{});
   previous.user_id = user.user_id;
   UserState next = AfterFailure(previous, stored, clock_.NowUnixSeconds(), user.token_fingerprint,

@@ -12,9 +12,10 @@
 #include "clock/clock.h"
 #include "config/config.h"
 #include "error/error.h"
+#include "failure/failure_state_gate.h"
 #include "json/js_json.h"
 #include "json/shared_json.h"
-#include "run/failure_state_gate.h"
+#include "log/logger.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
 #include "selection/user_selection.h"
@@ -29,6 +30,7 @@ struct WriteJob {
   std::vector<SharedJson> expired;
   std::optional<Error> fetch_error;  // set: record the failure; unset: write the document
   int64_t ticket = 0;                // FailureStateGate ticket of the API outcome
+  SteadyTime started{};              // when the user's fetch began (its log line's duration)
 };
 
 // What Handle did with one user (on-demand callers answer with it).
@@ -61,6 +63,8 @@ class DocumentWriter {
   // After a Replace error: true when the stored document is exactly `ours` (our write landed and
   // only its acknowledgement was lost).
   bool StoredIsOurs(int64_t user_id, const CacheDocument& ours);
+  // duration_ms since the user's fetch began, when the job knows it.
+  void AddDuration(const WriteJob& job, LogFields& fields) const;
   WriteOutcome RecordFailure(const WriteJob& job, const Error& error, const char* stage);
   void RecordSuccess(const StaleUser& user);
   void NoteStore(const Error* store_error);

@@ -21,8 +21,14 @@ void WriteMetricsFileAfterRun(const JobMetrics& metrics, const RunSummary& summa
                               const std::string& path) {
   if (path.empty() || summary.dry_run) return;
   if (!summary.started) {
-    LogWarn("metrics file left as it is: this run did not start",
-            {{"run_id", summary.run_id}, {"reason", summary.abort_reason}, {"path", path}});
+    // The file is the running run's (locked: nothing wrong) or the last run's (store unreachable).
+    const LogFields fields{
+        {"run_id", summary.run_id}, {"reason", summary.abort_reason}, {"path", path}};
+    if (summary.status == RunStatus::kLocked) {
+      LogInfo("metrics file left as it is: this run did not start", fields);
+    } else {
+      LogWarn("metrics file left as it is: this run did not start", fields);
+    }
     return;
   }
   if (Status written = metrics.WriteFile(path); !written.ok()) {

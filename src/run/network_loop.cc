@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "bytemark/bytemark_api.h"
+#include "failure/blame.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/user_flights.h"
@@ -33,13 +34,13 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       own_limiter_(env.shared_limiter != nullptr
                        ? nullptr
                        : std::make_unique<RateLimiter>(refresh_.rate_limit, env.clock.SteadyNow())),
-      own_breaker_(env.shared_breaker != nullptr
-                       ? nullptr
-                       : std::make_unique<CircuitBreaker>(refresh_.breaker)),
+      own_breaker_(env.shared_breaker != nullptr ? nullptr
+                                                 : std::make_unique<CircuitBreaker>(env.config)),
       limiter_(env.shared_limiter != nullptr ? env.shared_limiter : own_limiter_.get()),
       breaker_(env.shared_breaker != nullptr ? env.shared_breaker : own_breaker_.get()),
       breaker_opened_before_(breaker_->times_opened()),
       flights_since_(env.flights != nullptr ? env.flights->Now() : 0),
+      run_started_(env.clock.SteadyNow()),
       pipeline_(std::make_unique<ApiRequestPipeline>(
           env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after, *limiter_,
           *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {
@@ -71,8 +72,12 @@ void NetworkLoop::Run() {
       LogInfo("stopping: letting in-flight users finish",
               {{"in_flight_users", fetching_.size()}, {"grace_ms", refresh_.grace_period.count()}});
     }
+    // The breaker may have left closed in an earlier run (a daemon shares it): this run gives up
+    // only after give_up_after of its own, and never while a probe is under way — a run that
+    // starts open or half-open gives its probe the whole request timeout to close the breaker.
     if (const auto since = breaker_->NotClosedSince();
-        since && now - *since >= refresh_.breaker.give_up_after && !fetching_.empty()) {
+        since && now - std::max(*since, run_started_) >= refresh_.breaker.give_up_after &&
+        !breaker_->ProbeUnderWay(now) && !fetching_.empty()) {
       breaker_gave_up_ = true;
       std::string reason = "circuit breaker stayed open: Bytemark API failing";
       if (const auto& cause = pipeline_->last_breaker_failure()) {
@@ -80,6 +85,15 @@ void NetworkLoop::Run() {
       }
       control.Stop(RunStatus::kDegraded, RedactSecrets(reason));
       AbandonFetchingUsers(MakeError(ErrorClass::kCircuitOpen, "circuit breaker open"));
+    }
+    if (our_side_failure_ && !control.stopping()) {
+      // Configuration (a URL libcurl refuses) or a bug: every user would fail alike, and none of
+      // them by their own fault.
+      const std::string reason =
+          RedactSecrets("cannot call the API: " + our_side_failure_->ToString());
+      LogError("stopping: the API cannot be called", {{"reason", reason}});
+      control.Stop(RunStatus::kAborted, reason);
+      AbandonFetchingUsers(MakeError(ErrorClass::kInterrupted, "run stopped: " + reason));
     }
     if (!verdict_seen && pipes_.gate.verdict()) {
       verdict_seen = true;
@@ -142,6 +156,10 @@ void NetworkLoop::Run() {
       pipeline_->Step(kLoopTick);
     }
   }
+  // The state the run leaves (a daemon's breaker keeps it until the next run or call).
+  if (env_.metrics != nullptr) {
+    env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));
+  }
 }
 
 void NetworkLoop::StartUser(StaleUser user) {
@@ -157,6 +175,7 @@ void NetworkLoop::StartUser(StaleUser user) {
   }
   auto fetch = std::make_unique<UserFetch>();
   fetch->user = std::move(user);
+  fetch->started = env_.clock.SteadyNow();
   const std::string& token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
@@ -197,8 +216,21 @@ void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassL
 
   const std::optional<ErrorClass> failure =
       fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
-  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
-               std::move(fetch.error), pipes_.gate.RecordOutcome(failure)};
+  if (failure && IsOurSide(*failure)) {
+    // Not this user's outcome, nor the API's: the run stops (Run) and the user is abandoned.
+    if (!our_side_failure_) our_side_failure_ = fetch.error;
+    const StaleUser user = std::move(fetch.user);
+    fetching_.erase(found);
+    ReleaseAbandonedUser(user, ErrorClass::kInterrupted);
+    return;
+  }
+  breaker_->RecordUser(env_.clock.SteadyNow(), failure);  // one outcome per user
+  WriteJob job{std::move(fetch.user),
+               std::move(fetch.active),
+               std::move(fetch.expired),
+               std::move(fetch.error),
+               pipes_.gate.RecordOutcome(failure),
+               fetch.started};
   fetching_.erase(found);
   pipes_.store_backlog.Add();
   pipes_.write_jobs.Push(std::move(job));

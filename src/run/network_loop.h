@@ -1,6 +1,7 @@
 // The API stage of a run, on the calling thread: takes stale users from the selection's queue,
 // fetches both pass lists of each through one ApiRequestPipeline (rate limit, breaker, retries),
-// tells the FailureStateGate how the API answered, and hands each user to the store workers.
+// tells the circuit breaker and the FailureStateGate how the API answered each user (one outcome
+// per user), and hands each user to the store workers.
 // Stops taking users on SIGTERM (grace period), when the breaker stays open, when the API-wide
 // judge reaches a verdict, and when another stage stopped the run.
 #pragma once
@@ -12,12 +13,12 @@
 #include <unordered_map>
 
 #include "api/api_request_pipeline.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/pass_list_fetch.h"
+#include "failure/circuit_breaker.h"
+#include "failure/failure_state_gate.h"
 #include "run/blocking_queue.h"
 #include "run/document_writer.h"
-#include "run/failure_state_gate.h"
 #include "run/refresh_run.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
@@ -61,6 +62,7 @@ class NetworkLoop {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
+    SteadyTime started{};
   };
 
   void StartUser(StaleUser user);
@@ -81,6 +83,9 @@ class NetworkLoop {
   CircuitBreaker* breaker_;
   int breaker_opened_before_ = 0;  // a shared breaker's count when this run began
   int64_t flights_since_ = 0;      // env.flights->Now() when this run began
+  SteadyTime run_started_;
+  // A user's fetch failed with a class of our side (configuration, a bug): the run stops.
+  std::optional<Error> our_side_failure_;
   std::unique_ptr<ApiRequestPipeline> pipeline_;
   std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
   bool breaker_gave_up_ = false;

@@ -6,10 +6,11 @@
 #include <utility>
 
 #include "bytemark/bytemark_api.h"
+#include "failure/blame.h"
+#include "failure/failure_state_gate.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/document_writer.h"
-#include "run/failure_state_gate.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
 
@@ -280,7 +281,8 @@ void OnDemandRefresher::WorkerLoop() {
       if (!forced.empty()) SelectGroup(forced, true, false);
       if (!requested.empty()) SelectGroup(requested, true, true);
     }
-    if (!fetching_.empty() && pipeline.queued() > 0 &&
+    // (Never while this refresher's own request is the probe: it would abandon the probe.)
+    if (!fetching_.empty() && pipeline.queued() > 0 && !pipeline.probe_on_wire() &&
         shared_.breaker.Refusing(clock_.SteadyNow())) {
       FailFetchingUsers(ErrorClass::kCircuitOpen);  // fail fast: the API is failing
     }
@@ -294,6 +296,9 @@ void OnDemandRefresher::WorkerLoop() {
       const int64_t before = pipeline.attempts();
       pipeline.Step(kRefresherLoopTick);
       api_requests_ += pipeline.attempts() - before;
+      if (metrics_ != nullptr) {
+        metrics_->SetBreakerState(static_cast<BreakerStateValue>(shared_.breaker.state()));
+      }
     }
   }
   FailFetchingUsers(ErrorClass::kInterrupted);
@@ -363,6 +368,7 @@ void OnDemandRefresher::StartUser(StaleUser user) {
   }
   auto fetch = std::make_unique<UserFetch>();
   fetch->user = std::move(user);
+  fetch->started = clock_.SteadyNow();
   const std::string token = fetch->user.token;
   fetching_.emplace(user_id, std::move(fetch));
   const SendRequest send = [this](HttpRequest request, HttpCallback done) {
@@ -391,6 +397,10 @@ void OnDemandRefresher::OnListFetched(int64_t user_id, PassListKind list,
     fetch.expired = std::move(result->passes);
   }
   if (--fetch.lists_pending > 0) return;
+  // One outcome per user, judged by the breaker the daemon's sweeps share.
+  const std::optional<ErrorClass> failure =
+      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+  if (!failure || !IsOurSide(*failure)) shared_.breaker.RecordUser(clock_.SteadyNow(), failure);
   fetched_.push_back(std::move(found->second));
   fetching_.erase(found);
 }
@@ -405,8 +415,8 @@ void OnDemandRefresher::WriteUser(UserFetch& fetch) {
   const std::optional<ErrorClass> failure =
       fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
   const int64_t user_id = fetch.user.user_id;
-  WriteJob job{std::move(fetch.user), std::move(fetch.active), std::move(fetch.expired),
-               std::move(fetch.error), gate.RecordOutcome(failure)};
+  WriteJob job{std::move(fetch.user),  std::move(fetch.active),     std::move(fetch.expired),
+               std::move(fetch.error), gate.RecordOutcome(failure), fetch.started};
   UserRefreshResult result = ResultOf(writer.Handle(job));
   writer.Flush([](ErrorClass) { return false; });  // one user: nothing to judge API-wide
   if (result.kind == UserRefreshResult::Kind::kFailed) {

@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "api/api_request_pipeline.h"
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
 #include "bytemark/pass_list_fetch.h"
 #include "clock/clock.h"
 #include "config/config.h"
+#include "failure/circuit_breaker.h"
 #include "report/job_metrics.h"
 #include "run/user_flights.h"
 #include "selection/user_selection.h"
@@ -128,6 +128,7 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
+    SteadyTime started{};
   };
 
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);

@@ -90,7 +90,7 @@ class OnDemandRefresherTest : public testing_run::RefreshRunTest {
   std::vector<UserToken> users_;
   std::unique_ptr<VectorTokenSource> tokens_;
   RateLimiter limiter_{0, clock_.SteadyNow()};
-  CircuitBreaker breaker_{config_.refresh.breaker};
+  CircuitBreaker breaker_{config_};
   UserFlights flights_;
 };
 
@@ -263,6 +263,30 @@ TEST_F(OnDemandRefresherTest, OpenBreakerFailsAtOnceWithItsClass) {
   EXPECT_EQ(transport.total_requests(), 0);
 }
 
+// The on-demand path judges users as the sweep does, in the breaker the daemon shares: each user
+// is one outcome whatever its retries, so a handful of users whose every call answers 500 never
+// opens it; the same failure for more users than the minimum does.
+TEST_F(OnDemandRefresherTest, JudgesUsersNotRequestsInTheSharedBreaker) {
+  for (int64_t user = 11; user <= 40; ++user) users_.push_back({user, Token(user)});
+  tokens_ = std::make_unique<VectorTokenSource>(users_);
+  FakeTransport transport(clock_, [](const HttpRequest&, int) {
+    return Result<HttpResponse>(testing_run::Reply(500));
+  });
+  auto refresher = Make(transport, std::chrono::minutes(5));
+  for (int64_t user = 1; user <= 5; ++user) {
+    const OnDemandAnswer answer = refresher->RefreshAndWait(user, false);
+    EXPECT_EQ(answer.result.kind, Kind::kFailed);
+    EXPECT_EQ(answer.result.error_class, ErrorClass::kTransient);
+  }
+  EXPECT_GE(transport.total_requests(), 5 * 2 * (1 + config_.refresh.retry.retries));
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed) << "5 users, not 40 requests";
+  for (int64_t user = 6; user <= 40 && breaker_.state() == BreakerState::kClosed; ++user) {
+    refresher->RefreshAndWait(user, false);
+  }
+  EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker_.times_opened(), 1);
+}
+
 TEST_F(OnDemandRefresherTest, TakesItsSlotsFromTheSharedRateLimit) {
   RateLimiter limiter(1, clock_.SteadyNow());  // 1 request/s
   const SteadyTime start = clock_.SteadyNow();
@@ -307,7 +331,7 @@ TEST_F(OnDemandRefresherTest, SweepSkipsUsersAnOnDemandRefreshHasInFlight) {
   for (int64_t user = 1; user <= 5; ++user) tokens.push_back({user, Token(user)});
   VectorTokenSource source(tokens);
   RateLimiter limiter(0, clock_.SteadyNow());
-  CircuitBreaker breaker(config_.refresh.breaker);
+  CircuitBreaker breaker(config_);
   RunEnvironment env{config_, source, *store_, transport, clock_, nullptr, nullptr};
   env.shared_limiter = &limiter;
   env.shared_breaker = &breaker;

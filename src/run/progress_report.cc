@@ -141,6 +141,8 @@ void RunLogReporter::OnRunFinished(const RunSummary& summary) {
     fields.emplace_back("unchanged", summary.unchanged);
     fields.emplace_back("failed", summary.failed);
   }
+  // Users enumerated but never attempted because the run stopped early (breaker, grace period).
+  fields.emplace_back("abandoned", summary.abandoned);
   fields.emplace_back("duration_ms", summary.finished_at_ms - summary.started_at_ms);
   Log(level, "run finished", fields);
 }

@@ -110,8 +110,13 @@ TEST(ProgressReportTest, RunLogLinesAndTheEndLevelFollowsTheStatus) {
   summary.run_id = "2026-12-02T10:00:00-abcdef";
   summary.status = RunStatus::kDegraded;
   summary.abort_reason = "API-wide failure: transient";
+  summary.abandoned = 3100;
   reporter.OnRunFinished(summary);
+  summary.abandoned = 0;
   summary.status = RunStatus::kAborted;
+  summary.abort_reason = "store failing: disk I/O error";
+  reporter.OnRunFinished(summary);
+  summary.status = RunStatus::kLocked;  // another run does the work: nothing wrong
   summary.abort_reason = "lock 'run' is held by another run";
   reporter.OnRunFinished(summary);
   summary.status = RunStatus::kOk;
@@ -119,7 +124,7 @@ TEST(ProgressReportTest, RunLogLinesAndTheEndLevelFollowsTheStatus) {
   reporter.OnRunFinished(summary);
 
   const auto lines = logs.Lines();
-  ASSERT_EQ(lines.size(), 5U) << logs.out.str();
+  ASSERT_EQ(lines.size(), 6U) << logs.out.str();
   EXPECT_EQ(lines[0]["message"], "run started");
   EXPECT_EQ(lines[0]["users_total"], 5000);
   EXPECT_EQ(lines[0]["dry_run"], false);
@@ -128,10 +133,14 @@ TEST(ProgressReportTest, RunLogLinesAndTheEndLevelFollowsTheStatus) {
   EXPECT_EQ(lines[2]["message"], "run finished");
   EXPECT_EQ(lines[2]["level"], "warn");
   EXPECT_EQ(lines[2]["reason"], "API-wide failure: transient");
+  EXPECT_EQ(lines[2]["abandoned"], 3100);
+  EXPECT_EQ(lines[4]["abandoned"], 0);
   EXPECT_EQ(lines[3]["level"], "error");
   EXPECT_EQ(lines[3]["status"], "aborted");
   EXPECT_EQ(lines[4]["level"], "info");
-  EXPECT_FALSE(lines[4].contains("reason"));
+  EXPECT_EQ(lines[4]["status"], "locked");
+  EXPECT_EQ(lines[5]["level"], "info");
+  EXPECT_FALSE(lines[5].contains("reason"));
   for (const auto& line : lines) EXPECT_EQ(line["run_id"], summary.run_id);
 }
 

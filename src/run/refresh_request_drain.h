@@ -26,8 +26,8 @@
 #include "report/refresh_request_metrics.h"
 #include "run/on_demand_refresher.h"
 #include "run/user_flights.h"
-#include "selection/shard.h"
 #include "tokens/refresh_request_source.h"
+#include "tokens/shard.h"
 
 namespace tc {
 
@@ -61,7 +61,7 @@ struct RefreshRequestStatus {
 };
 
 // Which shard a request belongs to: the shard of its user, by the same assignment the sweep uses
-// (selection/shard.h), so one instance serves a user's requests and its sweep alike.
+// (tokens/shard.h), so one instance serves a user's requests and its sweep alike.
 bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request);
 
 class RefreshRequestDrain {

@@ -12,12 +12,12 @@
 #include <thread>
 #include <utility>
 
-#include "api/circuit_breaker.h"
+#include "failure/blame.h"
+#include "failure/failure_state_gate.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
 #include "run/blocking_queue.h"
 #include "run/document_writer.h"
-#include "run/failure_state_gate.h"
 #include "run/lease_keeper.h"
 #include "run/network_loop.h"
 #include "run/run_control.h"
@@ -63,6 +63,9 @@ class RefreshRun {
 
   void Execute() {
     ScopedLogContext run_context(RunContext());
+    // The token database picks the shard's users, so only they are read and sent; the selection
+    // still checks ShardOwnsUser (the same function) for sources that cannot.
+    if (request_.shard) shard_in_source_ = env_.tokens.RestrictToShard(*request_.shard);
     CountUnusableRows();
     CountUsersForProgress();
     std::unique_ptr<LeaseKeeper> lease;
@@ -70,11 +73,14 @@ class RefreshRun {
       const int64_t now_ms = env_.clock.NowUnixMillis();
       const int64_t expires_ms = now_ms + env_.config.refresh.lock.ttl.count();
       auto locked = env_.store.TryLock(lock_name_, summary_.run_id, now_ms, expires_ms);
-      if (!locked.ok() || !*locked) {
+      if (!locked.ok()) {
         summary_.status = RunStatus::kAborted;
-        summary_.abort_reason =
-            !locked.ok() ? "store unreachable: " + RedactSecrets(locked.error().ToString())
-                         : "lock '" + lock_name_ + "' is held by another run";
+        summary_.abort_reason = "store unreachable: " + RedactSecrets(locked.error().ToString());
+        return;
+      }
+      if (!*locked) {  // another run is doing this work: nothing to do, nothing wrong
+        summary_.status = RunStatus::kLocked;
+        summary_.abort_reason = "lock '" + lock_name_ + "' is held by another run";
         return;
       }
       started_ = true;
@@ -130,7 +136,7 @@ class RefreshRun {
       const bool breaker_gave_up = network->breaker_gave_up();
       // Failures of the API's own classes are not the users' when the breaker stopped the run.
       writer_.Flush([breaker_gave_up](ErrorClass error_class) {
-        return breaker_gave_up && CircuitBreaker::CountsAsFailure(error_class);
+        return breaker_gave_up && IsApiHealthFailure(error_class);
       });
     }
     if (lease) {
@@ -158,9 +164,30 @@ class RefreshRun {
     summary_.caches.complete = enumerated_everyone_ && request_.only_users.empty();
     summary_.status = control_.status();
     summary_.abort_reason = control_.reason();
+    if (summary_.status == RunStatus::kOk) NoOkAfterOurSideFailures();
   }
 
  private:
+  // A user who failed on our side (the store, configuration, a bug) failed by no fault of theirs,
+  // and other users may meet the same: the run is not ok, however few they were.
+  void NoOkAfterOurSideFailures() {
+    int64_t ours = 0;
+    std::string classes;
+    for (const ErrorClass error_class :
+         {ErrorClass::kStore, ErrorClass::kConfig, ErrorClass::kLocked, ErrorClass::kInternal}) {
+      const auto found = summary_.failures_by_class.find(std::string(ErrorClassName(error_class)));
+      if (!IsOurSide(error_class) || found == summary_.failures_by_class.end()) continue;
+      ours += found->second;
+      classes += fmt::format("{}{} {}", classes.empty() ? "" : ", ", found->second, found->first);
+    }
+    if (ours == 0) return;
+    summary_.status = RunStatus::kAborted;
+    summary_.abort_reason = fmt::format(
+        "{} users failed on our side ({}), not by their own fault: their caches were kept", ours,
+        classes);
+    LogError("run not ok: failures on our side", {{"reason", summary_.abort_reason}});
+  }
+
   // Every line the run's threads log carries the run id.
   LogFields RunContext() const { return {{"run_id", summary_.run_id}}; }
 
@@ -178,8 +205,9 @@ class RefreshRun {
     }
   }
 
-  // The denominator of the observers' progress: the token table's user count (for a shard, that
-  // divided by N), or the --user list. A failed count leaves it unknown; the run goes on.
+  // The denominator of the observers' progress: the token table's user count (for a shard the
+  // source cannot restrict, an estimate: that divided by N), or the --user list. A failed count
+  // leaves it unknown; the run goes on.
   void CountUsersForProgress() {
     if (env_.observer == nullptr) return;
     if (!request_.only_users.empty()) {
@@ -192,7 +220,7 @@ class RefreshRun {
       return;
     }
     users_total_ = *users;
-    if (request_.shard && request_.shard->count > 1) {
+    if (request_.shard && request_.shard->count > 1 && !shard_in_source_) {
       users_total_ = (*users + request_.shard->count - 1) / request_.shard->count;
       users_total_estimated_ = true;
     }
@@ -293,6 +321,7 @@ class RefreshRun {
   bool enumerated_everyone_ = false;  // set by the selection thread before it ends
   int64_t users_total_ = -1;
   bool users_total_estimated_ = false;
+  bool shard_in_source_ = false;  // the token source filters by shard itself
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wakeup_;
   bool ticker_stop_ = false;

@@ -19,8 +19,8 @@
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
 #include "run/run_observer.h"
-#include "selection/shard.h"
 #include "store/cache_store.h"
+#include "tokens/shard.h"
 #include "tokens/token_source.h"
 
 namespace tc {

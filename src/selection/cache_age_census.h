@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "error/error.h"
-#include "selection/shard.h"
 #include "store/cache_store.h"
+#include "tokens/shard.h"
 #include "tokens/token_source.h"
 
 namespace tc {

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "selection/user_backoff.h"
+#include "failure/user_backoff.h"
 
 namespace tc {
 

@@ -12,8 +12,8 @@
 #include "config/config.h"
 #include "error/error.h"
 #include "selection/freshness.h"
-#include "selection/shard.h"
 #include "store/cache_store.h"
+#include "tokens/shard.h"
 #include "tokens/token_source.h"
 
 namespace tc {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <limits>
 
+#include "failure/user_backoff.h"
 #include "selection/cache_age_census.h"
-#include "selection/user_backoff.h"
 #include "storage/open_cache_store.h"
 
 namespace tc {

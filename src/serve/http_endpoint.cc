@@ -4,6 +4,8 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <list>
+#include <mutex>
 
 namespace tc {
 
@@ -11,8 +13,15 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+class HttpConnection;  // below; not in an unnamed namespace, as Impl (declared in the header) holds
+                       // it
+
 struct HttpEndpoint::Impl {
   explicit Impl(const HttpEndpointOptions& endpoint_options) : options(endpoint_options) {}
+  // The connections that could be closed to make room, oldest first: still waiting for their
+  // request head, or lingering after their answer. Not the ones being answered.
+  std::mutex idle_mutex;
+  std::list<std::weak_ptr<HttpConnection>> idle;  // guarded by idle_mutex
   // Declared before `io`: destroying `io` destroys the connections its handlers still own, and
   // they count themselves out of `open_connections`.
   HttpEndpointOptions options;
@@ -22,25 +31,56 @@ struct HttpEndpoint::Impl {
   tcp::acceptor acceptor{io};
 };
 
-namespace {
-
 // One accepted connection: read until the head is complete (or rejected, or the deadline passes),
 // answer, close. Owns itself through shared_ptr for the life of its async operations.
-class Connection : public std::enable_shared_from_this<Connection> {
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  Connection(HttpEndpoint::Impl* impl, tcp::socket socket)
+  HttpConnection(HttpEndpoint::Impl* impl, tcp::socket socket)
       : impl_(impl), stream_(std::move(socket)) {
     ++impl_->open_connections;
   }
-  ~Connection() { --impl_->open_connections; }
+  ~HttpConnection() {
+    SetIdle(false);
+    --impl_->open_connections;
+  }
 
   void Start() {
     // The whole request (head and small body), not per read: slowloris.
     stream_.expires_after(impl_->options.head_timeout);
+    SetIdle(true);
     Read();
   }
 
+  // At the connection cap: closes the oldest idle connection, so a new one (a liveness probe, a
+  // scrape) is served rather than refused. False when every connection is being answered.
+  static bool CloseOldestIdle(HttpEndpoint::Impl* impl) {
+    std::shared_ptr<HttpConnection> oldest;
+    {
+      std::lock_guard lock(impl->idle_mutex);
+      while (!oldest && !impl->idle.empty()) {
+        oldest = impl->idle.front().lock();  // null: being destroyed, it makes room itself
+        if (oldest) oldest->listed_ = false;
+        impl->idle.pop_front();
+      }
+    }
+    if (!oldest) return false;
+    // On the connection's strand: its pending read ends with an error and it goes away.
+    asio::post(oldest->stream_.get_executor(), [oldest] { oldest->stream_.close(); });
+    return true;
+  }
+
  private:
+  void SetIdle(bool idle) {
+    std::lock_guard lock(impl_->idle_mutex);
+    if (listed_ == idle) return;
+    if (idle) {
+      listed_at_ = impl_->idle.insert(impl_->idle.end(), weak_from_this());
+    } else {
+      impl_->idle.erase(listed_at_);
+    }
+    listed_ = idle;
+  }
+
   void Read() {
     const HttpRequestLimits& limits = impl_->options.limits;
     const size_t room = limits.max_head_bytes + limits.max_body_bytes + 1 - received_.size();
@@ -61,6 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Read();
       return;
     }
+    SetIdle(false);  // a whole request: it gets its answer
     if (scan.state == HeadScan::State::kReject) {
       Write(SerializeAnswer(RejectionAnswer(scan.reject_status), false));
       return;
@@ -99,6 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         beast::error_code ignored;
                         self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
                         self->stream_.expires_after(kLingerTime);
+                        self->SetIdle(true);  // answered: only lingering now
                         self->Drain();
                       });
   }
@@ -123,7 +165,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string received_;
   std::string answer_;
   size_t drained_ = 0;
+  bool listed_ = false;  // in impl_->idle at listed_at_; both guarded by impl_->idle_mutex
+  std::list<std::weak_ptr<HttpConnection>>::iterator listed_at_;
 };
+
+namespace {
 
 void Accept(HttpEndpoint::Impl* impl) {
   // Each connection gets its own strand: its reads, writes and deadline timer run on several io
@@ -132,11 +178,12 @@ void Accept(HttpEndpoint::Impl* impl) {
       asio::make_strand(impl->io), [impl](beast::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted || !impl->acceptor.is_open()) return;
         if (!error) {
-          if (impl->open_connections.load() >= impl->options.max_connections) {
+          if (impl->open_connections.load() >= impl->options.max_connections &&
+              !HttpConnection::CloseOldestIdle(impl)) {
             beast::error_code ignored;
             socket.close(ignored);
           } else {
-            std::make_shared<Connection>(impl, std::move(socket))->Start();
+            std::make_shared<HttpConnection>(impl, std::move(socket))->Start();
           }
         }
         Accept(impl);

@@ -2,9 +2,11 @@
 // A request's head and (when limits.max_body_bytes allows one) its small body are read whole
 // before the handler runs. Connections are served concurrently by a small pool of threads; a
 // connection that is idle or trickles its request (slowloris) costs a socket, not a thread, and is
-// closed when its head deadline passes; beyond `max_connections` new connections are closed at
-// once. Every answer closes its connection. Request parsing and limits live in
-// serve/http_request.h.
+// closed when its head deadline passes. At `max_connections`, a new connection makes room by
+// closing the oldest idle one (waiting for its request head, or lingering after its answer), so
+// idle clients can never keep a liveness probe or a scrape out; only when every connection is
+// being answered is the new one closed at once. Every answer closes its connection. Request parsing
+// and limits live in serve/http_request.h.
 #pragma once
 
 #include <functional>
@@ -25,7 +27,8 @@ struct HttpEndpointOptions {
   Duration head_timeout = std::chrono::seconds(10);
   // Sending the answer.
   Duration write_timeout = std::chrono::seconds(10);
-  // Open connections at once; more are closed as soon as they are accepted.
+  // Open connections at once; beyond it the oldest idle one is closed (or, with none idle, the
+  // new one).
   int max_connections = 256;
   // Threads running handlers and I/O. A slow handler (a /readyz probe) holds one of them.
   int threads = 4;

@@ -150,27 +150,68 @@ TEST(HttpEndpointTest, OversizedRequestsGetAnAnswerNotAReset) {
   EXPECT_EQ(Get(port, "/healthz"), 200);
 }
 
-TEST(HttpEndpointTest, ConnectionsBeyondTheCapAreClosedAndServiceResumes) {
-  HttpEndpointOptions options;
-  options.max_connections = 3;
-  HttpEndpoint endpoint(options);
+// A liveness probe or a scrape always gets in: at the cap the oldest idle connection makes room.
+TEST(HttpEndpointTest, AtTheCapTheOldestIdleConnectionMakesRoomForAProbe) {
+  HttpEndpoint endpoint;  // the default cap (256) and head deadline (10 s, longer than the test)
   ASSERT_TRUE(endpoint.Start("127.0.0.1:0", Route).ok());
   const int port = endpoint.port();
-  {
-    std::vector<std::unique_ptr<Socket>> idle;
-    for (int i = 0; i < 3; ++i) {
-      idle.push_back(std::make_unique<Socket>(port));
-      ASSERT_TRUE(idle.back()->connected());
-    }
-    // The server counts a connection once it accepted it: wait (bounded) for the cap to bite.
-    bool refused = false;
-    for (int attempt = 0; attempt < 100 && !refused; ++attempt) {
-      refused = Get(port, "/healthz") == 0;  // closed without an answer
-      if (!refused) SystemClock().SleepFor(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(refused);
+  std::vector<std::unique_ptr<Socket>> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.push_back(std::make_unique<Socket>(port));
+    ASSERT_TRUE(idle.back()->connected());
   }
-  // The idle clients are gone; the server notices their EOF and takes new ones again.
+  // Accepted in order: by the time the probes are, every idle client was, and the cap is reached.
+  EXPECT_EQ(Get(port, "/healthz"), 200);
+  EXPECT_EQ(Get(port, "/metrics"), 404);  // answered (this router knows no /metrics)
+  // The oldest idle clients were closed without an answer; the newest are still open.
+  EXPECT_EQ(idle.front()->ReadAll(), "");
+  EXPECT_TRUE(idle.back()->Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_EQ(StatusOf(idle.back()->ReadAll()), 200);
+}
+
+// With every connection being answered (a slow handler), there is nothing to close: the new one
+// is, and service resumes once answers are out.
+TEST(HttpEndpointTest, AtTheCapWithNothingIdleNewConnectionsAreClosed) {
+  HttpEndpointOptions options;
+  options.max_connections = 2;
+  HttpEndpoint endpoint(options);
+  std::mutex mutex;
+  std::vector<HttpResponder> held;
+  ASSERT_TRUE(endpoint
+                  .StartAsync("127.0.0.1:0",
+                              [&](const HttpServerRequest& request, HttpResponder respond) {
+                                if (request.target != "/slow") {
+                                  return respond(HttpAnswer{200, "text/plain", "ok\n"});
+                                }
+                                std::lock_guard lock(mutex);
+                                held.push_back(std::move(respond));
+                              })
+                  .ok());
+  const int port = endpoint.port();
+  std::vector<std::unique_ptr<Socket>> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.push_back(std::make_unique<Socket>(port));
+    ASSERT_TRUE(slow.back()->Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"));
+  }
+  // Wait (bounded) until both requests reached the handler: then neither connection is idle.
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    {
+      std::lock_guard lock(mutex);
+      if (held.size() == 2) break;
+    }
+    SystemClock().SleepFor(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(held.size(), 2u);
+  }
+  EXPECT_EQ(Get(port, "/healthz"), 0);  // closed without an answer
+  {
+    std::lock_guard lock(mutex);
+    for (auto& respond : held) respond(HttpAnswer{200, "text/plain", "done\n"});
+  }
+  for (auto& socket : slow) EXPECT_EQ(StatusOf(socket->ReadAll()), 200);
+  slow.clear();
   int status = 0;
   for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
     status = Get(port, "/healthz");

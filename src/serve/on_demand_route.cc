@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <utility>
 
+#include "config/regular_file.h"
 #include "json/js_json.h"
 
 namespace tc {
@@ -135,13 +134,11 @@ HttpAnswer OnDemandHttpAnswer(const OnDemandAnswer& answer) {
 }
 
 Result<std::string> ReadBearerTokenFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return MakeError(ErrorClass::kConfig, "on_demand.token_file: cannot read " + path);
+  Result<std::string> content = ReadRegularFile(path, "file");  // a FIFO would block forever
+  if (!content.ok()) {
+    return MakeError(ErrorClass::kConfig, "on_demand.token_file: " + content.error().message);
   }
-  std::ostringstream content;
-  content << file.rdbuf();
-  const std::string token(TrimSpace(content.str()));
+  const std::string token(TrimSpace(*content));
   if (token.empty()) {
     return MakeError(ErrorClass::kConfig, "on_demand.token_file: " + path + " is empty");
   }

@@ -59,7 +59,7 @@ class OnDemandRouteTest : public testing_run::RefreshRunTest {
   std::unique_ptr<VectorTokenSource> tokens_;
   std::unique_ptr<FakeTransport> transport_;
   RateLimiter limiter_{0, clock_.SteadyNow()};
-  CircuitBreaker breaker_{config_.refresh.breaker};
+  CircuitBreaker breaker_{config_};
   UserFlights flights_;
   std::unique_ptr<OnDemandRefresher> refresher_;
 };
@@ -160,6 +160,9 @@ TEST(ReadBearerTokenFileTest, TrimsAndNamesTheKeyWithoutQuotingTheFile) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().error_class, ErrorClass::kConfig);
   std::filesystem::remove(path);
+  auto directory = ReadBearerTokenFile(::testing::TempDir());  // refused, never read
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos);
 }
 
 }  // namespace

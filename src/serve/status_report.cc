@@ -9,7 +9,7 @@
 
 #include "log/secret_redactor.h"
 #include "report/run_summary.h"
-#include "selection/shard.h"
+#include "tokens/shard.h"
 
 namespace tc {
 

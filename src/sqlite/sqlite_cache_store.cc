@@ -110,6 +110,9 @@ Status SqliteCacheStore::Init() {
       "CREATE INDEX IF NOT EXISTS " +
       "\"" + Unquoted(log_table_) + "_user_timestamp\"" + " ON " + log +
       " (user_id, timestamp);"
+      "CREATE INDEX IF NOT EXISTS " +
+      "\"" + Unquoted(log_table_) + "_timestamp\"" + " ON " + log +
+      " (timestamp);"
       "CREATE TABLE IF NOT EXISTS ticketcache_runs"
       " (run_id TEXT PRIMARY KEY, started_at_ms INTEGER NOT NULL, finished_at_ms INTEGER NOT NULL,"
       "  status TEXT NOT NULL, shard TEXT NOT NULL, summary_json TEXT NOT NULL);"

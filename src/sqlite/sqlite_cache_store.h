@@ -52,8 +52,16 @@ class SqliteCacheStore final : public CacheStore {
                        int64_t expires_at_ms) override;
   Status Unlock(const std::string& name, const std::string& owner) override;
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override;
+  Result<std::vector<int64_t>> UserIdsPage(UserRecords kind, std::optional<int64_t> after_user_id,
+                                           int limit) override;
+  Result<int64_t> CountCaches() override;
+  Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) override;
+  Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) override;
+  Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) override;
 
  private:
+  Result<int64_t> DeleteOlderThan(const std::string& table, const std::string& column,
+                                  int64_t cutoff);
   // A borrowed connection, returned to the pool when the lease ends.
   class Lease {
    public:

@@ -55,6 +55,9 @@ struct RunRecord {
   std::string summary_json;    // the run's summary object, as printed
 };
 
+// The per-user records a store keeps: what `prune` walks.
+enum class UserRecords { kCaches, kUserStates };
+
 // Thread-safety contract: every method may be called concurrently from several threads (a run
 // calls CacheTimestamps/LoadUserStates from its selection thread, Load/Replace/SaveUserStates
 // from several store workers and TryLock from its lease keeper, all at once). SQLite keeps a
@@ -106,6 +109,20 @@ class CacheStore {
   // The current lease of lock `name` (expired or not); nullopt when nobody holds it. `status`
   // uses it to tell a run still going from one whose process died (its lease ran out).
   virtual Result<std::optional<LockLease>> ReadLock(const std::string& name) = 0;
+
+  // Data lifecycle (`ticketcache prune`, retention; docs/operations.md).
+  // Up to `limit` user ids holding a record of `kind`, ascending, above `after_user_id` (from the
+  // first when nullopt): a keyset page read on the primary key. Empty at the end.
+  virtual Result<std::vector<int64_t>> UserIdsPage(UserRecords kind,
+                                                   std::optional<int64_t> after_user_id,
+                                                   int limit) = 0;
+  virtual Result<int64_t> CountCaches() = 0;
+  // Deletes the cache documents and the per-user state of `user_ids` (their audit entries stay:
+  // the audit log has its own retention). Returns the documents deleted.
+  virtual Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) = 0;
+  // Range deletes on an index, in batches. Return the rows deleted.
+  virtual Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) = 0;
+  virtual Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) = 0;
 };
 
 // How a command uses the store. Only `init` creates an embedded (sqlite:) database: any other

@@ -49,6 +49,20 @@ class CacheStoreWrapper : public CacheStore {
   Result<std::optional<LockLease>> ReadLock(const std::string& name) override {
     return target_.ReadLock(name);
   }
+  Result<std::vector<int64_t>> UserIdsPage(UserRecords kind, std::optional<int64_t> after_user_id,
+                                           int limit) override {
+    return target_.UserIdsPage(kind, after_user_id, limit);
+  }
+  Result<int64_t> CountCaches() override { return target_.CountCaches(); }
+  Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) override {
+    return target_.DeleteUsers(user_ids);
+  }
+  Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) override {
+    return target_.DeleteRunsStartedBefore(cutoff_ms);
+  }
+  Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) override {
+    return target_.DeleteAuditBefore(cutoff_unix_seconds);
+  }
 
  private:
   CacheStore& target_;

@@ -79,8 +79,19 @@ Status MysqlTokenSource::DiscoverOrder() {
     order_by_ += ", " + *column;
   }
   page_sql_ = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id >= ? AND " +
-              kMysqlUsableToken + " ORDER BY " + order_by_ + " LIMIT ?";
+              UserRows() + " ORDER BY " + order_by_ + " LIMIT ?";
   return Status::Ok();
+}
+
+std::string MysqlTokenSource::UserRows() const {
+  return std::string(kMysqlUsableToken) + shard_condition_;
+}
+
+bool MysqlTokenSource::RestrictToShard(const Shard& shard) {
+  shard_condition_ = " AND " + ShardSqlCondition(shard, "user_id");
+  page_sql_ = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id >= ? AND " +
+              UserRows() + " ORDER BY " + order_by_ + " LIMIT ?";
+  return true;
 }
 
 Result<size_t> MysqlTokenSource::AppendRows(const std::vector<SqlRow>& rows,
@@ -131,8 +142,7 @@ Result<std::vector<UserToken>> MysqlTokenSource::Lookup(const std::vector<int64_
   for (size_t begin = 0; begin < ids.size(); begin += kLookupBatch) {
     const size_t count = std::min(kLookupBatch, ids.size() - begin);
     const std::string sql = "SELECT user_id, token FROM " + quoted_table_ + " WHERE user_id IN (" +
-                            Placeholders(count) + ") AND " + kMysqlUsableToken + " ORDER BY " +
-                            order_by_;
+                            Placeholders(count) + ") AND " + UserRows() + " ORDER BY " + order_by_;
     std::vector<SqlParam> params(ids.begin() + begin, ids.begin() + begin + count);
     auto rows = pool_.Run<std::vector<SqlRow>>(
         [&](MysqlConnection& connection) { return connection.Query(sql, params); });
@@ -144,7 +154,7 @@ Result<std::vector<UserToken>> MysqlTokenSource::Lookup(const std::vector<int64_
 
 Result<int64_t> MysqlTokenSource::CountUsers() {
   const std::string sql =
-      "SELECT COUNT(DISTINCT user_id) FROM " + quoted_table_ + " WHERE " + kMysqlUsableToken;
+      "SELECT COUNT(DISTINCT user_id) FROM " + quoted_table_ + " WHERE " + UserRows();
   auto rows = pool_.Run<std::vector<SqlRow>>(
       [&](MysqlConnection& connection) { return connection.Query(sql, {}); });
   if (!rows.ok()) return TableError(rows.error());

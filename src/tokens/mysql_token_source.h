@@ -39,8 +39,11 @@ class MysqlTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> NextPage(std::optional<int64_t> after_user_id, int limit) override;
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
   Result<int64_t> CountUsers() override;
+  bool RestrictToShard(const Shard& shard) override;
 
  private:
+  // The WHERE conditions of a user row: usable token, and the shard's when restricted.
+  std::string UserRows() const;
   MysqlTokenSource(MysqlConnectOptions options, std::string table, MysqlRetryPolicy retry);
   Status DiscoverOrder();
   // Adds the rows' users to `users` (first row of each user wins). Returns the number of rows.
@@ -52,6 +55,7 @@ class MysqlTokenSource final : public TokenSource {
   std::string quoted_table_;  // validated and quoted for SQL
   std::string order_by_;      // "user_id, `pk`…"
   std::string page_sql_;
+  std::string shard_condition_;  // " AND ((user_id % N) + N) % N = K", or empty
 };
 
 }  // namespace tc

@@ -52,22 +52,34 @@ Result<std::unique_ptr<SqliteTokenSource>> SqliteTokenSource::Open(const std::st
     return MakeError(db.error().error_class, "tokens.url: " + db.error().message);
   }
   std::unique_ptr<SqliteTokenSource> source(new SqliteTokenSource(std::move(db).value(), table));
-  const std::string from = " FROM " + *quoted + " WHERE ";
-  source->page_sql_ = "SELECT user_id, token" + from + kIntegerUserId + " AND user_id >= ?1 AND " +
-                      kSqliteUsableToken + " ORDER BY user_id, rowid LIMIT ?2";
-  source->lookup_sql_ = "SELECT user_id, token" + from + kIntegerUserId +
-                        " AND user_id IN (SELECT value FROM json_each(?1)) AND " +
-                        kSqliteUsableToken + " ORDER BY user_id, rowid";
-  source->unusable_sql_ =
-      "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kSqliteUsableToken;
-  source->count_sql_ =
-      "SELECT count(DISTINCT user_id)" + from + kIntegerUserId + " AND " + kSqliteUsableToken;
+  source->quoted_table_ = std::move(quoted).value();
+  source->BuildSql("");
   for (const std::string* sql : {&source->page_sql_, &source->lookup_sql_}) {
     if (!source->db_->Prepare(*sql).ok()) {
       return source->StoreError("cannot read user_id and token");
     }
   }
   return source;
+}
+
+// The user conditions (integer id, usable token) come before the shard's, so a row whose id is
+// not an integer never reaches the `%`.
+void SqliteTokenSource::BuildSql(const std::string& shard_condition) {
+  const std::string from = " FROM " + quoted_table_ + " WHERE ";
+  const std::string users = std::string(kIntegerUserId) + " AND " + kSqliteUsableToken +
+                            (shard_condition.empty() ? "" : " AND " + shard_condition);
+  page_sql_ = "SELECT user_id, token" + from + users + " AND user_id >= ?1" +
+              " ORDER BY user_id, rowid LIMIT ?2";
+  lookup_sql_ = "SELECT user_id, token" + from + users +
+                " AND user_id IN (SELECT value FROM json_each(?1)) ORDER BY user_id, rowid";
+  unusable_sql_ =
+      "SELECT count(*)" + from + "NOT (" + kIntegerUserId + ") AND " + kSqliteUsableToken;
+  count_sql_ = "SELECT count(DISTINCT user_id)" + from + users;
+}
+
+bool SqliteTokenSource::RestrictToShard(const Shard& shard) {
+  BuildSql(ShardSqlCondition(shard, "user_id"));
+  return true;
 }
 
 // A page is filled from row batches of (limit - users so far) rows. Duplicate rows of one user

@@ -33,13 +33,16 @@ class SqliteTokenSource final : public TokenSource {
   Result<std::vector<UserToken>> Lookup(const std::vector<int64_t>& user_ids) override;
   Result<int64_t> CountUnusableRows() override;
   Result<int64_t> CountUsers() override;
+  bool RestrictToShard(const Shard& shard) override;
 
  private:
+  void BuildSql(const std::string& shard_condition);
   SqliteTokenSource(std::unique_ptr<SqliteDatabase> db, std::string table);
   Error StoreError(const std::string& what) const;
 
   std::unique_ptr<SqliteDatabase> db_;
   std::string table_;
+  std::string quoted_table_;
   std::string page_sql_;
   std::string lookup_sql_;
   std::string unusable_sql_;

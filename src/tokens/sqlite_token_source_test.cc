@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -192,6 +193,36 @@ TEST_F(SqliteTokenSourceTest, LookupReturnsExactlyTheRequestedUsersAscending) {
   auto none = source->Lookup({});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+// The database evaluates the shard condition; it must pick exactly the users ShardOwnsUser picks,
+// negative and extreme ids included, and only users (a text id is in no shard).
+TEST_F(SqliteTokenSourceTest, RestrictedToAShardReadsExactlyThatShardsUsers) {
+  std::vector<int64_t> ids = {
+      std::numeric_limits<int64_t>::min(), -9, -5, -4, -1, 0, 1, 2, 3, 7, 8, 1001,
+      std::numeric_limits<int64_t>::max()};
+  for (int64_t id = 100; id < 140; ++id) ids.push_back(id);
+  for (int64_t id : ids) Add(id, "tok");
+  Add(2, "second row of user 2");
+  Exec("INSERT INTO bytemark_tokens (user_id, token) VALUES ('abc', 'tok'), (4.5, 'tok')");
+  std::sort(ids.begin(), ids.end());
+  for (int k = 0; k < 3; ++k) {
+    const Shard shard{k, 3};
+    auto source = OpenSource();
+    ASSERT_NE(source, nullptr);
+    ASSERT_TRUE(source->RestrictToShard(shard));
+    std::vector<int64_t> expected;
+    for (int64_t id : ids) {
+      if (ShardOwnsUser(shard, id)) expected.push_back(id);
+    }
+    EXPECT_EQ(Ids(ReadAll(*source, 4)), expected) << shard.ToString();
+    auto count = source->CountUsers();
+    ASSERT_TRUE(count.ok());
+    EXPECT_EQ(*count, static_cast<int64_t>(expected.size()));
+    auto looked_up = source->Lookup(ids);
+    ASSERT_TRUE(looked_up.ok());
+    EXPECT_EQ(Ids(*looked_up), expected);
+  }
 }
 
 TEST_F(SqliteTokenSourceTest, MissingTableIsAStoreErrorNamingTheTable) {

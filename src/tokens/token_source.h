@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "error/error.h"
+#include "tokens/shard.h"
 
 namespace tc {
 
@@ -36,6 +37,11 @@ class TokenSource {
   // How many users NextPage would return in all (distinct user_ids with a usable token): the
   // denominator of a run's progress and the planner's user count. One aggregate query.
   virtual Result<int64_t> CountUsers() = 0;
+  // From now on NextPage, Lookup and CountUsers see only the users of `shard` (ShardOwnsUser),
+  // the condition evaluated by the token database (ShardSqlCondition) so that only the shard's
+  // rows are read out and sent. Returns false when this source cannot (test doubles): callers
+  // then filter with ShardOwnsUser themselves, which gives the same users.
+  virtual bool RestrictToShard(const Shard& /*shard*/) { return false; }
 };
 
 // Opens the source named by config.url (sqlite:PATH or mysql://…). kConfig for an unknown scheme.

@@ -55,6 +55,28 @@ for (const panel of panels) {
   }
 }
 
+// Every single-value panel says at a glance whether its value is fine: thresholds with a base
+// step (value null) and at least one more for a value panel, in ascending order, coloured by them.
+for (const panel of panels.filter((p) => ['stat', 'gauge', 'bargauge'].includes(p.type))) {
+  const defaults = panel.fieldConfig?.defaults ?? {};
+  const steps = defaults.thresholds?.steps ?? [];
+  if (!steps.length || steps[0].value !== null) {
+    problems.push(`${panel.type} panel "${panel.title}": no thresholds with a base step`);
+    continue;
+  }
+  for (let i = 2; i < steps.length; i++) {
+    if (!(steps[i].value > steps[i - 1].value)) {
+      problems.push(`${panel.type} panel "${panel.title}": threshold steps not ascending`);
+    }
+  }
+  if (panel.type === 'stat' && steps.length < 2) {
+    problems.push(`stat panel "${panel.title}": thresholds need a step above the base`);
+  }
+  if (defaults.color?.mode !== 'thresholds') {
+    problems.push(`${panel.type} panel "${panel.title}": not coloured by its thresholds`);
+  }
+}
+
 // What an operator must find on the dashboard: a panel title and a metric its queries use.
 const expected = [
   ['Runs by status', 'ticketcache_runs_total'],
@@ -91,7 +113,7 @@ for (let i = 0; i < rules.length; i++) {
   }
   exprs.push({ where: `rule at line ${i + 1}`, expr });
 }
-if (alerts < 7) problems.push(`expected 7 alert expressions in ${rulesPath}, found ${alerts}`);
+if (alerts < 8) problems.push(`expected 8 alert expressions in ${rulesPath}, found ${alerts}`);
 
 for (const { where, expr } of exprs) {
   for (const name of metricNames(expr)) {

@@ -1,6 +1,9 @@
 // The MongoDB backend of the cache store conformance suite: each case gets its own collections in
 // the database of TICKETCACHE_TEST_MONGODB_URI; skipped when it is unset.
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "mongo/mongo_cache_store.h"
 #include "support/mongo_test_server.h"
@@ -8,11 +11,14 @@
 
 namespace tc::testing {
 
-StoreFactory MongoStoreFactory() {
+namespace {
+
+StoreFactory MongoFactory(std::string name, std::optional<bool> write_claims) {
   return StoreFactory{
-      "mongodb", []() -> std::variant<StoreUnderTest, std::string> {
+      std::move(name), [write_claims]() -> std::variant<StoreUnderTest, std::string> {
         std::optional<TestMongo> test = FindTestMongo();
         if (!test) return std::string(kMongoSkipReason);
+        test->options.write_claims = write_claims;
         auto store = MongoCacheStore::Open(test->config, test->options);
         if (!store.ok()) return "cannot open the MongoDB test server: " + store.error().ToString();
         MongoCacheStore* mongo = store->get();
@@ -28,5 +34,11 @@ StoreFactory MongoStoreFactory() {
         return under_test;
       }};
 }
+
+}  // namespace
+
+StoreFactory MongoStoreFactory() { return MongoFactory("mongodb", std::nullopt); }
+
+StoreFactory MongoPlainWriteStoreFactory() { return MongoFactory("mongodb_plain_write", false); }
 
 }  // namespace tc::testing

@@ -33,6 +33,12 @@ StoreFactory SqliteStoreFactory() {
                       }};
 }
 
+std::vector<StoreFactory> SingleWriterStoreFactories() {
+  std::vector<StoreFactory> factories = CacheStoreFactories();
+  factories.push_back(MongoPlainWriteStoreFactory());
+  return factories;
+}
+
 std::vector<StoreFactory> CacheStoreFactories() {
   return {
       SqliteStoreFactory(),

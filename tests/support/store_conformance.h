@@ -46,6 +46,14 @@ StoreFactory MysqlStoreFactory();
 // (mongo_store_factory.cc); skipped when it is unset.
 StoreFactory MongoStoreFactory();
 
+// The MongoDB store taking the plain conditional-update write path (MongoCacheStore::Options::
+// write_claims = false) whatever the server: on FerretDB, the path MongoDB gets, for the
+// single-writer cases only (FerretDB's conditional update is not atomic between writers).
+StoreFactory MongoPlainWriteStoreFactory();
+
+// The backends of the single-writer cases: CacheStoreFactories() and MongoPlainWriteStoreFactory.
+std::vector<StoreFactory> SingleWriterStoreFactories();
+
 // Every backend the suite runs against. A new store adds its factory here: one line.
 std::vector<StoreFactory> CacheStoreFactories();
 

@@ -1,18 +1,25 @@
 // k8s-validate checks ticketcache's Kubernetes manifests offline: every YAML document is decoded
 // strictly into its typed Kubernetes object (an unknown or misspelt field is an error), then
 // checked against the project's rules: probes on the daemon, a hardened securityContext and
-// resources on every container, secrets mounted as files, deadlines on jobs, and one shard count.
+// resources on every container, no Service links in the environment, secrets mounted as files,
+// deadlines on jobs, and one shard count.
 //
-//	go run . ../../deploy/kubernetes/*.yaml
+//	kustomize build ../../deploy/kubernetes/overlays/daemon > daemon.yaml
+//	go run . [--rules ../../deploy/prometheus/ticketcache.rules.yml] daemon.yaml ...
+//
+// With --rules, every PrometheusRule must carry exactly the groups of that Prometheus rules file.
+// `go run . --print-prometheus-rule RULES.yml` prints the PrometheusRule for a rules file.
 package main
 
 import (
 	"bytes"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,13 +29,29 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: k8s-validate FILE.yaml...")
+	arguments := os.Args[1:]
+	if len(arguments) == 2 && arguments[0] == "--print-prometheus-rule" {
+		printPrometheusRule(arguments[1])
+		return
+	}
+	var rules *monitoringv1.PrometheusRuleSpec
+	if len(arguments) >= 2 && arguments[0] == "--rules" {
+		spec, err := ReadRulesFile(arguments[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		rules = spec
+		arguments = arguments[2:]
+	}
+	if len(arguments) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: k8s-validate [--rules RULES.yml] FILE.yaml...\n"+
+			"       k8s-validate --print-prometheus-rule RULES.yml")
 		os.Exit(2)
 	}
 	failed := false
 	objects := 0
-	for _, path := range os.Args[1:] {
+	for _, path := range arguments {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -36,6 +59,9 @@ func main() {
 			continue
 		}
 		problems, count := ValidateFile(data)
+		if rules != nil {
+			problems = append(problems, CheckRulesMatch(data, rules)...)
+		}
 		objects += count
 		for _, problem := range problems {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", path, problem)
@@ -45,7 +71,76 @@ func main() {
 	if failed {
 		os.Exit(1)
 	}
-	fmt.Printf("k8s-validate: %d objects in %d files valid\n", objects, len(os.Args)-1)
+	fmt.Printf("k8s-validate: %d objects in %d files valid\n", objects, len(arguments))
+}
+
+// ReadRulesFile reads a Prometheus rules file strictly into the PrometheusRule's spec type (the
+// same fields, the same names).
+func ReadRulesFile(path string) (*monitoringv1.PrometheusRuleSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var spec monitoringv1.PrometheusRuleSpec
+	if err := yaml.UnmarshalStrict(data, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(spec.Groups) == 0 {
+		return nil, fmt.Errorf("%s: no rule groups", path)
+	}
+	return &spec, nil
+}
+
+// CheckRulesMatch reports every PrometheusRule among the documents whose groups differ from the
+// rules file's, and a stream of documents that holds none.
+func CheckRulesMatch(data []byte, rules *monitoringv1.PrometheusRuleSpec) []string {
+	var problems []string
+	found := false
+	for _, document := range documentSeparator.Split(string(data), -1) {
+		var meta metav1.TypeMeta
+		if yaml.Unmarshal([]byte(document), &meta) != nil || meta.Kind != "PrometheusRule" {
+			continue
+		}
+		found = true
+		var rule monitoringv1.PrometheusRule
+		if err := yaml.Unmarshal([]byte(document), &rule); err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if !reflect.DeepEqual(rule.Spec, *rules) {
+			problems = append(problems, "PrometheusRule "+rule.Name+
+				": its groups differ from the Prometheus rules file (regenerate it with --print-prometheus-rule)")
+		}
+	}
+	if !found {
+		problems = append(problems, "no PrometheusRule to compare with the rules file")
+	}
+	return problems
+}
+
+func printPrometheusRule(path string) {
+	spec, err := ReadRulesFile(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	rule := monitoringv1.PrometheusRule{
+		TypeMeta: metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "PrometheusRule"},
+		ObjectMeta: metav1.ObjectMeta{Name: "ticketcache",
+			Labels: map[string]string{"app.kubernetes.io/name": "ticketcache"}},
+		Spec: *spec,
+	}
+	data, err := yaml.Marshal(&rule)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// The generated object has an empty creationTimestamp; drop it.
+	text := strings.Replace(string(data), "  creationTimestamp: null\n", "", 1)
+	fmt.Print("# The alert rules of deploy/prometheus/ticketcache.rules.yml as a PrometheusRule for the\n" +
+		"# Prometheus Operator; tools/k8s-validate's test fails when the two differ. Regenerate with\n" +
+		"#   go -C tools/k8s-validate run . --print-prometheus-rule ../../deploy/prometheus/ticketcache.rules.yml\n" +
+		text)
 }
 
 var documentSeparator = regexp.MustCompile(`(?m)^---\s*$`)
@@ -57,6 +152,7 @@ func ValidateFile(data []byte) ([]string, int) {
 	count := 0
 	var deployments []appsv1.Deployment
 	var services []corev1.Service
+	var monitors []monitoringv1.ServiceMonitor
 	for i, document := range documentSeparator.Split(string(data), -1) {
 		if len(bytes.TrimSpace(stripComments([]byte(document)))) == 0 {
 			continue
@@ -79,6 +175,11 @@ func ValidateFile(data []byte) ([]string, int) {
 			if yaml.Unmarshal([]byte(document), &service) == nil {
 				services = append(services, service)
 			}
+		case "ServiceMonitor":
+			var monitor monitoringv1.ServiceMonitor
+			if yaml.Unmarshal([]byte(document), &monitor) == nil {
+				monitors = append(monitors, monitor)
+			}
 		}
 	}
 	if count == 0 {
@@ -87,7 +188,40 @@ func ValidateFile(data []byte) ([]string, int) {
 	for _, service := range services {
 		problems = append(problems, checkServiceTargets(&service, deployments)...)
 	}
+	for _, monitor := range monitors {
+		problems = append(problems, checkMonitorTargets(&monitor, services)...)
+	}
 	return problems, count
+}
+
+// A ServiceMonitor must select a Service in the same file and scrape /metrics on a port it names.
+func checkMonitorTargets(monitor *monitoringv1.ServiceMonitor, services []corev1.Service) []string {
+	for _, service := range services {
+		selected := true
+		for key, value := range monitor.Spec.Selector.MatchLabels {
+			if service.Labels[key] != value {
+				selected = false
+			}
+		}
+		if !selected {
+			continue
+		}
+		var problems []string
+		for _, endpoint := range monitor.Spec.Endpoints {
+			named := false
+			for _, port := range service.Spec.Ports {
+				named = named || (endpoint.Port != "" && port.Name == endpoint.Port)
+			}
+			if !named {
+				problems = append(problems, "ServiceMonitor "+monitor.Name+": endpoint port is not a port of Service "+service.Name)
+			}
+			if endpoint.Path != "" && endpoint.Path != "/metrics" {
+				problems = append(problems, "ServiceMonitor "+monitor.Name+": endpoint path must be /metrics")
+			}
+		}
+		return problems
+	}
+	return []string{"ServiceMonitor " + monitor.Name + ": its selector matches no Service in this file"}
 }
 
 // A Service must select the pods of a Deployment in the same file, on ports those pods name.
@@ -186,9 +320,81 @@ func ValidateDocument(document []byte) []string {
 	case "v1/ConfigMap":
 		var configMap corev1.ConfigMap
 		return decode(&configMap)
+	case "v1/Secret":
+		var secret corev1.Secret
+		if problems := decode(&secret); problems != nil {
+			return problems
+		}
+		return checkSecret(&secret)
+	case "monitoring.coreos.com/v1/PrometheusRule":
+		var rule monitoringv1.PrometheusRule
+		if problems := decode(&rule); problems != nil {
+			return problems
+		}
+		return prefix("PrometheusRule "+rule.Name, checkRules(&rule.Spec))
+	case "monitoring.coreos.com/v1/ServiceMonitor":
+		var monitor monitoringv1.ServiceMonitor
+		if problems := decode(&monitor); problems != nil {
+			return problems
+		}
+		if len(monitor.Spec.Selector.MatchLabels) == 0 || len(monitor.Spec.Endpoints) == 0 {
+			return []string{"ServiceMonitor " + monitor.Name + ": needs a selector and endpoints"}
+		}
+		return nil
 	default:
 		return []string{fmt.Sprintf("unexpected kind %q (apiVersion %q)", meta.Kind, meta.APIVersion)}
 	}
+}
+
+// The Secret the pods mount: the two password files, nothing else.
+func checkSecret(secret *corev1.Secret) []string {
+	var problems []string
+	keys := map[string]bool{}
+	for key := range secret.StringData {
+		keys[key] = true
+	}
+	for key := range secret.Data {
+		keys[key] = true
+	}
+	for key := range keys {
+		if key != "tokens_password" && key != "store_password" {
+			problems = append(problems, "Secret "+secret.Name+": unexpected key "+key+
+				" (the pods read tokens_password and store_password)")
+		}
+	}
+	if !keys["tokens_password"] || !keys["store_password"] {
+		problems = append(problems, "Secret "+secret.Name+": needs keys tokens_password and store_password")
+	}
+	return problems
+}
+
+var absoluteURL = regexp.MustCompile(`^https?://[^/#]+/[^#]*#[a-z0-9-]+$`)
+
+// Every alert names its severity, says what happened and links its runbook section absolutely
+// (Alertmanager, e-mail and chat cannot resolve a path relative to the repository).
+func checkRules(spec *monitoringv1.PrometheusRuleSpec) []string {
+	var problems []string
+	for _, group := range spec.Groups {
+		for _, rule := range group.Rules {
+			if rule.Alert == "" {
+				continue
+			}
+			where := "alert " + rule.Alert + ": "
+			if rule.Labels["severity"] == "" {
+				problems = append(problems, where+"needs a severity label")
+			}
+			if rule.Annotations["summary"] == "" {
+				problems = append(problems, where+"needs a summary")
+			}
+			url := rule.Annotations["runbook_url"]
+			if !absoluteURL.MatchString(url) {
+				problems = append(problems, where+"runbook_url must be an absolute URL with an anchor, got "+url)
+			} else if !strings.HasSuffix(url, "#"+strings.ToLower(rule.Alert)) {
+				problems = append(problems, where+"runbook_url must end in #"+strings.ToLower(rule.Alert))
+			}
+		}
+	}
+	return problems
 }
 
 func prefix(what string, problems []string) []string {
@@ -279,6 +485,9 @@ func checkPod(pod *corev1.PodSpec) []string {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		problems = append(problems, "automountServiceAccountToken must be false (ticketcache never calls the API server)")
+	}
+	if pod.EnableServiceLinks == nil || *pod.EnableServiceLinks {
+		problems = append(problems, "enableServiceLinks must be false (a Service's injected TICKETCACHE_* variables are not settings)")
 	}
 	for _, container := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
 		where := "container " + container.Name + ": "

@@ -1,8 +1,10 @@
-#include "run/api_wide_judge.h"
+#include "failure/api_wide_judge.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "failure/blame.h"
 
 namespace tc {
 
@@ -11,19 +13,7 @@ ApiWideJudge::ApiWideJudge(const ApiWidePolicy& policy)
       window_(std::max(min_users_, static_cast<size_t>(std::max(1, policy.window)))),
       ratio_(policy.ratio) {}
 
-bool ApiWideJudge::IsJudged(ErrorClass error_class) {
-  switch (error_class) {
-    case ErrorClass::kRejectedToken:
-    case ErrorClass::kMalformed:
-    case ErrorClass::kTransient:
-    case ErrorClass::kTimeout:
-    case ErrorClass::kNetwork:
-    case ErrorClass::kRateLimited:
-      return true;
-    default:
-      return false;
-  }
-}
+bool ApiWideJudge::IsJudged(ErrorClass error_class) { return IsJudgedApiWide(error_class); }
 
 void ApiWideJudge::Record(std::optional<ErrorClass> failure) {
   ++recorded_;

@@ -1,4 +1,4 @@
-#include "run/failure_state_gate.h"
+#include "failure/failure_state_gate.h"
 
 #include <algorithm>
 #include <utility>

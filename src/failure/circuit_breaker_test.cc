@@ -1,9 +1,12 @@
-#include "api/circuit_breaker.h"
+#include "failure/circuit_breaker.h"
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "failure/blame.h"
 
 namespace tc {
 namespace {
@@ -28,8 +31,14 @@ class CircuitBreakerTest : public ::testing::Test {
     ASSERT_EQ(breaker_.state(), BreakerState::kOpen);
   }
 
+  // Admits the half-open probe and records its outcome.
+  void Probe(std::optional<ErrorClass> failure) {
+    ASSERT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
+    breaker_.RecordProbe(Now(), failure);
+  }
+
   FakeClock clock_;
-  CircuitBreaker breaker_{BreakerConfig()};
+  CircuitBreaker breaker_{BreakerConfig(), 30s};
 };
 
 TEST_F(CircuitBreakerTest, StartsClosedAndAllowsEverything) {
@@ -77,9 +86,9 @@ TEST_F(CircuitBreakerTest, UserFaultsAreHealthyCallsAndRateLimitIsNeutral) {
   // Rejected tokens count as successes: 6 of them dilute 4 failures below the ratio.
   for (int i = 0; i < 4; ++i) breaker_.RecordFailure(Now(), ErrorClass::kTimeout);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
-  EXPECT_TRUE(CircuitBreaker::CountsAsFailure(ErrorClass::kTransient));
-  EXPECT_FALSE(CircuitBreaker::CountsAsFailure(ErrorClass::kRejectedToken));
-  EXPECT_FALSE(CircuitBreaker::CountsAsFailure(ErrorClass::kRateLimited));
+  EXPECT_TRUE(IsApiHealthFailure(ErrorClass::kTransient));
+  EXPECT_FALSE(IsApiHealthFailure(ErrorClass::kRejectedToken));
+  EXPECT_FALSE(IsApiHealthFailure(ErrorClass::kRateLimited));
 }
 
 TEST_F(CircuitBreakerTest, OpenRefusesUntilOpenForThenOneProbe) {
@@ -89,7 +98,7 @@ TEST_F(CircuitBreakerTest, OpenRefusesUntilOpenForThenOneProbe) {
   clock_.Advance(9999ms);
   EXPECT_FALSE(breaker_.Allow(Now()));
   clock_.Advance(1ms);
-  EXPECT_TRUE(breaker_.Allow(Now()));  // the probe
+  EXPECT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
   EXPECT_EQ(breaker_.state(), BreakerState::kHalfOpen);
   EXPECT_FALSE(breaker_.Allow(Now()));  // only one
   EXPECT_FALSE(breaker_.Allow(Now()));
@@ -99,11 +108,10 @@ TEST_F(CircuitBreakerTest, OpenRefusesUntilOpenForThenOneProbe) {
 TEST_F(CircuitBreakerTest, ProbeSuccessClosesAndClearsTheWindow) {
   Open();
   clock_.Advance(10s);
-  ASSERT_TRUE(breaker_.Allow(Now()));
-  breaker_.RecordSuccess(Now());
+  Probe(std::nullopt);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
   EXPECT_FALSE(breaker_.NotClosedSince().has_value());
-  EXPECT_TRUE(breaker_.Allow(Now()));
+  EXPECT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kCall);
   // The window was cleared: three failures are below min_calls again.
   for (int i = 0; i < 3; ++i) breaker_.RecordFailure(Now(), ErrorClass::kTransient);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
@@ -114,8 +122,7 @@ TEST_F(CircuitBreakerTest, ProbeFailureOpensAgain) {
   Open();
   const SteadyTime first_opened = Now();
   clock_.Advance(10s);
-  ASSERT_TRUE(breaker_.Allow(Now()));
-  breaker_.RecordFailure(Now(), ErrorClass::kTimeout);
+  Probe(ErrorClass::kTimeout);
   EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
   EXPECT_EQ(breaker_.times_opened(), 2);
   EXPECT_FALSE(breaker_.Allow(Now()));
@@ -128,29 +135,57 @@ TEST_F(CircuitBreakerTest, ProbeFailureOpensAgain) {
 TEST_F(CircuitBreakerTest, ProbeRejectedTokenCountsAsHealthy) {
   Open();
   clock_.Advance(10s);
-  ASSERT_TRUE(breaker_.Allow(Now()));
-  breaker_.RecordFailure(Now(), ErrorClass::kRejectedToken);
+  Probe(ErrorClass::kRejectedToken);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
 }
 
 TEST_F(CircuitBreakerTest, InconclusiveProbeLetsAnotherGo) {
   Open();
   clock_.Advance(10s);
-  ASSERT_TRUE(breaker_.Allow(Now()));
-  breaker_.RecordFailure(Now(), ErrorClass::kRateLimited);
+  Probe(ErrorClass::kRateLimited);
   EXPECT_EQ(breaker_.state(), BreakerState::kHalfOpen);
   EXPECT_TRUE(breaker_.Allow(Now()));
   EXPECT_FALSE(breaker_.Allow(Now()));
 }
 
-TEST_F(CircuitBreakerTest, LostProbeIsReplacedAfterOpenFor) {
+// A probe is given the whole request timeout (30 s here, longer than open_for) before it is taken
+// as lost; a run waits for it (ProbeUnderWay) instead of giving up.
+TEST_F(CircuitBreakerTest, LostProbeIsReplacedAfterTheRequestTimeout) {
   Open();
   clock_.Advance(10s);
-  ASSERT_TRUE(breaker_.Allow(Now()));
-  clock_.Advance(9s);
+  ASSERT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
+  clock_.Advance(29s);
+  EXPECT_TRUE(breaker_.ProbeUnderWay(Now()));
+  EXPECT_TRUE(breaker_.Refusing(Now()));
   EXPECT_FALSE(breaker_.Allow(Now()));
   clock_.Advance(1s);
-  EXPECT_TRUE(breaker_.Allow(Now()));
+  EXPECT_FALSE(breaker_.ProbeUnderWay(Now()));
+  EXPECT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
+}
+
+// A caller that abandons its probe (a run that stops, an on-demand refresh that gives up) releases
+// it: the next caller, e.g. the next run of a daemon, probes at once.
+TEST_F(CircuitBreakerTest, ReleasedProbeLetsTheNextCallerProbeAtOnce) {
+  Open();
+  clock_.Advance(10s);
+  ASSERT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
+  EXPECT_FALSE(breaker_.Allow(Now()));
+  breaker_.ReleaseProbe();
+  EXPECT_FALSE(breaker_.ProbeUnderWay(Now()));
+  Probe(std::nullopt);
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+}
+
+// Users are judged, not requests: a user's outcome counts once whatever its retries and pages,
+// and user outcomes are judged only while closed (probes decide otherwise).
+TEST_F(CircuitBreakerTest, UserOutcomesAreJudgedWhileClosedOnly) {
+  Open();
+  clock_.Advance(10s);
+  ASSERT_EQ(breaker_.Admit(Now()), CircuitBreaker::Admission::kProbe);
+  for (int i = 0; i < 100; ++i) breaker_.RecordSuccess(Now());  // calls started before opening
+  EXPECT_EQ(breaker_.state(), BreakerState::kHalfOpen);
+  breaker_.RecordProbe(Now(), std::nullopt);
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
 }
 
 TEST_F(CircuitBreakerTest, OutcomesRecordedWhileOpenAreIgnored) {
@@ -166,7 +201,7 @@ TEST_F(CircuitBreakerTest, PersistentUserFaultsNeverOpenIt) {
   for (int i = 0; i < 10'000; ++i) {
     ASSERT_TRUE(breaker_.Allow(Now()));
     const ErrorClass fault = i % 2 == 0 ? ErrorClass::kRejectedToken : ErrorClass::kMalformed;
-    breaker_.Record(Now(), i % 7 == 0 ? ErrorClass::kTransient : fault);
+    breaker_.RecordUser(Now(), i % 7 == 0 ? ErrorClass::kTransient : fault);
   }
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
   EXPECT_EQ(breaker_.times_opened(), 0);
@@ -177,7 +212,7 @@ TEST(CircuitBreakerConcurrencyTest, ConcurrentRecordsAndAllows) {
   BreakerPolicy config = BreakerConfig();
   config.window = 20;
   config.min_calls = 20;
-  CircuitBreaker breaker(config);
+  CircuitBreaker breaker(config, 30s);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&breaker, &clock, t] {

@@ -1,22 +1,16 @@
-#include "selection/user_backoff.h"
+#include "failure/user_backoff.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 
+#include "failure/blame.h"
+
 namespace tc {
 namespace {
 
 constexpr size_t kMaxStoredMessage = 500;
-
-bool IsUsersOwnFault(ErrorClass error_class) {
-  return error_class == ErrorClass::kRejectedToken || error_class == ErrorClass::kMalformed;
-}
-
-bool WasNotAnAttempt(ErrorClass error_class) {
-  return error_class == ErrorClass::kInterrupted || error_class == ErrorClass::kCircuitOpen;
-}
 
 // min(base * 2^exponent, max) in milliseconds, without overflow.
 int64_t CappedDoublingMillis(int64_t base_ms, int exponent, int64_t max_ms) {
@@ -40,7 +34,8 @@ std::string TokenFingerprint(std::string_view token) {
 
 UserState AfterFailure(const UserState& previous, const Error& error, int64_t now_unix_seconds,
                        const std::string& token_fingerprint, const UserBackoffPolicy& policy) {
-  if (WasNotAnAttempt(error.error_class)) return previous;
+  // Not an attempt, or not the user's doing (configuration, the store): nothing to remember.
+  if (WasNotAnAttempt(error.error_class) || IsOurSide(error.error_class)) return previous;
   UserState next = previous;
   if (previous.token_fingerprint != token_fingerprint) {
     next.consecutive_failures = 0;  // a new token: its history starts now

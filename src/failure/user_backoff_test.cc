@@ -1,4 +1,4 @@
-#include "selection/user_backoff.h"
+#include "failure/user_backoff.h"
 
 #include <gtest/gtest.h>
 
@@ -96,17 +96,35 @@ TEST(UserBackoffTest, ApiFailuresAreRememberedButNeverDelayTheUser) {
   const UserBackoffPolicy config = BackoffConfig();
   const std::string fp = TokenFingerprint("t");
   UserState state;
-  for (ErrorClass error_class :
-       {ErrorClass::kTransient, ErrorClass::kTimeout, ErrorClass::kNetwork,
-        ErrorClass::kRateLimited, ErrorClass::kStore, ErrorClass::kConflict}) {
+  for (ErrorClass error_class : {ErrorClass::kTransient, ErrorClass::kTimeout, ErrorClass::kNetwork,
+                                 ErrorClass::kRateLimited, ErrorClass::kConflict}) {
     state = AfterFailure(state, MakeError(error_class, "outage"), 100, fp, config);
     EXPECT_EQ(state.next_attempt_at, 0) << ErrorClassName(error_class);
     EXPECT_EQ(state.last_error_class, ErrorClassName(error_class));
   }
-  EXPECT_EQ(state.consecutive_failures, 6);
+  EXPECT_EQ(state.consecutive_failures, 5);
   // Once the user's own fault shows up, the accumulated count schedules the backoff.
   state = AfterFailure(state, MakeError(ErrorClass::kRejectedToken, "401"), 100, fp, config);
-  EXPECT_EQ(state.next_attempt_at, 100 + 24 * kHour);
+  EXPECT_EQ(state.next_attempt_at, 100 + 16 * kHour);  // the 6th failure in a row
+}
+
+// Configuration, the store and bugs are never a user's fault: the user's memory does not change,
+// so a broken URL or a failing store never makes users "failing persistently" or backs them off.
+TEST(UserBackoffTest, OurSideFailuresNeverEnterTheUsersMemory) {
+  const UserBackoffPolicy config = BackoffConfig();
+  UserState state;
+  state.user_id = 9;
+  state.consecutive_failures = 1;
+  state.token_fingerprint = TokenFingerprint("x");
+  for (ErrorClass error_class :
+       {ErrorClass::kConfig, ErrorClass::kStore, ErrorClass::kInternal, ErrorClass::kLocked}) {
+    for (int run = 0; run < 3; ++run) {
+      state = AfterFailure(state, MakeError(error_class, "ours"), 10 + run, TokenFingerprint("x"),
+                           config);
+    }
+    EXPECT_EQ(state.consecutive_failures, 1) << ErrorClassName(error_class);
+    EXPECT_EQ(state.next_attempt_at, 0) << ErrorClassName(error_class);
+  }
 }
 
 TEST(UserBackoffTest, InterruptedOrCircuitOpenIsNotAnAttempt) {

@@ -1,6 +1,8 @@
-#include "selection/shard.h"
+#include "tokens/shard.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 
 namespace tc {
 namespace {
@@ -32,7 +34,21 @@ TEST(ShardTest, EveryUserBelongsToExactlyOneShardAndShardsAreBalanced) {
     }
     ASSERT_EQ(owners, 1) << user;
   }
-  for (int k = 0; k < count; ++k) EXPECT_NEAR(per_shard[k], 10'000, 500);
+  for (int k = 0; k < count; ++k) EXPECT_EQ(per_shard[k], 10'000);  // dense ids: exact shares
+}
+
+TEST(ShardTest, NegativeAndExtremeIdsHaveAShardInRange) {
+  EXPECT_EQ(ShardOfUser(5, 4), 1);
+  EXPECT_EQ(ShardOfUser(-5, 4), 3);  // -5 % 4 is -1 in C++, MySQL and SQLite alike
+  EXPECT_EQ(ShardOfUser(-4, 4), 0);
+  EXPECT_EQ(ShardOfUser(std::numeric_limits<int64_t>::min(), 3), 1);
+  EXPECT_EQ(ShardOfUser(std::numeric_limits<int64_t>::max(), 3), 1);
+  EXPECT_EQ(ShardOfUser(123, 1), 0);
+}
+
+TEST(ShardTest, SqlConditionSpellsTheSameFunction) {
+  EXPECT_EQ(ShardSqlCondition(Shard{1, 4}, "user_id"), "((user_id % 4) + 4) % 4 = 1");
+  EXPECT_EQ(ShardSqlCondition(Shard{0, 2}, "`uid`"), "((`uid` % 2) + 2) % 2 = 0");
 }
 
 TEST(ShardTest, LockNamesSeparateShards) {

@@ -1,8 +1,8 @@
-#include "run/api_wide_judge.h"
+#include "failure/api_wide_judge.h"
 
 #include <gtest/gtest.h>
 
-#include "run/failure_state_gate.h"
+#include "failure/failure_state_gate.h"
 
 namespace tc {
 namespace {

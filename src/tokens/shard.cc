@@ -1,17 +1,10 @@
-#include "selection/shard.h"
+#include "tokens/shard.h"
 
 #include <charconv>
 
 namespace tc {
 
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 bool ParseInt(std::string_view text, int& out) {
   const auto* end = text.data() + text.size();
@@ -35,9 +28,19 @@ Result<Shard> ParseShard(std::string_view text) {
   return shard;
 }
 
+int ShardOfUser(int64_t user_id, int count) {
+  const int64_t n = count;
+  return static_cast<int>(((user_id % n) + n) % n);  // |user_id % n| < n: no overflow
+}
+
 bool ShardOwnsUser(const Shard& shard, int64_t user_id) {
-  return SplitMix64(static_cast<uint64_t>(user_id)) % static_cast<uint64_t>(shard.count) ==
-         static_cast<uint64_t>(shard.index);
+  return ShardOfUser(user_id, shard.count) == shard.index;
+}
+
+std::string ShardSqlCondition(const Shard& shard, std::string_view column) {
+  const std::string n = std::to_string(shard.count);
+  return "((" + std::string(column) + " % " + n + ") + " + n + ") % " + n + " = " +
+         std::to_string(shard.index);
 }
 
 std::string RunLockName(const Shard* shard) {

@@ -16,7 +16,7 @@
 
 #include "config/config.h"
 #include "error/error.h"
-#include "run/api_wide_judge.h"
+#include "failure/api_wide_judge.h"
 #include "store/cache_store.h"
 
 namespace tc {

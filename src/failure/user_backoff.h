@@ -6,12 +6,12 @@
 // min(base * 2^(failures-2), max). A changed token (fingerprint)
 // starts the count afresh and lifts any backoff.
 //
-// Only failures that are the user's own schedule a backoff: a rejected token (401/403) or a
-// malformed answer for that user. Failures of the API or of our side (transient, timeout,
-// network, rate limited, store, conflict, …) are counted and remembered (so `ticketcache status`
-// shows them) but never delay the next attempt — otherwise one API outage would push every user
-// into hours of backoff. An interrupted or circuit-broken attempt was not a real attempt and
-// leaves the state unchanged.
+// Only failures that are the user's own (failure/blame.h) schedule a backoff: a rejected token
+// (401/403) or a malformed answer for that user. Failures of the API (transient, timeout, network,
+// rate limited) and lost write races (conflict) are counted and remembered (so `ticketcache
+// status` shows them) but never delay the next attempt — otherwise one API outage would push
+// every user into hours of backoff. Failures of our side (configuration, the store, a bug) are
+// never the user's: like an interrupted or circuit-broken attempt, they leave the state unchanged.
 #pragma once
 
 #include <cstdint>
