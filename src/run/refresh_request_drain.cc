@@ -14,10 +14,6 @@ constexpr Duration kStopCheck{200};
 
 }  // namespace
 
-bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request) {
-  return !shard || ShardOwnsUser(*shard, request.user_id);
-}
-
 RefreshRequestDrain::RefreshRequestDrain(RefreshRequestSource& source, OnDemandRefresher& refresher,
                                          UserFlights& flights, const Clock& clock,
                                          RefreshRequestOptions options,
@@ -34,7 +30,7 @@ Status RefreshRequestDrain::Poll() {
   std::map<int64_t, std::shared_ptr<Batch>> users;  // ascending user id
   int64_t due = 0;
   std::optional<int64_t> oldest;
-  DueRequestsQuery query{options_.types, now, 0, std::max(1, options_.page_size)};
+  DueRequestsQuery query{options_.types, options_.shard, now, 0, std::max(1, options_.page_size)};
   while (true) {
     auto rows = source_.ReadDue(query);
     if (!rows.ok()) {
@@ -44,7 +40,6 @@ Status RefreshRequestDrain::Poll() {
       return rows.error();
     }
     for (const RefreshRequest& row : *rows) {
-      if (!ShardOwnsRequest(options_.shard, row)) continue;
       ++due;
       oldest = std::min(oldest.value_or(row.due_since), row.due_since);
       if (in_progress_ids_.contains(row.id)) continue;

@@ -33,8 +33,10 @@ namespace tc {
 
 struct RefreshRequestOptions {
   std::vector<int> types{1, 3};
-  std::optional<Shard> shard;  // only the requests of this shard's users
-  int page_size = 1000;        // rows per read of the due requests
+  // Only the requests of this shard's users: a request belongs to the shard of its user, by the
+  // sweep's assignment (tokens/shard.h), evaluated by the table's database.
+  std::optional<Shard> shard;
+  int page_size = 1000;  // rows per read of the due requests
 };
 
 // What a drain did, in users (one refresh each) and rows.
@@ -59,10 +61,6 @@ struct RefreshRequestStatus {
   int64_t last_poll_at = 0;                 // unix seconds of the last successful poll; 0: none
   std::string last_error;                   // of the last poll, if it failed (no secrets)
 };
-
-// Which shard a request belongs to: the shard of its user, by the same assignment the sweep uses
-// (tokens/shard.h), so one instance serves a user's requests and its sweep alike.
-bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request);
 
 class RefreshRequestDrain {
  public:
