@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "api/api_request_pipeline.h"
@@ -62,7 +63,7 @@ class NetworkLoop {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
-    SteadyTime started{};
+    std::optional<SteadyTime> started;
   };
 
   void StartUser(StaleUser user);

@@ -128,7 +128,7 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
     std::vector<SharedJson> active;
     std::vector<SharedJson> expired;
     std::optional<Error> error;
-    SteadyTime started{};
+    std::optional<SteadyTime> started;
   };
 
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);

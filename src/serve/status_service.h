@@ -40,6 +40,8 @@ class StatusService {
   // The scheduler's view: the next fire time it waits for, and ticks it skipped.
   void SetNextRun(std::string zoned_time);
   void CountSkippedTick();
+  // The daemon's circuit breaker as the document shows it ("closed", "half-open", "open").
+  void SetBreakerState(std::function<std::string()> breaker_state);
   // The daemon drains refresh requests: the document gets their section from `view`.
   void SetRefreshRequests(std::function<Json()> view);
 
@@ -54,9 +56,10 @@ class StatusService {
   const bool daemon_;
   LiveRunTracker tracker_;
   std::mutex mutex_;
-  std::string next_run_;                    // guarded by mutex_
-  int64_t ticks_skipped_ = 0;               // guarded by mutex_
-  std::function<Json()> refresh_requests_;  // guarded by mutex_
+  std::string next_run_;                        // guarded by mutex_
+  int64_t ticks_skipped_ = 0;                   // guarded by mutex_
+  std::function<std::string()> breaker_state_;  // guarded by mutex_
+  std::function<Json()> refresh_requests_;      // guarded by mutex_
 };
 
 }  // namespace tc
