@@ -111,7 +111,7 @@ void Measure(const char* title, MysqlPool& admin, MysqlRefreshRequestSource& sou
   size_t returned = 0;
   for (int i = 0; i < polls; ++i) {
     const auto start = Clock::now();
-    auto due = source.ReadDue(DueRequestsQuery{types, now, 0, 1000});
+    auto due = source.ReadDue(DueRequestsQuery{types, std::nullopt, now, 0, 1000});
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     if (!due.ok()) {
       std::cerr << due.error().ToString() << "\n";

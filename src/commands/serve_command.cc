@@ -81,7 +81,7 @@ const char* BreakerStateName(BreakerState state) {
 // until `stop`.
 void DrainRefreshRequests(const Config& cfg, OnDemandRefresher& refresher, UserFlights& flights,
                           const Clock& clock, RefreshRequestMetrics& request_metrics,
-                          const std::atomic<bool>& stop) {
+                          StatusService& status, const std::atomic<bool>& stop) {
   std::unique_ptr<RefreshRequestSource> source;
   while (!stop.load()) {
     auto opened = OpenRefreshRequestSource(cfg.tokens, cfg.refresh_requests);
@@ -102,10 +102,14 @@ void DrainRefreshRequests(const Config& cfg, OnDemandRefresher& refresher, UserF
   options.types = cfg.refresh_requests.types;
   options.page_size = cfg.tokens.page_size;
   RefreshRequestDrain drain(*source, refresher, flights, clock, options, &request_metrics);
+  status.SetRefreshRequests([&drain, &clock] {
+    return RefreshRequestsStatusJson(drain.Snapshot(), clock.NowUnixSeconds());
+  });
   LogInfo("refresh requests: draining",
           {{"table", cfg.refresh_requests.table},
            {"poll_interval_ms", cfg.refresh_requests.poll_interval.count()}});
   drain.RunUntil(stop, cfg.refresh_requests.poll_interval);
+  status.SetRefreshRequests(nullptr);  // the drain is gone
 }
 
 }  // namespace
@@ -305,7 +309,8 @@ int ServeCommand(const CommonOptions& common) {
   if (on_demand && cfg.refresh_requests.enabled) {
     request_metrics.emplace(metrics.registry());
     request_drain = std::thread([&] {
-      DrainRefreshRequests(cfg, *on_demand, flights, clock, *request_metrics, g_serve_stop);
+      DrainRefreshRequests(cfg, *on_demand, flights, clock, *request_metrics, *status,
+                           g_serve_stop);
     });
   }
 

@@ -14,10 +14,6 @@ constexpr Duration kStopCheck{200};
 
 }  // namespace
 
-bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request) {
-  return !shard || ShardOwnsUser(*shard, request.user_id);
-}
-
 RefreshRequestDrain::RefreshRequestDrain(RefreshRequestSource& source, OnDemandRefresher& refresher,
                                          UserFlights& flights, const Clock& clock,
                                          RefreshRequestOptions options,
@@ -34,15 +30,16 @@ Status RefreshRequestDrain::Poll() {
   std::map<int64_t, std::shared_ptr<Batch>> users;  // ascending user id
   int64_t due = 0;
   std::optional<int64_t> oldest;
-  DueRequestsQuery query{options_.types, now, 0, std::max(1, options_.page_size)};
+  DueRequestsQuery query{options_.types, options_.shard, now, 0, std::max(1, options_.page_size)};
   while (true) {
     auto rows = source_.ReadDue(query);
     if (!rows.ok()) {
       if (metrics_ != nullptr) metrics_->CountPollError();
+      std::lock_guard lock(status_mutex_);
+      status_.last_error = RedactSecrets(rows.error().message);
       return rows.error();
     }
     for (const RefreshRequest& row : *rows) {
-      if (!ShardOwnsRequest(options_.shard, row)) continue;
       ++due;
       oldest = std::min(oldest.value_or(row.due_since), row.due_since);
       if (in_progress_ids_.contains(row.id)) continue;
@@ -64,12 +61,22 @@ Status RefreshRequestDrain::Poll() {
                : std::nullopt,
         now);
   }
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.due = due;
+    status_.oldest_due_since = oldest;
+    status_.last_poll_at = now;
+    status_.last_error.clear();
+  }
   // Read before any refresh below is claimed: a flight claimed later fetches after these rows
   // were written; one claimed earlier may not have.
   const int64_t read_at = flights_.Now();
   for (auto& [user_id, batch] : users) {
-    counts_.rows_read += static_cast<int64_t>(batch->ids.size());
-    ++counts_.users;
+    {
+      std::lock_guard lock(status_mutex_);
+      counts_.rows_read += static_cast<int64_t>(batch->ids.size());
+      ++counts_.users;
+    }
     ++in_progress_users_;
     in_progress_ids_.insert(batch->ids.begin(), batch->ids.end());
     refresher_.RefreshForRequest(user_id, read_at,
@@ -90,41 +97,64 @@ void RefreshRequestDrain::ApplyOutcomes() {
     std::lock_guard lock(inbox_->mutex);
     arrived.swap(inbox_->outcomes);
   }
+  std::lock_guard lock(status_mutex_);
+  // Every user whose rows are done is marked in one statement: a poll's users end together.
+  std::vector<const Outcome*> done;
+  std::vector<int64_t> done_ids;
   for (const Outcome& outcome : arrived) {
-    Apply(*outcome.batch, outcome.result);
+    if (RowsAreDone(outcome.result)) {
+      done.push_back(&outcome);
+      done_ids.insert(done_ids.end(), outcome.batch->ids.begin(), outcome.batch->ids.end());
+    } else {
+      ApplyPending(*outcome.batch, outcome.result);
+    }
+  }
+  if (!done.empty()) MarkDone(done, done_ids);
+  for (const Outcome& outcome : arrived) {
     for (int64_t id : outcome.batch->ids) in_progress_ids_.erase(id);
     --in_progress_users_;
   }
 }
 
-void RefreshRequestDrain::Apply(const Batch& batch, const UserRefreshResult& result) {
+bool RefreshRequestDrain::RowsAreDone(const UserRefreshResult& result) {
   using Kind = UserRefreshResult::Kind;
-  const auto rows = static_cast<int64_t>(batch.ids.size());
-  const bool refreshed = result.kind == Kind::kBuilt || result.kind == Kind::kUpdated ||
-                         result.kind == Kind::kUnchanged;
-  if (refreshed || result.kind == Kind::kUnknownUser) {
-    auto marked = source_.MarkProcessed(batch.ids);
-    if (!marked.ok()) {
-      // The rows stay pending and are served again at a later poll.
-      LogWarn("refresh requests: cannot mark rows processed",
-              {{"user_id", batch.user_id}, {"error", RedactSecrets(marked.error().message)}});
+  return result.kind == Kind::kBuilt || result.kind == Kind::kUpdated ||
+         result.kind == Kind::kUnchanged || result.kind == Kind::kUnknownUser;
+}
+
+void RefreshRequestDrain::MarkDone(const std::vector<const Outcome*>& done,
+                                   const std::vector<int64_t>& ids) {
+  auto marked = source_.MarkProcessed(ids);
+  if (!marked.ok()) {
+    // The rows stay pending and are served again at a later poll.
+    LogWarn("refresh requests: cannot mark rows processed",
+            {{"users", done.size()}, {"error", RedactSecrets(marked.error().message)}});
+    for (const Outcome* outcome : done) {
+      const auto rows = static_cast<int64_t>(outcome->batch->ids.size());
       ++counts_.users_failed;
       ++counts_.failures_by_class[std::string(ErrorClassName(ErrorClass::kStore))];
       counts_.rows_left_pending += rows;
       if (metrics_ != nullptr) metrics_->CountFailed(ErrorClass::kStore, rows);
-      return;
-    }
-    counts_.rows_processed += *marked;
-    ++(refreshed ? counts_.users_refreshed : counts_.users_without_token);
-    if (metrics_ != nullptr) {
-      metrics_->CountProcessed(refreshed ? "refreshed" : "without_token", *marked);
-      const double now = static_cast<double>(clock_.NowUnixMillis()) / 1000.0;
-      for (int64_t due_since : batch.due_since) {
-        metrics_->ObserveLatency(std::max(0.0, now - static_cast<double>(due_since)));
-      }
     }
     return;
   }
+  counts_.rows_processed += *marked;
+  const double now = static_cast<double>(clock_.NowUnixMillis()) / 1000.0;
+  for (const Outcome* outcome : done) {
+    const bool refreshed = outcome->result.kind != UserRefreshResult::Kind::kUnknownUser;
+    ++(refreshed ? counts_.users_refreshed : counts_.users_without_token);
+    if (metrics_ == nullptr) continue;
+    metrics_->CountProcessed(refreshed ? "refreshed" : "without_token",
+                             static_cast<int64_t>(outcome->batch->ids.size()));
+    for (int64_t due_since : outcome->batch->due_since) {
+      metrics_->ObserveLatency(std::max(0.0, now - static_cast<double>(due_since)));
+    }
+  }
+}
+
+void RefreshRequestDrain::ApplyPending(const Batch& batch, const UserRefreshResult& result) {
+  using Kind = UserRefreshResult::Kind;
+  const auto rows = static_cast<int64_t>(batch.ids.size());
   counts_.rows_left_pending += rows;
   if (result.kind == Kind::kFailed) {
     const ErrorClass error_class = result.error_class.value_or(ErrorClass::kInternal);
@@ -143,6 +173,13 @@ void RefreshRequestDrain::Apply(const Batch& batch, const UserRefreshResult& res
   } else {
     ++counts_.users_abandoned;  // stopped (or, never expected, "fresh")
   }
+}
+
+RefreshRequestStatus RefreshRequestDrain::Snapshot() const {
+  std::lock_guard lock(status_mutex_);
+  RefreshRequestStatus snapshot = status_;
+  snapshot.counts = counts_;
+  return snapshot;
 }
 
 void RefreshRequestDrain::WaitForOutcome(Duration timeout) {

@@ -33,8 +33,10 @@ namespace tc {
 
 struct RefreshRequestOptions {
   std::vector<int> types{1, 3};
-  std::optional<Shard> shard;  // only the requests of this shard's users
-  int page_size = 1000;        // rows per read of the due requests
+  // Only the requests of this shard's users: a request belongs to the shard of its user, by the
+  // sweep's assignment (tokens/shard.h), evaluated by the table's database.
+  std::optional<Shard> shard;
+  int page_size = 1000;  // rows per read of the due requests
 };
 
 // What a drain did, in users (one refresh each) and rows.
@@ -51,9 +53,14 @@ struct RefreshRequestCounts {
   std::map<std::string, int64_t> failures_by_class;  // users
 };
 
-// Which shard a request belongs to: the shard of its user, by the same assignment the sweep uses
-// (tokens/shard.h), so one instance serves a user's requests and its sweep alike.
-bool ShardOwnsRequest(const std::optional<Shard>& shard, const RefreshRequest& request);
+// What the status page shows of a daemon's drain.
+struct RefreshRequestStatus {
+  RefreshRequestCounts counts;              // since the drain started
+  int64_t due = 0;                          // at the last poll
+  std::optional<int64_t> oldest_due_since;  // unix seconds; nullopt: none due
+  int64_t last_poll_at = 0;                 // unix seconds of the last successful poll; 0: none
+  std::string last_error;                   // of the last poll, if it failed (no secrets)
+};
 
 class RefreshRequestDrain {
  public:
@@ -76,6 +83,8 @@ class RefreshRequestDrain {
   void RunUntil(const std::atomic<bool>& stop, Duration interval);
 
   const RefreshRequestCounts& counts() const { return counts_; }
+  // Thread-safe: what the status page shows.
+  RefreshRequestStatus Snapshot() const;
 
  private:
   struct Batch {
@@ -94,7 +103,11 @@ class RefreshRequestDrain {
     std::deque<Outcome> outcomes;
   };
 
-  void Apply(const Batch& batch, const UserRefreshResult& result);
+  // Built, updated, unchanged, or no token: the rows are set processed.
+  static bool RowsAreDone(const UserRefreshResult& result);
+  void MarkDone(const std::vector<const Outcome*>& done, const std::vector<int64_t>& ids);
+  // Failed (note = class), in backoff or abandoned: the rows stay pending.
+  void ApplyPending(const Batch& batch, const UserRefreshResult& result);
   void WaitForOutcome(Duration timeout);
 
   RefreshRequestSource& source_;
@@ -106,7 +119,9 @@ class RefreshRequestDrain {
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   std::unordered_set<int64_t> in_progress_ids_;
   size_t in_progress_users_ = 0;
+  mutable std::mutex status_mutex_;  // guards the writes of counts_ and status_ and Snapshot
   RefreshRequestCounts counts_;
+  RefreshRequestStatus status_;  // all but its counts
 };
 
 }  // namespace tc

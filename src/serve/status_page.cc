@@ -121,6 +121,20 @@ std::string ServerRenderedFailures(const Json& document) {
   return out + "</table></div>";
 }
 
+// Only when `serve` drains refresh requests.
+std::string ServerRenderedRefreshRequests(const Json& document) {
+  if (!document.contains("refresh_requests")) return "";
+  const Json& requests = document["refresh_requests"];
+  return fmt::format(
+      "<h2>Refresh requests</h2><p>{} due, the oldest waiting {} s; last poll {}. Since start: {} "
+      "rows processed ({} users refreshed, {} without a token), {} users failed, {} deferred by "
+      "backoff.</p>",
+      Cell(requests["due"]), Cell(requests["oldest_due_age_seconds"]),
+      Cell(requests["last_poll_at"]), Cell(requests["rows_processed"]),
+      Cell(requests["users_refreshed"]), Cell(requests["users_without_token"]),
+      Cell(requests["users_failed"]), Cell(requests["users_in_backoff"]));
+}
+
 }  // namespace
 
 std::string RenderStatusPage(const Json& document) {
@@ -135,7 +149,8 @@ std::string RenderStatusPage(const Json& document) {
       "<span class=\"live\"><span class=\"dot stale\" id=\"live-dot\"></span>"
       "<span id=\"live-text\">static page</span></span></header><main>";
   page += "<div id=\"ssr\" class=\"card\">" + ServerRenderedState(document) +
-          ServerRenderedRuns(document) + ServerRenderedFailures(document) + "</div>";
+          ServerRenderedRefreshRequests(document) + ServerRenderedRuns(document) +
+          ServerRenderedFailures(document) + "</div>";
   page += kStatusPageBody;
   page +=
       "<footer><a href=\"api/status\">/api/status</a> &middot; <a href=\"metrics\">/metrics</a>"

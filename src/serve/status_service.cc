@@ -1,5 +1,8 @@
 #include "serve/status_service.h"
 
+#include <algorithm>
+
+#include "clock/iso_time.h"
 #include "schedule/cron_expression.h"
 #include "schedule/cron_schedule.h"
 #include "serve/status_page.h"
@@ -27,6 +30,33 @@ StatusService::StatusService(CacheStore& store, const Clock& clock, ScheduleConf
 void StatusService::SetNextRun(std::string zoned_time) {
   std::lock_guard lock(mutex_);
   next_run_ = std::move(zoned_time);
+}
+
+void StatusService::SetRefreshRequests(std::function<Json()> view) {
+  std::lock_guard lock(mutex_);
+  refresh_requests_ = std::move(view);
+}
+
+Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_unix) {
+  const RefreshRequestCounts& counts = status.counts;
+  Json out = Json::object();
+  out["due"] = status.due;
+  out["oldest_due_age_seconds"] =
+      status.oldest_due_since ? Json(std::max<int64_t>(0, now_unix - *status.oldest_due_since))
+                              : Json();
+  out["last_poll_at"] =
+      status.last_poll_at > 0 ? Json(FormatIsoUtcMillis(status.last_poll_at * 1000)) : Json();
+  out["last_error"] = status.last_error.empty() ? Json() : Json(status.last_error);
+  out["rows_read"] = counts.rows_read;
+  out["rows_processed"] = counts.rows_processed;
+  out["users_refreshed"] = counts.users_refreshed;
+  out["users_without_token"] = counts.users_without_token;
+  out["users_failed"] = counts.users_failed;
+  out["users_in_backoff"] = counts.users_in_backoff;
+  Json failures = Json::object();
+  for (const auto& [name, users] : counts.failures_by_class) failures[name] = users;
+  out["failures_by_class"] = failures;
+  return out;
 }
 
 void StatusService::CountSkippedTick() {
@@ -62,6 +92,12 @@ Json StatusService::Document(int runs, int failing_users) {
   Json document = BuildStatusDocument(report, schedule, live, now_ms);
   // Only a daemon has a breaker that outlives a run; elsewhere the field is null.
   document["breaker"] = breaker_state ? Json(breaker_state()) : Json();
+  std::function<Json()> refresh_requests;
+  {
+    std::lock_guard lock(mutex_);
+    refresh_requests = refresh_requests_;
+  }
+  if (refresh_requests) document["refresh_requests"] = refresh_requests();
   return document;
 }
 

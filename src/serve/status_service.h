@@ -11,6 +11,7 @@
 
 #include "clock/clock.h"
 #include "config/config.h"
+#include "run/refresh_request_drain.h"
 #include "serve/http_request.h"
 #include "serve/live_run_tracker.h"
 #include "serve/status_report.h"
@@ -21,6 +22,9 @@ namespace tc {
 // The schedule of `config` with its next fire time after `now_ms` (empty when the expression or
 // zone is invalid: `status` still works with a bad schedule).
 ScheduleView ScheduleViewFor(const ScheduleConfig& config, int64_t now_ms);
+
+// The "refresh_requests" member of the status document: the drain's last poll and its counts.
+Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_unix);
 
 class StatusService {
  public:
@@ -38,6 +42,8 @@ class StatusService {
   void CountSkippedTick();
   // The daemon's circuit breaker as the document shows it ("closed", "half-open", "open").
   void SetBreakerState(std::function<std::string()> breaker_state);
+  // The daemon drains refresh requests: the document gets their section from `view`.
+  void SetRefreshRequests(std::function<Json()> view);
 
   Json Document(int runs = kRuns, int failing_users = kFailingUsers);
   // GET / and GET /api/status; nullopt for any other path.
@@ -53,6 +59,7 @@ class StatusService {
   std::string next_run_;                        // guarded by mutex_
   int64_t ticks_skipped_ = 0;                   // guarded by mutex_
   std::function<std::string()> breaker_state_;  // guarded by mutex_
+  std::function<Json()> refresh_requests_;      // guarded by mutex_
 };
 
 }  // namespace tc

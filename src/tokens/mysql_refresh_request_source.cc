@@ -35,11 +35,13 @@ std::string MysqlRefreshRequestSource::UtcDatetime(int64_t unix_seconds) {
 
 // The due time as seconds since 1970 with the DATETIME read as UTC (no time-zone conversion).
 std::string MysqlRefreshRequestSource::DueSql(const std::string& quoted_table,
-                                              const std::vector<int>& types) {
+                                              const std::vector<int>& types,
+                                              const std::optional<Shard>& shard) {
   return "SELECT id, user_id, activity_type, TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00',"
          " GREATEST(created_on, COALESCE(scheduled_on, created_on))) FROM " +
          quoted_table + " WHERE status = 0 AND activity_type IN (" + ActivityTypeList(types) +
-         ") AND (scheduled_on IS NULL OR scheduled_on <= ?) AND id > ? ORDER BY id LIMIT ?";
+         ") AND (scheduled_on IS NULL OR scheduled_on <= ?) AND id > ?" + ShardFilter(shard) +
+         " ORDER BY id LIMIT ?";
 }
 
 MysqlRefreshRequestSource::MysqlRefreshRequestSource(MysqlConnectOptions options, std::string table,
@@ -76,7 +78,7 @@ Error MysqlRefreshRequestSource::TableError(const Error& cause) const {
 Result<std::vector<RefreshRequest>> MysqlRefreshRequestSource::ReadDue(
     const DueRequestsQuery& query) {
   if (query.types.empty() || query.limit <= 0) return std::vector<RefreshRequest>{};
-  const std::string sql = DueSql(quoted_, query.types);
+  const std::string sql = DueSql(quoted_, query.types, query.shard);
   const std::string now = UtcDatetime(query.now_unix);
   auto rows = pool_.Run<std::vector<SqlRow>>([&](MysqlConnection& connection) {
     const SqlParam params[] = {std::string_view(now), query.after_id, int64_t{query.limit}};

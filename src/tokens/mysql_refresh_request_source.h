@@ -27,7 +27,8 @@ class MysqlRefreshRequestSource final : public RefreshRequestSource {
 
   // The due query's SQL (parameters: now as "YYYY-MM-DD HH:MM:SS" UTC, after_id, limit), for
   // benchmarks that ask the server how it runs it.
-  static std::string DueSql(const std::string& quoted_table, const std::vector<int>& types);
+  static std::string DueSql(const std::string& quoted_table, const std::vector<int>& types,
+                            const std::optional<Shard>& shard = std::nullopt);
   // "YYYY-MM-DD HH:MM:SS" of a unix time in UTC.
   static std::string UtcDatetime(int64_t unix_seconds);
 

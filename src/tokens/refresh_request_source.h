@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "config/config.h"
 #include "error/error.h"
+#include "tokens/shard.h"
 
 namespace tc {
 
@@ -29,9 +31,11 @@ struct RefreshRequest {
   int64_t due_since = 0;
 };
 
-// Which rows are due: status = 0, activity_type in `types`, scheduled_on NULL or <= now.
+// Which rows are due: status = 0, activity_type in `types`, scheduled_on NULL or <= now; with
+// `shard`, only the rows of that shard's users (ShardSqlCondition: the sweep's assignment).
 struct DueRequestsQuery {
   std::vector<int> types;
+  std::optional<Shard> shard;
   int64_t now_unix = 0;  // the Clock's now; scheduled_on is compared with it as UTC
   int64_t after_id = 0;  // keyset cursor: rows with id > after_id
   int limit = 1000;
@@ -42,6 +46,11 @@ inline std::string ActivityTypeList(const std::vector<int>& types) {
   std::string text;
   for (int type : types) text += (text.empty() ? "" : ",") + std::to_string(type);
   return text;
+}
+
+// " AND <the shard condition on user_id>", or "" without a shard.
+inline std::string ShardFilter(const std::optional<Shard>& shard) {
+  return shard ? " AND " + ShardSqlCondition(*shard, "user_id") : std::string();
 }
 
 class RefreshRequestSource {

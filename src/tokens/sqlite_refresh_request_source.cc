@@ -53,7 +53,8 @@ Result<std::vector<RefreshRequest>> SqliteRefreshRequestSource::ReadDue(
       " coalesce(CAST(strftime('%s', scheduled_on) AS INTEGER), 0)) FROM " +
       quoted_ + " WHERE status = 0 AND activity_type IN (" + ActivityTypeList(query.types) +
       ") AND (scheduled_on IS NULL OR datetime(scheduled_on) <= datetime(?1, 'unixepoch'))"
-      " AND id > ?2 ORDER BY id LIMIT ?3";
+      " AND id > ?2" +
+      ShardFilter(query.shard) + " ORDER BY id LIMIT ?3";
   auto statement = db_->Prepare(sql);
   if (!statement.ok()) return StoreError("reading the due requests");
   SqliteQuery rows(*statement);

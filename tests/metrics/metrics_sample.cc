@@ -5,6 +5,7 @@
 #include <string>
 
 #include "report/job_metrics.h"
+#include "report/refresh_request_metrics.h"
 #include "report/run_totals.h"
 
 int main(int argc, char** argv) {
@@ -49,6 +50,16 @@ int main(int argc, char** argv) {
   locked_out.started = false;
   locked_out.status = tc::RunStatus::kAborted;
   metrics.ObserveRun(locked_out);
+  if (scope == "daemon") {  // serve with [refresh_requests] enabled
+    tc::RefreshRequestMetrics requests(metrics.registry());
+    requests.ObservePoll(3, 1.5, 1'700'000'050);
+    requests.CountProcessed("refreshed", 2);
+    requests.ObserveLatency(1.2);
+    requests.CountFailed(tc::ErrorClass::kRejectedToken, 1);
+    requests.CountDeferred(1);
+    std::cout << metrics.Render();
+    return 0;
+  }
   std::cout << metrics.Render();
   return 0;
 }
