@@ -7,12 +7,12 @@
 #include <iostream>
 #include <string>
 
-#include "api/circuit_breaker.h"
 #include "api/rate_limiter.h"
 #include "bytemark/curl_transport.h"
 #include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "failure/circuit_breaker.h"
 #include "json/js_json.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
