@@ -97,7 +97,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   std::signal(SIGTERM, RequestDrainStop);
   std::signal(SIGINT, RequestDrainStop);
   RateLimiter limiter(config->refresh.rate_limit, clock.SteadyNow());
-  CircuitBreaker breaker(config->refresh.breaker);
+  CircuitBreaker breaker(*config);
   UserFlights flights;
   CurlTransport transport(TransportOptionsFor(*config));
   // No caller waits on a deadline here: the drain waits for every outcome.
