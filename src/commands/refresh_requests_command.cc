@@ -12,6 +12,7 @@
 #include "bytemark/transport_options.h"
 #include "clock/clock.h"
 #include "commands/commands.h"
+#include "commands/job_setup.h"
 #include "failure/circuit_breaker.h"
 #include "json/js_json.h"
 #include "log/logger.h"
@@ -94,8 +95,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   if (!store.ok()) return aborted("cache store", store.error());
 
   g_drain_stop = false;
-  std::signal(SIGTERM, RequestDrainStop);
-  std::signal(SIGINT, RequestDrainStop);
+  for (const int signal : kStopSignals) std::signal(signal, RequestDrainStop);
   RateLimiter limiter(config->refresh.rate_limit, clock.SteadyNow());
   CircuitBreaker breaker(*config);
   UserFlights flights;
@@ -108,8 +108,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   auto drained = drain.DrainOnce(g_drain_stop);
   refresher.Stop();  // answers what a stop left in flight (abandoned: rows stay pending)
   drain.ApplyOutcomes();
-  std::signal(SIGTERM, SIG_DFL);
-  std::signal(SIGINT, SIG_DFL);
+  for (const int signal : kStopSignals) std::signal(signal, SIG_DFL);
   if (!drained.ok()) return aborted("refresh request table", drained.error());
 
   const RefreshRequestCounts& counts = drain.counts();
