@@ -63,6 +63,24 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunTicketcache({"run", "--concurrency", "0"}).exit_code, 2);
 }
 
+// "nan" passes every "x < 0" test: a number flag must be finite, else it is refused naming the
+// flag (before, `--rate-limit nan` ran unlimited without a word).
+TEST_F(CliTest, NonFiniteOrOutOfRangeNumberFlagsExitTwoNamingTheFlag) {
+  const std::string config = Config("");
+  for (const std::string value : {"nan", "NaN", "inf", "-inf", "-1", "1e999", "fast"}) {
+    ChildResult run = RunTicketcache({"run", "--config", config, "--rate-limit", value});
+    EXPECT_EQ(run.exit_code, 2) << value << ": " << run.err;
+    EXPECT_NE(run.err.find("--rate-limit"), std::string::npos) << value << ": " << run.err;
+  }
+  for (const std::string flag : {"--latency-ms", "--requests-per-user", "--rate-limit"}) {
+    ChildResult plan = RunTicketcache({"plan", "--users", "10", flag, "nan"});
+    EXPECT_EQ(plan.exit_code, 2) << flag << ": " << plan.err;
+    EXPECT_NE(plan.err.find(flag), std::string::npos) << plan.err;
+  }
+  EXPECT_EQ(RunTicketcache({"plan", "--users", "10", "--latency-ms", "0"}).exit_code, 2);
+  EXPECT_EQ(RunTicketcache({"plan", "--users", "10", "--rate-limit", "2.5"}).exit_code, 0);
+}
+
 TEST_F(CliTest, ScheduleShowsNextFireTimesAndNamesABadField) {
   ChildResult good = RunTicketcache(
       {"schedule", "--cron", "30 2 * * *", "--timezone", "Europe/Berlin", "--next", "3"});

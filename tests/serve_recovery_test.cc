@@ -16,7 +16,7 @@
 namespace tc {
 namespace {
 
-double Sample(const std::string& metrics, const std::string& series) {
+double RecoverySample(const std::string& metrics, const std::string& series) {
   std::istringstream lines(metrics);
   std::string line;
   while (std::getline(lines, line)) {
@@ -25,7 +25,7 @@ double Sample(const std::string& metrics, const std::string& series) {
   return 0;
 }
 
-std::string Metrics(CurlTransport& transport, int port) {
+std::string ScrapeMetrics(CurlTransport& transport, int port) {
   HttpRequest request;
   request.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
   request.timeout = std::chrono::seconds(5);
@@ -34,23 +34,25 @@ std::string Metrics(CurlTransport& transport, int port) {
 }
 
 // Polls /metrics (bounded: `seconds`) until `series` reaches `at_least`; the last scrape.
-std::string WaitForSample(CurlTransport& transport, int port, const std::string& series,
-                          double at_least, int seconds) {
+std::string WaitForRecoverySample(CurlTransport& transport, int port, const std::string& series,
+                                  double at_least, int seconds) {
   std::string metrics;
   for (int i = 0; i < seconds * 10; ++i) {
-    metrics = Metrics(transport, port);
-    if (Sample(metrics, series) >= at_least) break;
+    metrics = ScrapeMetrics(transport, port);
+    if (RecoverySample(metrics, series) >= at_least) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return metrics;
 }
 
 TEST(ServeRecoveryTest, RunsAfterAnOutageEndOkWithoutARestart) {
-  // A run every 2 s; ttl 1 s: every run refreshes all 30 users. The breaker opens after 5 failing
-  // users and a run gives up 2 s after that; the API-wide judge needs more users than that, so
-  // the outage runs are the breaker's.
+  // A run every 2 s (30 users × 2 requests × 100 ms / 4 in flight: 1.5 s); ttl 1 s: every run
+  // refreshes all 30 users. The breaker opens after 5 failing users and a run gives up 2 s after
+  // that; the API-wide judge needs more users than that, so the outage runs are the breaker's.
   JobFixture job(JobFixtureOptions()
                      .WithUsers(30)
+                     // Answers take 100 ms: a probe is not answered within the loop's first step.
+                     .WithSim(std::vector<std::string>{"--latency-ms", "100"})
                      .WithConfig("[schedule]\ncron = \"*/2 * * * * *\"\n\n"
                                  "[server]\nlisten = \"127.0.0.1:0\"\n")
                      .WithRefresh("concurrency = 4\nretries = 0\nlock_ttl = \"3s\"\n"
@@ -67,19 +69,19 @@ TEST(ServeRecoveryTest, RunsAfterAnOutageEndOkWithoutARestart) {
 
   // The outage: runs end degraded, the breaker is left open or half-open.
   std::string metrics =
-      WaitForSample(transport, port, "ticketcache_runs_total{status=\"degraded\"}", 2, 60);
-  ASSERT_GE(Sample(metrics, "ticketcache_runs_total{status=\"degraded\"}"), 2)
+      WaitForRecoverySample(transport, port, "ticketcache_runs_total{status=\"degraded\"}", 2, 60);
+  ASSERT_GE(RecoverySample(metrics, "ticketcache_runs_total{status=\"degraded\"}"), 2)
       << serve.StderrSoFar();
-  EXPECT_GT(Sample(metrics, "ticketcache_circuit_breaker_state"), 0) << metrics;
-  const double ok_before = Sample(metrics, "ticketcache_runs_total{status=\"ok\"}");
+  EXPECT_GT(RecoverySample(metrics, "ticketcache_circuit_breaker_state"), 0) << metrics;
+  const double ok_before = RecoverySample(metrics, "ticketcache_runs_total{status=\"ok\"}");
 
   // The API answers again: the next runs probe, close the breaker and end ok.
   ASSERT_TRUE(job.sim().Post("/_sim/config", R"({"fault_all":""})").ok());
-  metrics =
-      WaitForSample(transport, port, "ticketcache_runs_total{status=\"ok\"}", ok_before + 2, 60);
-  EXPECT_GE(Sample(metrics, "ticketcache_runs_total{status=\"ok\"}"), ok_before + 2)
+  metrics = WaitForRecoverySample(transport, port, "ticketcache_runs_total{status=\"ok\"}",
+                                  ok_before + 2, 60);
+  EXPECT_GE(RecoverySample(metrics, "ticketcache_runs_total{status=\"ok\"}"), ok_before + 2)
       << serve.StderrSoFar();
-  EXPECT_EQ(Sample(metrics, "ticketcache_circuit_breaker_state"), 0) << metrics;
+  EXPECT_EQ(RecoverySample(metrics, "ticketcache_circuit_breaker_state"), 0) << metrics;
 
   serve.Signal(SIGTERM);
   ChildResult stopped = serve.Wait(20'000);

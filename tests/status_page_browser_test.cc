@@ -3,7 +3,10 @@
 // running a run that hangs on two users, so the page has a current run with a progress bar.
 // Headless Chromium (Debian's, driven by playwright-core from tests/browser) loads the page and
 // tests/browser/status_page_check.js compares what it shows with /api/status, counts the
-// charts' bars, checks no request left localhost and saves a screenshot into the build directory.
+// charts' bars, checks no request left localhost, drives the page's actions (search a user,
+// refresh one now and start a run now with the on-demand bearer token, page through more than 20
+// runs), checks the layout at 1,400 and 390 px and saves a screenshot at each width into the
+// build directory (STATUS_PAGE_SCREENSHOT_DIR=docs/images refreshes the documentation's).
 // Needs /usr/bin/chromium and `npm ci --prefix tests/browser`; fails, not skips, under CI=true.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "bytemark/curl_transport.h"
@@ -57,6 +61,14 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
     GTEST_SKIP() << "needs" << missing;
   }
 
+  const std::string token = "browser-test-token";
+  const std::filesystem::path token_file =
+      std::filesystem::temp_directory_path() /
+      ("ticketcache_browser_token_" + std::to_string(getpid()));
+  {
+    std::ofstream out(token_file);
+    out << token << "\n";
+  }
   JobFixture job(
       JobFixtureOptions()
           .WithUsers(kBrowserUsers)
@@ -64,7 +76,9 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
                        "retry_max_delay = \"50ms\"\nlock_ttl = \"3s\"\ngrace_period = \"1s\"\n"
                        "ttl = \"1s\"\nrefresh_ahead = \"0s\"\napi_wide_min_users = 5\n")
           .WithConfig("[schedule]\ncron = \"* * * * * *\"\n\n"
-                      "[server]\nlisten = \"127.0.0.1:0\"\n"));
+                      "[server]\nlisten = \"127.0.0.1:0\"\n\n"
+                      "[on_demand]\ntoken_file = \"" +
+                      token_file.string() + "\"\n"));
   ASSERT_TRUE(job.error().empty()) << job.error();
   SimProcess& sim = job.sim();
   auto run = [&job](int expected_exit) {
@@ -73,6 +87,8 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
   };
 
   run(0);  // everyone built
+  // More than a page of history (20 runs) for the pager.
+  for (int i = 0; i < 16; ++i) run(0);
   ASSERT_TRUE(sim.Post("/_sim/mutate", R"({"every":5})").ok());
   run(0);  // 8 updated, the rest unchanged
   for (int64_t user : {3, 4}) ASSERT_TRUE(sim.SetUserFault(user, "401").ok());
@@ -133,15 +149,22 @@ TEST(StatusPageBrowserTest, PageShowsWhatTheApiSaysWithChartsAndProgress) {
   EXPECT_EQ((*cli_status)["current_run"]["run_id"], current["run_id"]);
   EXPECT_EQ((*cli_status)["current_run"]["source"], "store");
 
-  const std::string screenshot = (std::filesystem::current_path() / "status_page.png").string();
+  const char* screenshot_env = std::getenv("STATUS_PAGE_SCREENSHOT_DIR");
+  const std::string screenshot_dir = screenshot_env != nullptr && *screenshot_env != '\0'
+                                         ? std::string(screenshot_env)
+                                         : std::filesystem::current_path().string();
   ChildResult check = RunChild({kNode, kBrowserDir + "/status_page_check.js",
-                                "http://127.0.0.1:" + std::to_string(port), screenshot},
+                                "http://127.0.0.1:" + std::to_string(port), screenshot_dir, token},
                                {{"NODE_PATH", kBrowserDir + "/node_modules"}});
+  std::filesystem::remove(token_file);
   std::cout << check.out << check.err;
   EXPECT_EQ(check.exit_code, 0);
   EXPECT_THAT(check.out, ::testing::HasSubstr(" passed, 0 failed"));
-  EXPECT_TRUE(std::filesystem::exists(screenshot));
-  std::cout << "status page screenshot: " << screenshot << std::endl;
+  for (const char* name : {"status_page_1400.png", "status_page_390.png"}) {
+    const std::filesystem::path screenshot = std::filesystem::path(screenshot_dir) / name;
+    EXPECT_TRUE(std::filesystem::exists(screenshot)) << screenshot;
+    std::cout << "status page screenshot: " << screenshot.string() << std::endl;
+  }
 
   serve.Signal(SIGTERM);
   ChildResult stopped = serve.Wait(30'000);

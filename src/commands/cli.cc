@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include "clock/clock.h"
@@ -11,6 +12,26 @@
 namespace tc {
 
 namespace {
+
+// A number flag: finite (CLI11's NonNegativeNumber and PositiveNumber let "nan" through, since
+// every comparison with NaN is false) and at least `minimum` (strictly above it when `strict`).
+// CLI11 reports a refusal naming the flag, exit 2.
+CLI::Validator FiniteNumber(double minimum, bool strict) {
+  return CLI::Validator(
+      [minimum, strict](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value) || !std::isfinite(value)) {
+          return "Value " + text + " is not a finite number";
+        }
+        if (strict ? !(value > minimum) : !(value >= minimum)) {
+          return "Value " + text + (strict ? " must be greater than " : " must be at least ") +
+                 CLI::detail::to_string(minimum);
+        }
+        return {};
+      },
+      strict ? "NUMBER > " + CLI::detail::to_string(minimum)
+             : "NUMBER >= " + CLI::detail::to_string(minimum));
+}
 
 void AddConfigOption(CLI::App& command, CommonOptions& common, std::string& log_format) {
   command.add_option("--config", common.config_file,
@@ -61,7 +82,7 @@ int RunCli(int argc, char** argv) {
   auto* concurrency_option =
       run->add_option("--concurrency", concurrency, "API requests in flight (refresh.concurrency)");
   run->add_option("--rate-limit", rate_limit, "API requests/s across the run, 0 = unlimited")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteNumber(0, false));
   run->add_option("--shard", run_flags.shard, "Take only the users of shard K of N (K/N)");
   run->add_option("--metrics-file", run_flags.metrics_file,
                   "Write Prometheus metrics here (atomically) when the run ends");
@@ -116,18 +137,18 @@ int RunCli(int argc, char** argv) {
   AddConfigOption(*plan, common, log_format);
   plan->add_flag("--json", plan_flags.json, "Machine-readable output");
   plan->add_option("--users", plan_flags.users, "Plan for this many users (no store is read)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteNumber(0, false));
   plan->add_option("--rate-limit", plan_flags.rate_limit,
                    "API requests/s per process, 0 = unlimited (refresh.rate_limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteNumber(0, false));
   plan->add_option("--concurrency", plan_flags.concurrency,
                    "API requests in flight per process (refresh.concurrency)")
       ->check(CLI::Range(1, kMaxConcurrency));
   plan->add_option("--latency-ms", plan_flags.latency_ms, "API latency per request, ms")
-      ->check(CLI::PositiveNumber);
+      ->check(FiniteNumber(0, true));
   plan->add_option("--requests-per-user", plan_flags.requests_per_user,
                    "API requests per user refresh (passes + passes4)")
-      ->check(CLI::PositiveNumber);
+      ->check(FiniteNumber(0, true));
   plan->add_option("--shards", plan_flags.shards, "Processes, each with its own rate limit")
       ->check(CLI::Range(1, 100'000));
 

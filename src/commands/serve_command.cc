@@ -31,6 +31,7 @@
 #include "serve/housekeeping.h"
 #include "serve/http_endpoint.h"
 #include "serve/on_demand_route.h"
+#include "serve/operator_api.h"
 #include "serve/readiness_probe.h"
 #include "serve/schedule_loop.h"
 #include "serve/status_service.h"
@@ -61,7 +62,20 @@ struct DaemonState {
   ReadinessProbe* readiness = nullptr;               // guarded by mutex
   StatusService* status = nullptr;                   // guarded by mutex
   const OnDemandRoute* on_demand = nullptr;          // guarded by mutex
+  const OperatorApi* operator_api = nullptr;         // guarded by mutex
 };
+
+const char* BreakerStateName(BreakerState state) {
+  switch (state) {
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kHalfOpen:
+      return "half-open";
+    case BreakerState::kOpen:
+      return "open";
+  }
+  return "closed";
+}
 
 // Opens the refresh request table (retrying every poll interval while it cannot) and drains it
 // until `stop`.
@@ -142,6 +156,19 @@ int ServeCommand(const CommonOptions& common) {
   std::unique_ptr<CurlTransport> on_demand_transport;
   std::unique_ptr<OnDemandRefresher> on_demand;
   std::optional<OnDemandRoute> on_demand_route;
+  std::optional<OperatorApi> operator_api;
+  // The status page's "start a run now": taken by the schedule loop while it waits.
+  std::atomic<bool> run_now{false};
+  std::atomic<bool> run_going{false};
+  const RunNowRequester request_run = [&]() -> RunNowAnswer {
+    if (cfg.schedule.mode == "continuous") {
+      return {false,
+              "continuous mode refreshes users as their caches age: refresh one user instead"};
+    }
+    if (run_going.load()) return {false, "a run is going; it must finish first"};
+    run_now = true;
+    return {true, "a run starts within a second"};
+  };
 
   const auto routes = [&](const std::string& target) {
     const std::string path = target.substr(0, target.find('?'));
@@ -186,6 +213,15 @@ int ServeCommand(const CommonOptions& common) {
           }
           return respond(HttpAnswer{503, "text/plain; charset=utf-8", "not ready\n"});
         }
+        if (OperatorApi::Matches(path)) {
+          const OperatorApi* api = nullptr;
+          {
+            std::lock_guard lock(state.mutex);
+            api = state.operator_api;
+          }
+          if (api != nullptr) return respond(api->Handle(request));
+          return respond(HttpAnswer{503, "text/plain; charset=utf-8", "not ready\n"});
+        }
         if (request.method == "POST") {
           return respond(HttpAnswer{405, "text/plain; charset=utf-8", "GET or HEAD only\n"});
         }
@@ -222,6 +258,8 @@ int ServeCommand(const CommonOptions& common) {
     PrepareJobMetrics(metrics, cfg, *stores.store, "");  // counters and last success from history
     readiness.emplace(clock, *stores.store, [&cfg] { return OpenTokenSource(cfg.tokens); });
     status.emplace(*stores.store, clock, cfg.schedule, /*daemon=*/true);
+    status->SetBreakerState([&breaker] { return std::string(BreakerStateName(breaker.state())); });
+    operator_api.emplace(*stores.store, clock, cfg.refresh, bearer_token, request_run);
     if (!bearer_token.empty() || cfg.refresh_requests.enabled) {
       // The refresher's thread has its own token source and transport.
       auto own_tokens = OpenTokenSource(cfg.tokens);
@@ -257,6 +295,7 @@ int ServeCommand(const CommonOptions& common) {
     state.readiness = &*readiness;
     state.status = &*status;
     if (on_demand_route) state.on_demand = &*on_demand_route;
+    state.operator_api = &*operator_api;
     LogInfo("stores open", {});
   }
 
@@ -297,7 +336,9 @@ int ServeCommand(const CommonOptions& common) {
     // uses the daemon's limiter itself): on-demand refreshes and passes share rate_limit.
     env.ceiling_limiter = &limiter;
   };
+  callbacks.run_now = &run_now;
   callbacks.run = [&](ScheduleLoop::FireTime /*tick*/) {
+    run_going = true;
     CurlTransport transport(TransportOptionsFor(cfg));
     RunEnvironment env{cfg,      *stores.tokens, (*alerts)->Watch(*stores.store), transport, clock,
                        &metrics, &g_serve_stop};
@@ -305,6 +346,7 @@ int ServeCommand(const CommonOptions& common) {
     prepare_run(env, observers);
     env.shared_limiter = &limiter;
     report_run(ExecuteRun(env, RunRequest{}));
+    run_going = false;
   };
   if (!stores.store) {
     LogInfo("stopping", {});  // stopped while waiting for the stores: nothing ran

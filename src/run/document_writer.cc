@@ -93,9 +93,9 @@ WriteOutcome DocumentWriter::Write(WriteJob& job) {
 }
 
 void DocumentWriter::AddDuration(const WriteJob& job, LogFields& fields) const {
-  if (job.started == SteadyTime{}) return;  // a job built without a fetch (tests)
+  if (!job.started) return;  // a job built without a fetch (tests)
   fields.emplace_back("duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         clock_.SteadyNow() - job.started)
+                                         clock_.SteadyNow() - *job.started)
                                          .count());
 }
 

@@ -28,9 +28,9 @@ struct WriteJob {
   StaleUser user;
   std::vector<SharedJson> active;
   std::vector<SharedJson> expired;
-  std::optional<Error> fetch_error;  // set: record the failure; unset: write the document
-  int64_t ticket = 0;                // FailureStateGate ticket of the API outcome
-  SteadyTime started{};              // when the user's fetch began (its log line's duration)
+  std::optional<Error> fetch_error;   // set: record the failure; unset: write the document
+  int64_t ticket = 0;                 // FailureStateGate ticket of the API outcome
+  std::optional<SteadyTime> started;  // when the user's fetch began (its log line's duration)
 };
 
 // What Handle did with one user (on-demand callers answer with it).

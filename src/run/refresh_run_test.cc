@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -124,6 +125,24 @@ TEST_F(RefreshRunTest, FailedUsersKeepTheirOldDocumentByteForByte) {
       EXPECT_NE(*StoredText(user), before[user]) << "user " << user;
     }
   }
+}
+
+// The store's folder is moved away mid-run (an operator's mv, a volume remounted): the open file
+// still reads, but every write would land in a file nobody reads again. The run aborts.
+TEST_F(RefreshRunTest, AStoreFileMovedAwayMidRunAbortsTheRun) {
+  const std::filesystem::path moved = dir_.string() + "-moved";
+  std::atomic<bool> move_once{true};
+  FakeTransport transport(clock_, [&](const HttpRequest& request, int) {
+    if (move_once.exchange(false)) std::filesystem::rename(dir_, moved);
+    return Result<HttpResponse>(
+        PassesResponse(UserOf(request), request.url.find("/v4.0/") != std::string::npos));
+  });
+  const RunSummary summary = RunOnce(transport, 40);
+  std::filesystem::rename(moved, dir_);  // for TearDown
+  EXPECT_EQ(summary.status, RunStatus::kAborted) << summary.abort_reason;
+  EXPECT_NE(summary.ExitCode(), 0);
+  EXPECT_EQ(summary.built, 0);
+  EXPECT_NE(summary.abort_reason.find("store"), std::string::npos) << summary.abort_reason;
 }
 
 TEST_F(RefreshRunTest, SecondRunSkipsFreshUsersAndFailingUsersBackOff) {

@@ -34,8 +34,8 @@ struct UserFetch {
   int lists_pending = 2;
   std::vector<SharedJson> active;
   std::vector<SharedJson> expired;
-  std::optional<Error> error;  // the first list's error
-  SteadyTime started{};
+  std::optional<Error> error;         // the first list's error
+  std::optional<SteadyTime> started;  // when the fetch began (the user's log line's duration)
 
   // The user's one API outcome once both lists are in: nullopt when both were fetched.
   std::optional<ErrorClass> failure() const {

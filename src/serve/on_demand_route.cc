@@ -77,6 +77,11 @@ OnDemandRoute::OnDemandRoute(std::string bearer_token, OnDemandRefresher* refres
     : bearer_token_(std::move(bearer_token)), refresher_(refresher) {}
 
 bool OnDemandRoute::Authorized(const HttpServerRequest& request) const {
+  return BearerAuthorized(request, bearer_token_);
+}
+
+bool BearerAuthorized(const HttpServerRequest& request, std::string_view bearer_token) {
+  if (bearer_token.empty()) return false;
   const std::string* header = request.Header("authorization");
   if (header == nullptr) return false;
   std::string_view value = TrimSpace(*header);
@@ -89,7 +94,7 @@ bool OnDemandRoute::Authorized(const HttpServerRequest& request) const {
         kScheme[i] >= 'A' && kScheme[i] <= 'Z' ? static_cast<char>(kScheme[i] + 32) : kScheme[i];
     if (lower != want) return false;
   }
-  return ConstantTimeEquals(TrimSpace(value.substr(kScheme.size())), bearer_token_);
+  return ConstantTimeEquals(TrimSpace(value.substr(kScheme.size())), bearer_token);
 }
 
 void OnDemandRoute::Handle(const HttpServerRequest& request, const HttpResponder& respond) const {

@@ -36,6 +36,11 @@ class OnDemandRoute {
   OnDemandRefresher* refresher_;
 };
 
+// Whether `request` carries "Authorization: Bearer <bearer_token>" (scheme case-insensitive, the
+// token compared in constant time). Never true for an empty token. Only a header counts: no
+// cookie, so no other site can make a browser send it (no CSRF surface).
+bool BearerAuthorized(const HttpServerRequest& request, std::string_view bearer_token);
+
 // The JSON an answer is sent as, and its HTTP status.
 HttpAnswer OnDemandHttpAnswer(const OnDemandAnswer& answer);
 

@@ -26,7 +26,12 @@ bool ScheduleLoop::WaitUntilWallTime(FireTime when) {
   const int64_t when_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
   // Re-reads the wall clock after every slice: a clock step (NTP) moves the wait with it.
+  woke_for_run_now_ = false;
   while (!stop_.load()) {
+    if (callbacks_.run_now != nullptr && callbacks_.run_now->exchange(false)) {
+      woke_for_run_now_ = true;
+      return true;
+    }
     const int64_t remaining = when_ms - clock_.NowUnixMillis();
     if (remaining <= 0) return true;
     clock_.SleepFor(std::min(Duration(remaining), wait_slice_));
@@ -40,7 +45,7 @@ Status ScheduleLoop::Run() {
     if (!next.ok()) return next.error();
     if (callbacks_.on_next) callbacks_.on_next(*next);
     if (!WaitUntilWallTime(*next)) break;
-    const FireTime tick = *next;
+    const FireTime tick = woke_for_run_now_ ? Now() : *next;
     ++runs_;
     if (callbacks_.run) callbacks_.run(tick);
     // Every fire time that came while the run was going is a skipped tick.

@@ -22,6 +22,9 @@ class ScheduleLoop {
     std::function<void(FireTime next)> on_next;  // the loop now waits for `next`
     std::function<void(FireTime tick)> run;      // a tick fired: run the job (blocks the loop)
     std::function<void(FireTime tick)> on_skip;  // `tick` passed while the previous run was going
+    // Set from another thread (the status page's "start a run now"): the waiting loop runs at
+    // once, with the current time as its tick, then waits for the next fire time as usual.
+    std::atomic<bool>* run_now = nullptr;
   };
 
   // `stop` is read between waits of at most `wait_slice` each, so a stop is seen that promptly
@@ -39,7 +42,8 @@ class ScheduleLoop {
   int64_t skipped_ticks() const { return skipped_ticks_; }
 
  private:
-  // Sleeps until the wall clock reaches `when`; false when stopped first.
+  // Sleeps until the wall clock reaches `when` or a run is asked for now (woke_for_run_now_);
+  // false when stopped first.
   bool WaitUntilWallTime(FireTime when);
   FireTime Now() const;
 
@@ -51,6 +55,7 @@ class ScheduleLoop {
   Duration wait_slice_;
   int64_t runs_ = 0;
   int64_t skipped_ticks_ = 0;
+  bool woke_for_run_now_ = false;
 };
 
 }  // namespace tc

@@ -57,6 +57,28 @@ TEST_F(ScheduleLoopTest, RunsAtTheCronTimesWaitingThroughTheClock) {
   EXPECT_EQ(loop.skipped_ticks(), 0);
 }
 
+// "Start a run now" from the status page: the waiting loop runs at once, then keeps the schedule.
+TEST_F(ScheduleLoopTest, RunNowRunsAtOnceThenTheScheduleGoesOn) {
+  FakeClock clock(kStartMillis + 2'000);  // 2 s after the start: the next fire time is At(5)
+  std::atomic<bool> run_now{true};
+  std::vector<FireTime> ticks;
+  std::vector<int64_t> ran_at;
+  ScheduleLoop::Callbacks callbacks;
+  callbacks.run_now = &run_now;
+  callbacks.run = [&](FireTime tick) {
+    ticks.push_back(tick);
+    ran_at.push_back(clock.NowUnixMillis());
+    if (ticks.size() == 2) stop_ = true;
+  };
+  ScheduleLoop loop(clock, *cron_, *zone_, stop_, callbacks);
+  EXPECT_TRUE(loop.Run().ok());
+  EXPECT_EQ(ticks, (std::vector<FireTime>{At(2), At(5)}));
+  EXPECT_EQ(ran_at, (std::vector<int64_t>{kStartMillis + 2'000, MillisOf(At(5))}));
+  EXPECT_FALSE(run_now.load());  // taken
+  EXPECT_EQ(loop.runs(), 2);
+  EXPECT_EQ(loop.skipped_ticks(), 0);
+}
+
 TEST_F(ScheduleLoopTest, TicksDuringALongRunAreSkippedAndCountedNeverOverlapped) {
   FakeClock clock(kStartMillis);
   std::vector<FireTime> ticks, skipped;

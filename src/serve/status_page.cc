@@ -86,15 +86,17 @@ std::string ServerRenderedRuns(const Json& document) {
   std::string out =
       "<h2>Recent runs</h2><div class=\"scroll\"><table><tr><th>run</th><th>started</th>"
       "<th>status</th><th>duration</th><th>seen</th><th>built</th><th>updated</th>"
-      "<th>unchanged</th><th>failed</th><th>backoff</th><th>API calls</th><th>reason</th></tr>";
+      "<th>unchanged</th><th>failed</th><th>backoff</th><th>abandoned</th><th>API calls</th>"
+      "<th>reason</th></tr>";
   for (const Json& run : document["runs"]) {
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"s-{}\">{}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         Cell(run["run_id"]), Cell(run["started_at"]), Cell(run["status"]), Cell(run["status"]),
         Cell(run["duration_seconds"]), Cell(run["users_seen"]), Cell(run["built"]),
         Cell(run["updated"]), Cell(run["unchanged"]), Cell(run["failed"]),
-        Cell(run["skipped_backoff"]), Cell(run["api_requests"]), Cell(run["reason"]));
+        Cell(run["skipped_backoff"]), Cell(run["abandoned"]), Cell(run["api_requests"]),
+        Cell(run["reason"]));
   }
   return out + "</table></div>";
 }

@@ -350,7 +350,7 @@ TEST(StatusPageTest, LoadsNothingFromElsewhere) {
   EXPECT_THAT(page, Not(HasSubstr(" src=")));
   EXPECT_THAT(page, Not(HasSubstr("@import")));
   EXPECT_THAT(page, Not(HasSubstr("url(")));
-  EXPECT_THAT(page, HasSubstr("fetch('api/status'"));
+  EXPECT_THAT(page, HasSubstr("fetch(\"api/status\""));
 }
 
 RunProgress Snapshot(int64_t now_ms, int64_t built, int64_t total = 1000) {

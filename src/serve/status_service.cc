@@ -34,6 +34,11 @@ void StatusService::CountSkippedTick() {
   ++ticks_skipped_;
 }
 
+void StatusService::SetBreakerState(std::function<std::string()> breaker_state) {
+  std::lock_guard lock(mutex_);
+  breaker_state_ = std::move(breaker_state);
+}
+
 Json StatusService::Document(int runs, int failing_users) {
   const int64_t now_ms = clock_.NowUnixMillis();
   ScheduleView schedule;
@@ -47,9 +52,17 @@ Json StatusService::Document(int runs, int failing_users) {
   } else {
     schedule = ScheduleViewFor(schedule_config_, now_ms);
   }
+  std::function<std::string()> breaker_state;
+  {
+    std::lock_guard lock(mutex_);
+    breaker_state = breaker_state_;
+  }
   const std::optional<LiveRunView> live = tracker_.Current();
   const Result<StatusReport> report = GatherStatus(store_, runs, failing_users, now_ms);
-  return BuildStatusDocument(report, schedule, live, now_ms);
+  Json document = BuildStatusDocument(report, schedule, live, now_ms);
+  // Only a daemon has a breaker that outlives a run; elsewhere the field is null.
+  document["breaker"] = breaker_state ? Json(breaker_state()) : Json();
+  return document;
 }
 
 std::optional<HttpAnswer> StatusService::Answer(const std::string& path) {

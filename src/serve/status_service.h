@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,8 @@ class StatusService {
   // The scheduler's view: the next fire time it waits for, and ticks it skipped.
   void SetNextRun(std::string zoned_time);
   void CountSkippedTick();
+  // The daemon's circuit breaker as the document shows it ("closed", "half-open", "open").
+  void SetBreakerState(std::function<std::string()> breaker_state);
 
   Json Document(int runs = kRuns, int failing_users = kFailingUsers);
   // GET / and GET /api/status; nullopt for any other path.
@@ -47,8 +50,9 @@ class StatusService {
   const bool daemon_;
   LiveRunTracker tracker_;
   std::mutex mutex_;
-  std::string next_run_;       // guarded by mutex_
-  int64_t ticks_skipped_ = 0;  // guarded by mutex_
+  std::string next_run_;                        // guarded by mutex_
+  int64_t ticks_skipped_ = 0;                   // guarded by mutex_
+  std::function<std::string()> breaker_state_;  // guarded by mutex_
 };
 
 }  // namespace tc

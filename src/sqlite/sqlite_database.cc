@@ -140,4 +140,15 @@ Error SqliteDatabase::Fail(const std::string& what) const {
   return MakeError(ErrorClass::kStore, std::move(message));
 }
 
+Status SqliteDatabase::CheckStillAtPath() const {
+  int moved = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    return MakeError(ErrorClass::kStore,
+                     "sqlite:" + path_ +
+                         ": the database file was moved or deleted while open (its folder too?); "
+                         "writes would be lost");
+  }
+  return Status::Ok();
+}
+
 }  // namespace tc

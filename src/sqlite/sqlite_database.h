@@ -55,6 +55,10 @@ class SqliteDatabase {
   // kStore: "sqlite:PATH: <what>: <SQLite's reason>".
   Error Fail(const std::string& what) const;
 
+  // kStore when the open file is no longer at its path (its folder or the file itself was moved
+  // or deleted): every write would go to a file nobody will read again.
+  Status CheckStillAtPath() const;
+
  private:
   SqliteDatabase(sqlite3* db, std::string path, SqliteOpenMode mode);
 

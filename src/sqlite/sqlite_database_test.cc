@@ -133,6 +133,29 @@ TEST_F(SqliteDatabaseTest, TransactionRollsBackUnlessCommitted) {
   EXPECT_EQ(ReadValue(**db), 7);
 }
 
+// A store file whose folder is moved (or removed) mid-run: writes would land in a file nobody reads
+// again, so no transaction begins.
+TEST_F(SqliteDatabaseTest, NoTransactionOnAFileThatIsNoLongerAtItsPath) {
+  MakeDatabase();
+  auto db = SqliteDatabase::Open(path_, SqliteOpenMode::kReadWrite);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->CheckStillAtPath().ok());
+  std::filesystem::rename(dir_ + "/data", dir_ + "/moved");
+  SqliteTransaction moved(**db);
+  Status refused = moved.Begin();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().error_class, ErrorClass::kStore);
+  EXPECT_NE(refused.error().message.find("moved or deleted"), std::string::npos);
+  std::filesystem::rename(dir_ + "/moved", dir_ + "/data");
+  {
+    SqliteTransaction back(**db);
+    EXPECT_TRUE(back.Begin().ok());  // back at its path: writes are fine again
+  }
+  std::filesystem::remove_all(dir_ + "/data");
+  SqliteTransaction removed(**db);
+  EXPECT_FALSE(removed.Begin().ok());
+}
+
 TEST_F(SqliteDatabaseTest, StatementsAreCached) {
   MakeDatabase();
   auto db = SqliteDatabase::Open(path_, SqliteOpenMode::kReadOnly);

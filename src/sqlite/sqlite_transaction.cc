@@ -7,6 +7,8 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 Status SqliteTransaction::Begin() {
+  // Before any write: a file moved or deleted under us would take every write with it.
+  if (Status here = database_.CheckStillAtPath(); !here.ok()) return here;
   Status status = database_.Exec("BEGIN IMMEDIATE", "cannot begin a transaction");
   active_ = status.ok();
   return status;

@@ -1,4 +1,5 @@
 // BEGIN IMMEDIATE … COMMIT on one connection, rolled back if it goes out of scope uncommitted.
+// Begin refuses (kStore) when the database file is no longer at its path (moved or deleted).
 // IMMEDIATE takes the write lock up front, so the transaction never fails half-way on a lock
 // upgrade (another process's writer is waited for, up to the busy timeout).
 #pragma once
