@@ -42,7 +42,7 @@ ApiRequestPipeline::~ApiRequestPipeline() {
   if (probe_on_wire_) breaker_.ReleaseProbe();  // its answer will never be recorded
 }
 
-void ApiRequestPipeline::Send(HttpRequest request, std::string endpoint, HttpCallback done) {
+void ApiRequestPipeline::Send(HttpRequest request, std::string endpoint, ClassifiedCallback done) {
   ready_.push_back(Attempt{std::move(request), std::move(endpoint), std::move(done)});
 }
 
@@ -149,7 +149,7 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
   if (failure && IsApiHealthFailure(*failure)) last_breaker_failure_ = verdict.error();
 
   if (!failure || !IsRetryable(*failure)) {
-    attempt.done(std::move(result));
+    attempt.done(std::move(result), verdict);
     return;
   }
 
@@ -158,14 +158,15 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
     const Duration wait = retry_after.value_or(
         FullJitterBackoff(attempt.rate_limited_tries, retry_.base_delay, retry_.max_delay, rng_));
     if (wait > max_retry_after_ - attempt.rate_limited_wait) {
-      attempt.done(MakeError(ErrorClass::kRateLimited, "HTTP 429: told to wait " + Seconds(wait) +
-                                                           ", over bytemark.max_retry_after (" +
-                                                           Seconds(max_retry_after_) +
-                                                           "): left for a later run"));
+      const Error too_long = MakeError(ErrorClass::kRateLimited,
+                                       "HTTP 429: told to wait " + Seconds(wait) +
+                                           ", over bytemark.max_retry_after (" +
+                                           Seconds(max_retry_after_) + "): left for a later run");
+      attempt.done(too_long, too_long);
       return;
     }
     if (++attempt.rate_limited_tries >= kMaxRateLimitedTries) {
-      attempt.done(std::move(result));
+      attempt.done(std::move(result), verdict);
       return;
     }
     attempt.rate_limited_wait += wait;
@@ -180,7 +181,7 @@ void ApiRequestPipeline::OnFinished(Attempt attempt, SteadyTime started,
     RetryLater(std::move(attempt), delay);
     return;
   }
-  attempt.done(std::move(result));
+  attempt.done(std::move(result), verdict);
 }
 
 void ApiRequestPipeline::RetryLater(Attempt attempt, Duration delay) {
@@ -206,7 +207,7 @@ void ApiRequestPipeline::AbandonQueued(const Error& error) {
   waiting_.clear();
   for (Attempt& attempt : pending) {
     if (attempt.probe) breaker_.ReleaseProbe();  // admitted, waiting for its rate-limit slot
-    attempt.done(error);
+    attempt.done(error, error);
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
+#include "bytemark/response_classification.h"
 #include "clock/clock.h"
 #include "config/config.h"
 #include "failure/circuit_breaker.h"
@@ -46,10 +47,10 @@ class ApiRequestPipeline {
   ~ApiRequestPipeline();
 
   // Queues a request. `endpoint` labels metrics ("passes" | "passes4"). `done` runs once with
-  // the final outcome: a response that is not retryable, the last retryable response once
-  // retries are spent, the last transport error, or kRateLimited for a request told to wait
-  // longer than `max_retry_after`.
-  void Send(HttpRequest request, std::string endpoint, HttpCallback done);
+  // the final outcome and its verdict (each answer is classified once, here): a response that is
+  // not retryable, the last retryable response once retries are spent, the last transport error,
+  // or kRateLimited for a request told to wait longer than `max_retry_after`.
+  void Send(HttpRequest request, std::string endpoint, ClassifiedCallback done);
 
   // Starts every queued request that may start now, then drives the transport for at most
   // `max_wait` (less when a retry or rate-limit slot is due sooner).
@@ -80,7 +81,7 @@ class ApiRequestPipeline {
   struct Attempt {
     HttpRequest request;
     std::string endpoint;
-    HttpCallback done;
+    ClassifiedCallback done;
     int attempt = 0;                // 0 = first try
     int rate_limited_tries = 0;     // 429s answered so far
     Duration rate_limited_wait{0};  // waited for 429s so far

@@ -77,6 +77,7 @@ std::optional<ErrorClass> FailureOf(const Result<HttpResponse>& result) {
 struct Outcome {
   Result<HttpResponse> result;
   SteadyTime at;
+  Status verdict;  // the pipeline's one classification of the answer
 };
 
 class PipelineTest : public ::testing::Test {
@@ -103,9 +104,11 @@ class PipelineTest : public ::testing::Test {
     HttpRequest request;
     request.url = "http://api.test/passes?page=1";
     request.bearer_token = token;
-    pipeline_->Send(std::move(request), "passes", [this, token](Result<HttpResponse> result) {
-      outcomes_.emplace(token, Outcome{std::move(result), clock_.SteadyNow()});
-    });
+    pipeline_->Send(
+        std::move(request), "passes", [this, token](Result<HttpResponse> result, Status verdict) {
+          outcomes_.emplace(token,
+                            Outcome{std::move(result), clock_.SteadyNow(), std::move(verdict)});
+        });
   }
 
   // Steps until `count` outcomes are in (or a generous step bound).
@@ -162,6 +165,9 @@ TEST_F(PipelineTest, RetriesTransientFailuresWithFullJitterDelays) {
   }
   ASSERT_TRUE(outcomes_.at("a").result.ok());
   EXPECT_EQ(outcomes_.at("a").result->status, 503);
+  // The answer comes with the pipeline's verdict, so that nobody classifies it again.
+  ASSERT_FALSE(outcomes_.at("a").verdict.ok());
+  EXPECT_EQ(outcomes_.at("a").verdict.error().error_class, ErrorClass::kTransient);
   EXPECT_EQ(pipeline_->retries(), 3);
 }
 

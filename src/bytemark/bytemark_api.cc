@@ -1,10 +1,6 @@
 #include "bytemark/bytemark_api.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
-#include <charconv>
-#include <limits>
 #include <utility>
 
 #include "bytemark/response_classification.h"
@@ -62,35 +58,16 @@ bool IsJsTruthy(const Json& value) {
   return false;
 }
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         int64_t now_unix_seconds) {
-  value = TrimSpace(value);
-  if (value.empty()) return std::nullopt;
-  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
-  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
-    int64_t seconds = 0;
-    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    // Digits only: a number too large for int64 is a very long wait, not an unreadable one.
-    if (error == std::errc::result_out_of_range)
-      seconds = kMaxSeconds;
-    else if (error != std::errc() || end != value.data() + value.size())
-      return std::nullopt;
-    return std::chrono::seconds(std::min(seconds, kMaxSeconds));
-  }
-  // An HTTP-date. libcurl's parser reads all three formats RFC 9110 allows.
-  const std::string text(value);
-  const time_t when = curl_getdate(text.c_str(), nullptr);
-  if (when < 0) return std::nullopt;
-  const int64_t seconds = static_cast<int64_t>(when) - now_unix_seconds;
-  return std::chrono::seconds(std::clamp<int64_t>(seconds, 0, kMaxSeconds));
-}
-
 Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds,
                                std::chrono::milliseconds max_retry_after) {
   if (Status verdict = ClassifyHttpResponse(response, now_unix_seconds, max_retry_after);
       !verdict.ok()) {
     return verdict.error();
   }
+  return ParsePassBody(response);
+}
+
+Result<PassPage> ParsePassBody(const HttpResponse& response) {
   const std::string status = "HTTP " + std::to_string(response.status);
   if (TrimSpace(response.body).empty()) return Malformed(status + ": empty body");
   Result<Json> parsed = ParseJsJson(response.body);

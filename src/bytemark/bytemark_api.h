@@ -30,22 +30,20 @@ struct PassPage {
   bool has_next = false;
 };
 
-// Reads one page answer. Statuses are classified by ClassifyHttpResponse
-// (response_classification.h): anything but a JSON 200 is that error, a 429's Retry-After capped
-// at `max_retry_after`. A 200 must be
+// Reads the body of a page answer that ClassifyHttpResponse (response_classification.h) found ok.
+// It must be
 // {"errors":[],"data":{"passes":[{...}...],"pagination":{"next":...}}}; "errors" may be absent or
 // empty (a non-empty list is malformed). There is a next page while `next` is truthy in the
 // JavaScript sense (non-empty string, true, non-zero number, any object or array); null, false,
 // "", 0, a missing `next` or a missing `pagination` end the list. A body that is not JSON or not
 // of that shape → kMalformed with a short message that never quotes the body.
+Result<PassPage> ParsePassBody(const HttpResponse& response);
+
+// ClassifyHttpResponse, then ParsePassBody, for a response nobody classified yet (tools, tests):
+// anything but a JSON 200 is the classification's error, a 429's Retry-After capped at
+// `max_retry_after`.
 Result<PassPage> ParsePassPage(const HttpResponse& response, int64_t now_unix_seconds,
                                std::chrono::milliseconds max_retry_after);
-
-// Retry-After as a wait from now: delta-seconds or an HTTP-date (any of the three formats HTTP
-// allows); a date in the past is a zero wait. nullopt when unreadable. Never overflows: a huge
-// value saturates (callers cap it, see ClassifyHttpResponse).
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         int64_t now_unix_seconds);
 
 // JavaScript truthiness of a JSON value (Boolean(value) in JS).
 bool IsJsTruthy(const Json& value);

@@ -37,7 +37,8 @@ Error OverBudget(const PassListFetch& fetch) {
 
 void RequestPage(const std::shared_ptr<PassListFetch>& fetch);
 
-void OnPage(const std::shared_ptr<PassListFetch>& fetch, Result<HttpResponse> response) {
+void OnPage(const std::shared_ptr<PassListFetch>& fetch, Result<HttpResponse> response,
+            Status verdict) {
   const int page_number = fetch->result.pages + 1;
   const std::string where =
       std::string(ListLabel(fetch->list)) + " page " + std::to_string(page_number) + ": ";
@@ -59,8 +60,18 @@ void OnPage(const std::shared_ptr<PassListFetch>& fetch, Result<HttpResponse> re
     fetch->done(std::move(error));
     return;
   }
-  Result<PassPage> page =
-      ParsePassPage(*response, fetch->clock->NowUnixSeconds(), fetch->config.max_retry_after);
+  if (!verdict.ok()) {
+    Error error = verdict.error();
+    if (error.retry_after) {
+      error.retry_after =
+          std::clamp(*error.retry_after, std::chrono::milliseconds(0),
+                     std::max(fetch->config.max_retry_after, std::chrono::milliseconds(0)));
+    }
+    error.message = where + error.message;
+    fetch->done(std::move(error));
+    return;
+  }
+  Result<PassPage> page = ParsePassBody(*response);
   if (!page.ok()) {
     Error error = page.error();
     error.message = where + error.message;
@@ -99,11 +110,24 @@ void RequestPage(const std::shared_ptr<PassListFetch>& fetch) {
   request.connect_timeout = fetch->config.connect_timeout;
   request.max_response_bytes = granted;
   fetch->capped_by_budget = granted < cap;
-  fetch->send(std::move(request),
-              [fetch](Result<HttpResponse> response) { OnPage(fetch, std::move(response)); });
+  fetch->send(std::move(request), [fetch](Result<HttpResponse> response, Status verdict) {
+    OnPage(fetch, std::move(response), std::move(verdict));
+  });
 }
 
 }  // namespace
+
+SendRequest ClassifyingSend(std::function<void(HttpRequest, HttpCallback)> send,
+                            const Clock& clock) {
+  return [send = std::move(send), &clock](HttpRequest request, ClassifiedCallback done) {
+    send(std::move(request), [&clock, done = std::move(done)](Result<HttpResponse> answer) {
+      Status verdict = answer.ok() ? ClassifyHttpResponse(*answer, clock.NowUnixSeconds(),
+                                                          std::chrono::milliseconds::max())
+                                   : Status(answer.error());
+      done(std::move(answer), std::move(verdict));
+    });
+  };
+}
 
 void FetchPassList(const SendRequest& send, const BytemarkConfig& config, const Clock& clock,
                    const std::string& token, PassListKind list,
@@ -130,12 +154,14 @@ Result<PassListResult> FetchPassListBlocking(HttpTransport& transport, const Byt
                                              const Clock& clock, const std::string& token,
                                              PassListKind list) {
   std::optional<Result<PassListResult>> result;
-  FetchPassList(
-      [&transport](HttpRequest request, HttpCallback done) {
-        transport.Start(std::move(request), std::move(done));
-      },
-      config, clock, token, list, nullptr,
-      [&result](Result<PassListResult> list_result) { result.emplace(std::move(list_result)); });
+  FetchPassList(ClassifyingSend(
+                    [&transport](HttpRequest request, HttpCallback done) {
+                      transport.Start(std::move(request), std::move(done));
+                    },
+                    clock),
+                config, clock, token, list, nullptr, [&result](Result<PassListResult> list_result) {
+                  result.emplace(std::move(list_result));
+                });
   while (!result) transport.Drive(Duration(100));
   return std::move(*result);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bytemark/http_transport.h"
+#include "bytemark/response_classification.h"
 #include "clock/clock.h"
 #include "config/config.h"
 #include "error/error.h"
@@ -18,9 +19,15 @@
 
 namespace tc {
 
-// Sends one request and calls back once. The engine's implementation adds rate limiting, retries
+// Sends one request and calls back once with the answer and its verdict (ClassifiedCallback: the
+// sender classifies each answer, once). The engine's implementation adds rate limiting, retries
 // and the circuit breaker around an HttpTransport, so paging itself never retries.
-using SendRequest = std::function<void(HttpRequest, HttpCallback)>;
+using SendRequest = std::function<void(HttpRequest, ClassifiedCallback)>;
+
+// A SendRequest over a sender of raw answers (an HttpTransport's Start): classifies each answer
+// at `clock`'s time.
+SendRequest ClassifyingSend(std::function<void(HttpRequest, HttpCallback)> send,
+                            const Clock& clock);
 
 struct PassListResult {
   std::vector<SharedJson> passes;  // in API order, page after page

@@ -19,17 +19,20 @@ class FakeApi {
   std::deque<std::function<void()>> pending;
   int64_t answering_cap = 0;  // max_response_bytes of the request being answered
 
-  SendRequest Send() {
-    return [this](HttpRequest request, HttpCallback done) {
-      const std::string& url = request.url;
-      const int page = std::stoi(url.substr(url.rfind("page=") + 5));
-      const int64_t cap = request.max_response_bytes;
-      requests.push_back(std::move(request));
-      pending.push_back([this, page, cap, done = std::move(done)] {
-        answering_cap = cap;
-        done(answer(page));
-      });
-    };
+  // Answers classified at `clock`'s time, as the engine's request pipeline does.
+  SendRequest Send(const Clock& clock) {
+    return ClassifyingSend(
+        [this](HttpRequest request, HttpCallback done) {
+          const std::string& url = request.url;
+          const int page = std::stoi(url.substr(url.rfind("page=") + 5));
+          const int64_t cap = request.max_response_bytes;
+          requests.push_back(std::move(request));
+          pending.push_back([this, page, cap, done = std::move(done)] {
+            answering_cap = cap;
+            done(answer(page));
+          });
+        },
+        clock);
   }
 
   // Runs deferred answers until none are left.
@@ -72,7 +75,7 @@ std::optional<Result<PassListResult>> Fetch(FakeApi& api, const BytemarkConfig& 
                                             std::shared_ptr<UserByteBudget> budget = nullptr) {
   std::optional<Result<PassListResult>> result;
   int calls = 0;
-  FetchPassList(api.Send(), config, clock, "tok-123", list, std::move(budget),
+  FetchPassList(api.Send(clock), config, clock, "tok-123", list, std::move(budget),
                 [&](Result<PassListResult> r) {
                   ++calls;
                   result.emplace(std::move(r));
@@ -168,13 +171,15 @@ TEST(FetchPassListTest, WorksWithASendThatAnswersSynchronously) {
   BytemarkConfig config = TestConfig();
   config.max_pages = 100;
   int requests = 0;
-  SendRequest send = [&requests](HttpRequest request, HttpCallback done) {
-    ++requests;
-    const bool last = request.url.ends_with("page=100");
-    done(OkAnswer(Page(requests, 1, last ? "null" : "1")));
-  };
-  std::optional<Result<PassListResult>> result;
   const FakeClock clock;
+  SendRequest send = ClassifyingSend(
+      [&requests](HttpRequest request, HttpCallback done) {
+        ++requests;
+        const bool last = request.url.ends_with("page=100");
+        done(OkAnswer(Page(requests, 1, last ? "null" : "1")));
+      },
+      clock);
+  std::optional<Result<PassListResult>> result;
   FetchPassList(send, config, clock, "t", PassListKind::kActive, nullptr,
                 [&](Result<PassListResult> r) { result.emplace(std::move(r)); });
   ASSERT_TRUE(result && result->ok()) << result->error().ToString();
@@ -182,8 +187,8 @@ TEST(FetchPassListTest, WorksWithASendThatAnswersSynchronously) {
   EXPECT_EQ((*result)->passes.size(), 100u);
 }
 
-// The clock is the seam: a Retry-After given as an HTTP-date is read against the clock the fetch
-// was handed, not the machine's.
+// The clock is the seam: a Retry-After given as an HTTP-date is read against the clock of the
+// sender that classifies the answer, not the machine's; the fetch caps it at max_retry_after.
 TEST(FetchPassListTest, RetryAfterDatesUseTheGivenClock) {
   FakeClock clock;
   clock.SetUnixSeconds(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
@@ -202,7 +207,8 @@ TEST(FetchPassListTest, TokenWithControlCharactersIsRejectedAndNeverSent) {
     FakeApi api;
     api.answer = [](int) { return OkAnswer(Page(0, 1, "null")); };
     std::optional<Result<PassListResult>> result;
-    FetchPassList(api.Send(), TestConfig(), FakeClock(), token, PassListKind::kActive, nullptr,
+    const FakeClock clock;
+    FetchPassList(api.Send(clock), TestConfig(), clock, token, PassListKind::kActive, nullptr,
                   [&](Result<PassListResult> r) { result.emplace(std::move(r)); });
     api.Drain();
     ASSERT_TRUE(result && !result->ok());
@@ -235,9 +241,9 @@ TEST(FetchPassListTest, PagesOverTheUserByteBudgetFailTheUser) {
   std::optional<Result<PassListResult>> active;
   std::optional<Result<PassListResult>> expired;
   const FakeClock clock;
-  FetchPassList(api.Send(), config, clock, "tok", PassListKind::kActive, budget,
+  FetchPassList(api.Send(clock), config, clock, "tok", PassListKind::kActive, budget,
                 [&](Result<PassListResult> r) { active.emplace(std::move(r)); });
-  FetchPassList(api.Send(), config, clock, "tok", PassListKind::kExpired, budget,
+  FetchPassList(api.Send(clock), config, clock, "tok", PassListKind::kExpired, budget,
                 [&](Result<PassListResult> r) { expired.emplace(std::move(r)); });
   api.Drain();
   for (const auto* result : {&active, &expired}) {

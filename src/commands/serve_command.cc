@@ -356,12 +356,10 @@ int ServeCommand(const CommonOptions& common) {
   if (!stores.store) {
     LogInfo("stopping", {});  // stopped while waiting for the stores: nothing ran
   } else if (cfg.schedule.mode == "continuous") {
-    std::optional<RecentOnDemandCalls> recent;
-    if (on_demand) recent.emplace(*on_demand, clock, cfg.refresh.ttl);
     RunObservers pass_observers(std::vector<RunObserver*>{});
     RunContinuousMode(
         ContinuousServeEnvironment{cfg, *stores.tokens, (*alerts)->Watch(*stores.store), clock,
-                                   &metrics, g_serve_stop, recent ? &*recent : nullptr, report_run,
+                                   &metrics, g_serve_stop, on_demand.get(), report_run,
                                    [&](RunEnvironment& env) { prepare_run(env, pass_observers); }});
     LogInfo("stopping", {});
   } else {

@@ -5,7 +5,6 @@
 #include <optional>
 #include <utility>
 
-#include "bytemark/bytemark_api.h"
 #include "failure/blame.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
@@ -43,7 +42,24 @@ NetworkLoop::NetworkLoop(const RunEnvironment& env, RunPipes pipes)
       run_started_(env.clock.SteadyNow()),
       pipeline_(std::make_unique<ApiRequestPipeline>(
           env.transport, env.clock, refresh_.retry, env.config.bytemark.max_retry_after, *limiter_,
-          *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))) {
+          *breaker_, env.metrics, concurrency_, static_cast<uint64_t>(env.clock.NowUnixMillis()))),
+      fetching_(
+          env.config.bytemark, env.clock, *pipeline_,
+          UserFetches::Callbacks{
+              .fetched =
+                  [this](std::unique_ptr<UserFetch> fetch) { OnUserFetched(std::move(fetch)); },
+              // A request the stop dropped: the user is abandoned (cache kept, nothing
+              // recorded), and an answer to its other list, still on the wire, finds it
+              // gone.
+              .gives_up =
+                  [this](const Error& error) {
+                    return error.error_class == ErrorClass::kInterrupted &&
+                           pipes_.control.stopping();
+                  },
+              .given_up =
+                  [this](std::unique_ptr<UserFetch> fetch) {
+                    ReleaseAbandonedUser(fetch->user, ErrorClass::kInterrupted);
+                  }}) {
   if (own_limiter_ != nullptr && env.ceiling_limiter != nullptr) {
     own_limiter_->SetCeiling(env.ceiling_limiter);
   }
@@ -173,65 +189,19 @@ void NetworkLoop::StartUser(StaleUser user) {
     ++pipes_.counters.skipped_duplicates;
     return;
   }
-  auto fetch = std::make_unique<UserFetch>();
-  fetch->user = std::move(user);
-  fetch->started = env_.clock.SteadyNow();
-  const std::string& token = fetch->user.token;
-  fetching_.emplace(user_id, std::move(fetch));
-  const SendRequest send = [this](HttpRequest request, HttpCallback done) {
-    const char* endpoint = PassEndpointLabel(request.url);
-    pipeline_->Send(std::move(request), endpoint, std::move(done));
-  };
-  // Both lists share one byte budget (bytemark.max_bytes_per_user).
-  const auto budget = std::make_shared<UserByteBudget>(env_.config.bytemark.max_bytes_per_user);
-  for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
-    FetchPassList(send, env_.config.bytemark, env_.clock, token, list, budget,
-                  [this, user_id, list](Result<PassListResult> result) {
-                    OnListFetched(user_id, list, std::move(result));
-                  });
-  }
+  fetching_.Start(std::move(user));
 }
 
-void NetworkLoop::OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result) {
-  const auto found = fetching_.find(user_id);
-  if (found == fetching_.end()) return;  // abandoned
-  UserFetch& fetch = *found->second;
-  if (!result.ok() && result.error().error_class == ErrorClass::kInterrupted &&
-      pipes_.control.stopping()) {
-    // A request the stop dropped: the user is abandoned (cache kept, nothing recorded), and an
-    // answer to its other list, still on the wire, finds it gone.
-    const StaleUser user = std::move(fetch.user);
-    fetching_.erase(found);
-    ReleaseAbandonedUser(user, ErrorClass::kInterrupted);
-    return;
-  }
-  if (!result.ok()) {
-    if (!fetch.error) fetch.error = result.error();
-  } else if (list == PassListKind::kActive) {
-    fetch.active = std::move(result->passes);
-  } else {
-    fetch.expired = std::move(result->passes);
-  }
-  if (--fetch.lists_pending > 0) return;
-
-  const std::optional<ErrorClass> failure =
-      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
+void NetworkLoop::OnUserFetched(std::unique_ptr<UserFetch> fetch) {
+  const std::optional<ErrorClass> failure = fetch->failure();
   if (failure && IsOurSide(*failure)) {
     // Not this user's outcome, nor the API's: the run stops (Run) and the user is abandoned.
-    if (!our_side_failure_) our_side_failure_ = fetch.error;
-    const StaleUser user = std::move(fetch.user);
-    fetching_.erase(found);
-    ReleaseAbandonedUser(user, ErrorClass::kInterrupted);
+    if (!our_side_failure_) our_side_failure_ = fetch->error;
+    ReleaseAbandonedUser(fetch->user, ErrorClass::kInterrupted);
     return;
   }
-  breaker_->RecordUser(env_.clock.SteadyNow(), failure);  // one outcome per user
-  WriteJob job{std::move(fetch.user),
-               std::move(fetch.active),
-               std::move(fetch.expired),
-               std::move(fetch.error),
-               pipes_.gate.RecordOutcome(failure),
-               fetch.started};
-  fetching_.erase(found);
+  TellBreaker(*breaker_, env_.clock, *fetch);  // one outcome per user
+  WriteJob job = JudgedWriteJob(std::move(*fetch), pipes_.gate);
   pipes_.store_backlog.Add();
   pipes_.write_jobs.Push(std::move(job));
 }
@@ -245,8 +215,7 @@ void NetworkLoop::AbandonQueuedUsers() {
 // Users still waiting for API answers are abandoned: never written, counted as abandoned, their
 // caches untouched. They leave fetching_ first, so the callbacks AbandonAll runs find nothing.
 void NetworkLoop::AbandonFetchingUsers(const Error& error) {
-  auto doomed = std::move(fetching_);
-  fetching_.clear();
+  auto doomed = fetching_.TakeAll();
   pipeline_->AbandonAll(error);
   for (const auto& [user_id, fetch] : doomed) ReleaseAbandonedUser(fetch->user, error.error_class);
 }

@@ -10,20 +10,18 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <optional>
-#include <unordered_map>
 
 #include "api/api_request_pipeline.h"
 #include "api/rate_limiter.h"
-#include "bytemark/pass_list_fetch.h"
 #include "failure/circuit_breaker.h"
 #include "failure/failure_state_gate.h"
 #include "run/blocking_queue.h"
 #include "run/document_writer.h"
-#include "run/refresh_run.h"
 #include "run/run_control.h"
 #include "run/run_counters.h"
+#include "run/run_environment.h"
 #include "run/store_backlog.h"
+#include "run/user_refresh.h"
 #include "selection/user_selection.h"
 
 namespace tc {
@@ -57,17 +55,9 @@ class NetworkLoop {
   bool breaker_gave_up() const { return breaker_gave_up_; }
 
  private:
-  struct UserFetch {
-    StaleUser user;
-    int lists_pending = 2;
-    std::vector<SharedJson> active;
-    std::vector<SharedJson> expired;
-    std::optional<Error> error;
-    std::optional<SteadyTime> started;
-  };
-
   void StartUser(StaleUser user);
-  void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
+  // Both lists of the user are in: judged and handed to the store workers.
+  void OnUserFetched(std::unique_ptr<UserFetch> fetch);
   void AbandonQueuedUsers();
   void AbandonFetchingUsers(const Error& error);
   // A user taken out of fetching_ without a write: counted abandoned, its cache kept as it was,
@@ -88,7 +78,7 @@ class NetworkLoop {
   // A user's fetch failed with a class of our side (configuration, a bug): the run stops.
   std::optional<Error> our_side_failure_;
   std::unique_ptr<ApiRequestPipeline> pipeline_;
-  std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
+  UserFetches fetching_;  // after pipeline_, whose requests it sends
   bool breaker_gave_up_ = false;
 };
 

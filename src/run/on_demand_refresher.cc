@@ -5,8 +5,6 @@
 #include <unordered_set>
 #include <utility>
 
-#include "bytemark/bytemark_api.h"
-#include "failure/blame.h"
 #include "failure/failure_state_gate.h"
 #include "log/logger.h"
 #include "log/secret_redactor.h"
@@ -101,8 +99,16 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
   ++calls_;
   {
     std::lock_guard lock(recent_mutex_);
-    activity_.emplace_back(clock_.NowUnixMillis(), user_id);
-    if (activity_.size() > kRemembered) activity_.pop_front();
+    const int64_t now_ms = clock_.NowUnixMillis();
+    activity_.emplace_back(now_ms, user_id);
+    LastCall& last = last_call_[user_id];
+    last.unix_ms = std::max(last.unix_ms, now_ms);
+    ++last.calls;
+    if (activity_.size() > kRemembered) {
+      const auto found = last_call_.find(activity_.front().second);
+      if (--found->second.calls == 0) last_call_.erase(found);
+      activity_.pop_front();
+    }
   }
   auto waiter = std::make_shared<Waiter>();
   waiter->user_id = user_id;
@@ -203,15 +209,10 @@ std::optional<OnDemandAnswer> OnDemandRefresher::LastResult(int64_t user_id) con
   return OnDemandAnswer{OnDemandAnswer::State::kDone, user_id, found->second};
 }
 
-std::vector<int64_t> OnDemandRefresher::ActiveSince(int64_t since_unix_ms, size_t max_users) const {
-  std::vector<int64_t> users;
-  std::unordered_set<int64_t> seen;
+bool OnDemandRefresher::ActiveSince(int64_t user_id, int64_t since_unix_ms) const {
   std::lock_guard lock(recent_mutex_);
-  for (auto it = activity_.rbegin(); it != activity_.rend() && users.size() < max_users; ++it) {
-    if (it->first < since_unix_ms) break;
-    if (seen.insert(it->second).second) users.push_back(it->second);
-  }
-  return users;
+  const auto found = last_call_.find(user_id);
+  return found != last_call_.end() && found->second.unix_ms >= since_unix_ms;
 }
 
 void OnDemandRefresher::FinishUser(int64_t user_id, const UserRefreshResult& result) {
@@ -264,6 +265,14 @@ void OnDemandRefresher::WorkerLoop() {
                               metrics_, concurrency,
                               static_cast<uint64_t>(clock_.NowUnixMillis()) ^ 0x6f6e64656d616e64);
   pipeline_ = &pipeline;
+  UserFetches::Callbacks callbacks;
+  callbacks.fetched = [this](std::unique_ptr<UserFetch> fetch) {
+    // One outcome per user, judged by the breaker the daemon's sweeps share.
+    TellBreaker(shared_.breaker, clock_, *fetch);
+    fetched_.push_back(std::move(fetch));
+  };
+  UserFetches fetching(config_.bytemark, clock_, pipeline, std::move(callbacks));
+  fetching_ = &fetching;
   while (!stopping_.load()) {
     std::vector<Job> jobs;
     {
@@ -282,13 +291,13 @@ void OnDemandRefresher::WorkerLoop() {
       if (!requested.empty()) SelectGroup(requested, true, true);
     }
     // (Never while this refresher's own request is the probe: it would abandon the probe.)
-    if (!fetching_.empty() && pipeline.queued() > 0 && !pipeline.probe_on_wire() &&
+    if (!fetching.empty() && pipeline.queued() > 0 && !pipeline.probe_on_wire() &&
         shared_.breaker.Refusing(clock_.SteadyNow())) {
       FailFetchingUsers(ErrorClass::kCircuitOpen);  // fail fast: the API is failing
     }
     for (auto& fetch : fetched_) WriteUser(*fetch);
     fetched_.clear();
-    if (fetching_.empty()) {
+    if (fetching.empty()) {
       std::unique_lock lock(jobs_mutex_);
       jobs_cv_.wait_for(lock, kRefresherLoopTick,
                         [this] { return stopping_.load() || !jobs_.empty(); });
@@ -304,6 +313,7 @@ void OnDemandRefresher::WorkerLoop() {
   FailFetchingUsers(ErrorClass::kInterrupted);
   for (auto& fetch : fetched_) WriteUser(*fetch);
   fetched_.clear();
+  fetching_ = nullptr;
   pipeline_ = nullptr;
 }
 
@@ -361,48 +371,12 @@ void OnDemandRefresher::SelectGroup(const std::vector<int64_t>& user_ids, bool f
 }
 
 void OnDemandRefresher::StartUser(StaleUser user) {
-  const int64_t user_id = user.user_id;
   if (shared_.breaker.Refusing(clock_.SteadyNow())) {
-    FinishUser(user_id, ResultOfKind(UserRefreshResult::Kind::kFailed, ErrorClass::kCircuitOpen));
+    FinishUser(user.user_id,
+               ResultOfKind(UserRefreshResult::Kind::kFailed, ErrorClass::kCircuitOpen));
     return;
   }
-  auto fetch = std::make_unique<UserFetch>();
-  fetch->user = std::move(user);
-  fetch->started = clock_.SteadyNow();
-  const std::string token = fetch->user.token;
-  fetching_.emplace(user_id, std::move(fetch));
-  const SendRequest send = [this](HttpRequest request, HttpCallback done) {
-    const char* endpoint = PassEndpointLabel(request.url);
-    pipeline_->Send(std::move(request), endpoint, std::move(done));
-  };
-  const auto budget = std::make_shared<UserByteBudget>(config_.bytemark.max_bytes_per_user);
-  for (PassListKind list : {PassListKind::kActive, PassListKind::kExpired}) {
-    FetchPassList(send, config_.bytemark, clock_, token, list, budget,
-                  [this, user_id, list](Result<PassListResult> result) {
-                    OnListFetched(user_id, list, std::move(result));
-                  });
-  }
-}
-
-void OnDemandRefresher::OnListFetched(int64_t user_id, PassListKind list,
-                                      Result<PassListResult> result) {
-  const auto found = fetching_.find(user_id);
-  if (found == fetching_.end()) return;  // failed already
-  UserFetch& fetch = *found->second;
-  if (!result.ok()) {
-    if (!fetch.error) fetch.error = result.error();
-  } else if (list == PassListKind::kActive) {
-    fetch.active = std::move(result->passes);
-  } else {
-    fetch.expired = std::move(result->passes);
-  }
-  if (--fetch.lists_pending > 0) return;
-  // One outcome per user, judged by the breaker the daemon's sweeps share.
-  const std::optional<ErrorClass> failure =
-      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
-  if (!failure || !IsOurSide(*failure)) shared_.breaker.RecordUser(clock_.SteadyNow(), failure);
-  fetched_.push_back(std::move(found->second));
-  fetching_.erase(found);
+  fetching_->Start(std::move(user));
 }
 
 // The sweep's writer, for one user: the same load → build or merge → compare-and-swap, audit
@@ -412,11 +386,8 @@ void OnDemandRefresher::WriteUser(UserFetch& fetch) {
   FailureStateGate gate(config_.refresh.api_wide);
   RunControl control(nullptr);
   DocumentWriter writer(store_, clock_, config_.refresh, counters, gate, control);
-  const std::optional<ErrorClass> failure =
-      fetch.error ? std::optional<ErrorClass>(fetch.error->error_class) : std::nullopt;
   const int64_t user_id = fetch.user.user_id;
-  WriteJob job{std::move(fetch.user),  std::move(fetch.active),     std::move(fetch.expired),
-               std::move(fetch.error), gate.RecordOutcome(failure), fetch.started};
+  WriteJob job = JudgedWriteJob(std::move(fetch), gate);
   UserRefreshResult result = ResultOf(writer.Handle(job));
   writer.Flush([](ErrorClass) { return false; });  // one user: nothing to judge API-wide
   if (result.kind == UserRefreshResult::Kind::kFailed) {
@@ -427,9 +398,8 @@ void OnDemandRefresher::WriteUser(UserFetch& fetch) {
 }
 
 void OnDemandRefresher::FailFetchingUsers(ErrorClass error_class) {
-  if (fetching_.empty()) return;
-  auto doomed = std::move(fetching_);
-  fetching_.clear();
+  if (fetching_ == nullptr || fetching_->empty()) return;
+  auto doomed = fetching_->TakeAll();
   if (pipeline_ != nullptr) {
     pipeline_->AbandonAll(MakeError(error_class, "on-demand refresh abandoned"));
   }

@@ -29,12 +29,13 @@
 #include "api/api_request_pipeline.h"
 #include "api/rate_limiter.h"
 #include "bytemark/http_transport.h"
-#include "bytemark/pass_list_fetch.h"
 #include "clock/clock.h"
 #include "config/config.h"
 #include "failure/circuit_breaker.h"
 #include "report/job_metrics.h"
+#include "run/recently_active.h"
 #include "run/user_flights.h"
+#include "run/user_refresh.h"
 #include "selection/user_selection.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
@@ -48,14 +49,6 @@ struct OnDemandAnswer {
   UserRefreshResult result;  // kDone
 };
 
-// Users who asked for their tickets lately: a scheduler may refresh them first.
-class RecentlyActiveUsers {
- public:
-  virtual ~RecentlyActiveUsers() = default;
-  // Distinct users with an on-demand call at or after `since_unix_ms`, most recent first.
-  virtual std::vector<int64_t> ActiveSince(int64_t since_unix_ms, size_t max_users) const = 0;
-};
-
 // What the daemon shares between its sweeps and on-demand refreshes.
 struct SharedApiState {
   RateLimiter& limiter;
@@ -63,7 +56,7 @@ struct SharedApiState {
   UserFlights& flights;
 };
 
-class OnDemandRefresher final : public RecentlyActiveUsers {
+class OnDemandRefresher final : public RecentlyActive {
  public:
   using Done = std::function<void(const OnDemandAnswer&)>;
 
@@ -97,7 +90,8 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   // result, if remembered.
   std::optional<OnDemandAnswer> LastResult(int64_t user_id) const;
 
-  std::vector<int64_t> ActiveSince(int64_t since_unix_ms, size_t max_users) const override;
+  // Users with an on-demand call (Refresh) among the last kRemembered calls.
+  bool ActiveSince(int64_t user_id, int64_t since_unix_ms) const override;
 
   int64_t calls() const { return calls_.load(); }
   int64_t joined() const { return joined_.load(); }  // calls that joined a refresh under way
@@ -122,15 +116,6 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
     std::atomic<bool> answered{false};
     Done done;  // moved out by whoever answers
   };
-  struct UserFetch {
-    StaleUser user;
-    int lists_pending = 2;
-    std::vector<SharedJson> active;
-    std::vector<SharedJson> expired;
-    std::optional<Error> error;
-    std::optional<SteadyTime> started;
-  };
-
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);
   // Claims the user's flight for `waiter` (queueing the job), or listens to the one under way.
   void Dispatch(const std::shared_ptr<Waiter>& waiter);
@@ -140,7 +125,6 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   void DeadlineLoop();
   void SelectGroup(const std::vector<int64_t>& user_ids, bool force, bool respect_backoff);
   void StartUser(StaleUser user);
-  void OnListFetched(int64_t user_id, PassListKind list, Result<PassListResult> result);
   void WriteUser(UserFetch& fetch);
   void FailFetchingUsers(ErrorClass error_class);
   void FinishUser(int64_t user_id, const UserRefreshResult& result);
@@ -165,7 +149,7 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
 
   // Worker thread only.
   ApiRequestPipeline* pipeline_ = nullptr;
-  std::unordered_map<int64_t, std::unique_ptr<UserFetch>> fetching_;
+  UserFetches* fetching_ = nullptr;                  // the users whose lists pipeline_ fetches
   std::vector<std::unique_ptr<UserFetch>> fetched_;  // both lists in: to write
 
   std::mutex deadlines_mutex_;
@@ -177,6 +161,11 @@ class OnDemandRefresher final : public RecentlyActiveUsers {
   std::unordered_map<int64_t, UserRefreshResult> results_;  // guarded by recent_mutex_
   std::deque<int64_t> results_order_;
   std::deque<std::pair<int64_t, int64_t>> activity_;  // (unix ms, user), oldest first
+  struct LastCall {
+    int64_t unix_ms = 0;
+    int64_t calls = 0;  // of this user in activity_
+  };
+  std::unordered_map<int64_t, LastCall> last_call_;  // the users in activity_
 
   std::atomic<int64_t> calls_{0};
   std::atomic<int64_t> joined_{0};

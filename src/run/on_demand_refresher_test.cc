@@ -133,6 +133,22 @@ TEST_F(OnDemandRefresherTest, FreshCacheAnswersWithoutAnApiCallUnlessForced) {
   EXPECT_EQ(transport.total_requests(), 4);
 }
 
+// Continuous mode asks, one user at a time, whether the user made an on-demand call since a time.
+TEST_F(OnDemandRefresherTest, UsersWithACallSinceATimeAreRecentlyActive) {
+  FakeTransport transport(clock_, Passes);
+  auto refresher = Make(transport);
+  const RecentlyActive& active = *refresher;
+  const int64_t before = clock_.NowUnixMillis();
+  ASSERT_EQ(refresher->RefreshAndWait(3, false).result.kind, Kind::kBuilt);
+  clock_.Advance(Duration(60'000));
+  const int64_t later = clock_.NowUnixMillis();
+  ASSERT_EQ(refresher->RefreshAndWait(5, false).result.kind, Kind::kBuilt);
+  EXPECT_TRUE(active.ActiveSince(3, before));
+  EXPECT_FALSE(active.ActiveSince(3, later));
+  EXPECT_TRUE(active.ActiveSince(5, later));
+  EXPECT_FALSE(active.ActiveSince(4, before));  // never called
+}
+
 TEST_F(OnDemandRefresherTest, AForcedCallThatJoinsAPlainOneOnAFreshCacheStillRefreshes) {
   FakeTransport transport(clock_, Passes);
   {

@@ -34,22 +34,6 @@ double PassRateLimit(const RefreshConfig& refresh, size_t users, int64_t slice_s
   return refresh.rate_limit > 0 ? std::min(refresh.rate_limit, rate) : rate;
 }
 
-RecentOnDemandCalls::RecentOnDemandCalls(const RecentlyActiveUsers& source, const Clock& clock,
-                                         Duration window)
-    : source_(source), clock_(clock), window_(window) {}
-
-bool RecentOnDemandCalls::Contains(int64_t user_id) const {
-  constexpr size_t kMostUsers = 100'000;  // the most recent ones, when more were active
-  std::lock_guard lock(mutex_);
-  const int64_t now_ms = clock_.NowUnixMillis();
-  if (read_at_ms_ == 0 || now_ms - read_at_ms_ >= 1000) {
-    const std::vector<int64_t> users = source_.ActiveSince(now_ms - window_.count(), kMostUsers);
-    users_ = std::unordered_set<int64_t>(users.begin(), users.end());
-    read_at_ms_ = now_ms;
-  }
-  return users_.count(user_id) > 0;
-}
-
 void RunContinuousMode(const ContinuousServeEnvironment& env) {
   const Config& cfg = env.config;
   ContinuousLoop::Callbacks callbacks;
@@ -79,7 +63,8 @@ void RunContinuousMode(const ContinuousServeEnvironment& env) {
   };
   if (env.recently_active != nullptr) {
     callbacks.recently_active = [&env](int64_t user) {
-      return env.recently_active->Contains(user);
+      const int64_t since = env.clock.NowUnixMillis() - env.config.refresh.ttl.count();
+      return env.recently_active->ActiveSince(user, since);
     };
   }
   callbacks.on_pass = [&](const ContinuousPass& pass) {

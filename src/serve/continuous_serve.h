@@ -5,17 +5,14 @@
 
 #include <atomic>
 #include <functional>
-#include <mutex>
-#include <unordered_set>
 
 #include "clock/clock.h"
 #include "config/config.h"
 #include "report/job_metrics.h"
 #include "report/run_summary.h"
-#include "run/on_demand_refresher.h"
+#include "run/recently_active.h"
 #include "run/refresh_run.h"
 #include "schedule/continuous_loop.h"
-#include "schedule/recently_active.h"
 #include "store/cache_store.h"
 #include "tokens/token_source.h"
 
@@ -31,29 +28,14 @@ struct ContinuousServeEnvironment {
   TokenSource& tokens;
   CacheStore& store;
   const Clock& clock;
-  JobMetrics* metrics = nullptr;                    // optional
-  const std::atomic<bool>& stop;                    // SIGTERM
-  const RecentlyActive* recently_active = nullptr;  // optional (the on-demand endpoint)
-  std::function<void(const RunSummary&)> on_run;    // each pass's summary; optional
+  JobMetrics* metrics = nullptr;  // optional
+  const std::atomic<bool>& stop;  // SIGTERM
+  // Optional (the on-demand endpoint): users with a call within the last refresh.ttl go first.
+  const RecentlyActive* recently_active = nullptr;
+  std::function<void(const RunSummary&)> on_run;  // each pass's summary; optional
   // Completes each pass's environment (observers, the daemon's breaker and users in flight);
   // optional. The pass keeps its own rate limit: the pace of the pass.
   std::function<void(RunEnvironment&)> prepare_run;
-};
-
-// The users with an on-demand call in the last `window`, as continuous mode asks for them: one
-// user at a time, many times a minute. Re-read from `source` at most once a second.
-class RecentOnDemandCalls final : public RecentlyActive {
- public:
-  RecentOnDemandCalls(const RecentlyActiveUsers& source, const Clock& clock, Duration window);
-  bool Contains(int64_t user_id) const override;
-
- private:
-  const RecentlyActiveUsers& source_;
-  const Clock& clock_;
-  const Duration window_;
-  mutable std::mutex mutex_;
-  mutable int64_t read_at_ms_ = 0;             // guarded by mutex_
-  mutable std::unordered_set<int64_t> users_;  // guarded by mutex_
 };
 
 // The loop's options from the configuration: the window is ttl − refresh_ahead and the budget
