@@ -840,17 +840,33 @@
 
   function renderRefreshRequests(doc) {
     var r = doc.refresh_requests;
-    $('refresh-requests-card').classList.toggle('hidden', !r);
+    $("refresh-requests-card").classList.toggle("hidden", !r);
     if (!r) return;
-    var failed = Object.keys(r.failures_by_class).map(function (c) { return c + ' ' + r.failures_by_class[c]; });
-    $('refresh-requests').textContent = num(r.due) + ' due' +
-      (r.oldest_due_age_seconds === null ? '' : ', the oldest waiting ' + secs(r.oldest_due_age_seconds)) +
-      ' \u00b7 last poll ' + (r.last_poll_at ? ago(r.last_poll_at) : 'none yet') +
-      (r.last_error ? ' (failed: ' + r.last_error + ')' : '') +
-      ' \u00b7 since start: ' + num(r.rows_processed) + ' rows processed, ' + num(r.users_refreshed) +
-      ' users refreshed, ' + num(r.users_without_token) + ' without a token, ' + num(r.users_failed) +
-      ' failed' + (failed.length ? ' (' + failed.join(', ') + ')' : '') + ', ' +
-      num(r.users_in_backoff) + ' deferred by backoff';
+    var failed = Object.keys(r.failures_by_class).map(function (c) {
+      return c + " " + r.failures_by_class[c];
+    });
+    $("refresh-requests").textContent =
+      num(r.due) +
+      " due" +
+      (r.oldest_due_age_seconds === null
+        ? ""
+        : ", the oldest waiting " + secs(r.oldest_due_age_seconds)) +
+      " \u00b7 last poll " +
+      (r.last_poll_at ? ago(r.last_poll_at) : "none yet") +
+      (r.last_error ? " (failed: " + r.last_error + ")" : "") +
+      " \u00b7 since start: " +
+      num(r.rows_processed) +
+      " rows processed, " +
+      num(r.users_refreshed) +
+      " users refreshed, " +
+      num(r.users_without_token) +
+      " without a token, " +
+      num(r.users_failed) +
+      " failed" +
+      (failed.length ? " (" + failed.join(", ") + ")" : "") +
+      ", " +
+      num(r.users_in_backoff) +
+      " deferred by backoff";
   }
 
   function render(doc) {
