@@ -47,6 +47,12 @@ class RunJudgementTest : public RefreshRunTest {
   Duration RunTime(const RunSummary& summary) const {
     return Duration(summary.finished_at_ms - summary.started_at_ms);
   }
+  // The bound a run with a few broken users stays under. The defect made such runs last until the
+  // breaker's give-up time (60 s); they take the broken users' own retries (about 1.4 s). The
+  // FakeTransport also advances the clock while it waits for the store workers (real threads),
+  // so a run's fake time varies with the machine's load (more under sanitizers): the bound sits
+  // halfway, not at the retries' sum.
+  Duration FarBelowGiveUp() const { return config_.refresh.breaker.give_up_after / 2; }
 
   int64_t UsersInBackoff() {
     auto failing = store_->FailingUsers(100'000);
@@ -64,7 +70,8 @@ class RunJudgementTest : public RefreshRunTest {
 
 // Six consecutive users whose every call answers 500 among 300: each is one failed outcome, not
 // eight failed requests, so the breaker never opens, the run ends ok, and it takes no longer
-// than those users' own retries. The next run, whose only work is those six, ends ok too.
+// than those users' own retries (far below the give-up time such runs took before). The next run,
+// whose only work is those six, ends ok too.
 TEST_F(RunJudgementTest, AHandfulOfAlways500UsersAmong300EndsOkAndCostsOnlyTheirOwnTime) {
   const std::set<int64_t> broken{100, 101, 102, 103, 104, 105};
   FakeTransport transport(clock_, [&](const HttpRequest& request, int attempt) {
@@ -78,7 +85,7 @@ TEST_F(RunJudgementTest, AHandfulOfAlways500UsersAmong300EndsOkAndCostsOnlyTheir
   EXPECT_EQ(first.failed, 6);
   EXPECT_EQ(first.breaker_opened, 0);
   // Their retries (3, full jitter from 200 ms: at most 1.4 s) run beside the others' work.
-  EXPECT_LT(RunTime(first), 5s) << first.ToJson().dump();
+  EXPECT_LT(RunTime(first), FarBelowGiveUp()) << first.ToJson().dump();
 
   clock_.Advance(1min);
   const RunSummary second = Run(transport, 300);
@@ -86,7 +93,7 @@ TEST_F(RunJudgementTest, AHandfulOfAlways500UsersAmong300EndsOkAndCostsOnlyTheir
   EXPECT_EQ(second.ExitCode(), 0);
   EXPECT_EQ(second.fresh, 294);
   EXPECT_EQ(second.failed, 6);
-  EXPECT_LT(RunTime(second), 5s) << second.ToJson().dump();
+  EXPECT_LT(RunTime(second), FarBelowGiveUp()) << second.ToJson().dump();
   EXPECT_EQ(UsersInBackoff(), 0) << "a 500 is the API's, never the user's";
 }
 
@@ -106,7 +113,7 @@ TEST_F(RunJudgementTest, AlwaysFailingUsersAmongThreeEndOk) {
       EXPECT_EQ(summary.status, RunStatus::kOk) << summary.ToJson().dump();
       EXPECT_EQ(summary.ExitCode(), 0);
       EXPECT_EQ(summary.failed, broken_count);
-      EXPECT_LT(RunTime(summary), 5s) << summary.ToJson().dump();
+      EXPECT_LT(RunTime(summary), FarBelowGiveUp()) << summary.ToJson().dump();
       clock_.Advance(1h);
     }
   }
@@ -128,9 +135,9 @@ TEST_F(RunJudgementTest, EighteenBrokenUsersOfThreeKindsNeverDegradeARun) {
     EXPECT_EQ(summary.status, RunStatus::kOk) << summary.ToJson().dump();
     EXPECT_EQ(summary.ExitCode(), 0);
     EXPECT_EQ(summary.failed + summary.skipped_backoff, 18);
-    // At most the 500 users' own retries (≤ 1.4 s each, even one after another), far from the
-    // breaker's give-up time that ended such runs before.
-    EXPECT_LT(RunTime(summary), 6 * 1400ms + 1s) << summary.ToJson().dump();
+    // The 500 users' own retries (≤ 1.4 s each), far from the breaker's give-up time that ended
+    // such runs before.
+    EXPECT_LT(RunTime(summary), FarBelowGiveUp()) << summary.ToJson().dump();
     clock_.Advance(1h);
   }
 }
