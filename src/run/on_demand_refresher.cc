@@ -110,19 +110,9 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
       activity_.pop_front();
     }
   }
-  auto waiter = std::make_shared<Waiter>();
-  waiter->user_id = user_id;
-  waiter->clock = &clock_;
+  auto waiter = NewWaiter(user_id, force, std::move(done));
   waiter->metrics = metrics_;
-  waiter->called_at = clock_.SteadyNow();
-  waiter->force = force;
-  waiter->done = std::move(done);
-  if (stopping_.load()) {
-    Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,
-                                  ResultOfKind(UserRefreshResult::Kind::kAbandoned,
-                                               ErrorClass::kInterrupted)});
-    return;
-  }
+  if (AbandonedBecauseStopping(waiter)) return;
   {
     std::lock_guard lock(deadlines_mutex_);
     deadlines_.emplace(clock_.SteadyNow() + deadline_, waiter);
@@ -132,21 +122,30 @@ void OnDemandRefresher::Refresh(int64_t user_id, bool force, Done done) {
 }
 
 void OnDemandRefresher::RefreshForRequest(int64_t user_id, int64_t read_at, Done done) {
+  auto waiter = NewWaiter(user_id, /*force=*/true, std::move(done));
+  waiter->respect_backoff = true;
+  waiter->started_after = read_at;
+  if (AbandonedBecauseStopping(waiter)) return;
+  Dispatch(waiter);
+}
+
+std::shared_ptr<OnDemandRefresher::Waiter> OnDemandRefresher::NewWaiter(int64_t user_id, bool force,
+                                                                        Done done) const {
   auto waiter = std::make_shared<Waiter>();
   waiter->user_id = user_id;
   waiter->clock = &clock_;
   waiter->called_at = clock_.SteadyNow();
-  waiter->force = true;
-  waiter->respect_backoff = true;
-  waiter->started_after = read_at;
+  waiter->force = force;
   waiter->done = std::move(done);
-  if (stopping_.load()) {
-    Answer(waiter, OnDemandAnswer{OnDemandAnswer::State::kDone, user_id,
-                                  ResultOfKind(UserRefreshResult::Kind::kAbandoned,
-                                               ErrorClass::kInterrupted)});
-    return;
-  }
-  Dispatch(waiter);
+  return waiter;
+}
+
+bool OnDemandRefresher::AbandonedBecauseStopping(const std::shared_ptr<Waiter>& waiter) {
+  if (!stopping_.load()) return false;
+  Answer(waiter, OnDemandAnswer{
+                     OnDemandAnswer::State::kDone, waiter->user_id,
+                     ResultOfKind(UserRefreshResult::Kind::kAbandoned, ErrorClass::kInterrupted)});
+  return true;
 }
 
 // Only this refresher's flights end "fresh" or "in_backoff" (a sweep's never do), and they end

@@ -117,6 +117,10 @@ class OnDemandRefresher final : public RecentlyActive {
     Done done;  // moved out by whoever answers
   };
   static void Answer(const std::shared_ptr<Waiter>& waiter, const OnDemandAnswer& answer);
+  // A waiter for a call made now.
+  std::shared_ptr<Waiter> NewWaiter(int64_t user_id, bool force, Done done) const;
+  // Once stop() began, answers `waiter` at once (abandoned, interrupted) and returns true.
+  bool AbandonedBecauseStopping(const std::shared_ptr<Waiter>& waiter);
   // Claims the user's flight for `waiter` (queueing the job), or listens to the one under way.
   void Dispatch(const std::shared_ptr<Waiter>& waiter);
   // Whether a waiter told `result` is owed another refresh instead of that answer.
