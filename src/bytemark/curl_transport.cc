@@ -2,12 +2,12 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <mutex>
@@ -128,18 +128,15 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(
   InitCurlOnce();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || timer_fd_ < 0) {
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
     // Only when the process is out of file descriptors or memory: nothing could run.
     throw std::runtime_error(std::string("cannot set up the HTTP event loop: ") +
                              std::strerror(errno));
   }
-  for (int fd : {wake_fd_, timer_fd_}) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.fd = fd;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-  }
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN;
+  wake_event.data.fd = wake_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event);
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnSocket);
@@ -155,7 +152,7 @@ CurlTransport::~CurlTransport() {
   }
   for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
   curl_multi_cleanup(multi_);  // closes the connections (OnSocket removes them from the set)
-  for (int fd : {timer_fd_, wake_fd_, epoll_fd_}) {
+  for (int fd : {wake_fd_, epoll_fd_}) {
     if (fd >= 0) close(fd);
   }
 }
@@ -186,17 +183,29 @@ int CurlTransport::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void
   return 0;
 }
 
-// CURLMOPT_TIMERFUNCTION: when libcurl wants its timeout action (-1: never, 0: at once).
+// CURLMOPT_TIMERFUNCTION: when libcurl wants its timeout action (-1: never, 0: at once). Kept as
+// a deadline that bounds Drive's epoll_wait: libcurl moves it several times per transfer, and a
+// timerfd would cost a system call each time.
 int CurlTransport::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
   auto* transport = static_cast<CurlTransport*>(self);
-  itimerspec spec{};  // all zero: disarmed
   transport->timeout_now_ = timeout_ms == 0;
+  transport->timeout_at_.reset();
   if (timeout_ms > 0) {
-    spec.it_value.tv_sec = timeout_ms / 1000;
-    spec.it_value.tv_nsec = (timeout_ms % 1000) * 1'000'000;
+    transport->timeout_at_ = transport->clock_.SteadyNow() + std::chrono::milliseconds(timeout_ms);
   }
-  timerfd_settime(transport->timer_fd_, 0, &spec, nullptr);
   return 0;
+}
+
+// Runs libcurl's timeout action if it is due (asked for at once, or its deadline has passed).
+void CurlTransport::ActOnDueTimeout() {
+  if (!timeout_now_ && timeout_at_ && clock_.SteadyNow() >= *timeout_at_) {
+    timeout_now_ = true;
+    timeout_at_.reset();
+  }
+  while (timeout_now_) {
+    timeout_now_ = false;
+    Act(CURL_SOCKET_TIMEOUT, 0);
+  }
 }
 
 void CurlTransport::Act(curl_socket_t socket, int events) {
@@ -365,33 +374,33 @@ void CurlTransport::CollectFinished(std::vector<Finished>& finished) {
 size_t CurlTransport::Drive(Duration max_wait) {
   std::vector<Finished> finished = std::exchange(failed_to_start_, {});
   // New transfers ask for an immediate timeout action: that starts them.
-  while (timeout_now_) {
-    timeout_now_ = false;
-    Act(CURL_SOCKET_TIMEOUT, 0);
-  }
+  ActOnDueTimeout();
   CollectFinished(finished);
   if (finished.empty()) {
-    const auto wait_ms = std::clamp<int64_t>(max_wait.count(), 0, INT_MAX);
+    int64_t wait_ms = std::clamp<int64_t>(max_wait.count(), 0, INT_MAX);
+    if (timeout_at_) {
+      // Rounded up: waking a little early would only wait again.
+      const auto until = *timeout_at_ - clock_.SteadyNow();
+      const int64_t until_ms =
+          std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(until).count());
+      wait_ms = std::min(wait_ms, until_ms);
+    }
     std::array<epoll_event, 64> events{};
     const int ready = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(wait_ms));
     for (int i = 0; i < ready; ++i) {
       const int fd = events[static_cast<size_t>(i)].data.fd;
       const uint32_t what = events[static_cast<size_t>(i)].events;
-      if (fd == wake_fd_ || fd == timer_fd_) {
+      if (fd == wake_fd_) {
         uint64_t count = 0;
         [[maybe_unused]] const ssize_t drained = read(fd, &count, sizeof count);
-        if (fd == timer_fd_) timeout_now_ = true;
         continue;
       }
       Act(fd, ((what & (EPOLLIN | EPOLLHUP)) != 0 ? CURL_CSELECT_IN : 0) |
                   ((what & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
                   ((what & EPOLLERR) != 0 ? CURL_CSELECT_ERR : 0));
     }
-    while (timeout_now_) {
-      timeout_now_ = false;
-      Act(CURL_SOCKET_TIMEOUT, 0);
-    }
+    ActOnDueTimeout();
     CollectFinished(finished);
   }
   // Callbacks run after libcurl's bookkeeping is done, so they may Start new requests.

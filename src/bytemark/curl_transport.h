@@ -6,14 +6,17 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "bytemark/http_transport.h"
+#include "clock/clock.h"
 
 namespace tc {
 
@@ -62,6 +65,7 @@ class CurlTransport final : public HttpTransport {
   static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
   void Act(curl_socket_t socket, int events);
+  void ActOnDueTimeout();
 
   CurlTransportOptions options_;
   CURLM* multi_ = nullptr;
@@ -69,10 +73,12 @@ class CurlTransport final : public HttpTransport {
   std::vector<Finished> failed_to_start_;  // reported by the next Drive, never from Start itself
   std::vector<CURL*> idle_handles_;        // easy handles kept for reuse (they keep TLS sessions)
   int64_t connections_opened_ = 0;
-  int epoll_fd_ = -1;         // the sockets libcurl asked to watch, plus the two below
+  int epoll_fd_ = -1;         // the sockets libcurl asked to watch, plus the one below
   int wake_fd_ = -1;          // eventfd: Wakeup()
-  int timer_fd_ = -1;         // timerfd: libcurl's timeout (armed by OnTimer)
   bool timeout_now_ = false;  // libcurl asked for its timeout action at once
+  // When libcurl wants its timeout action (OnTimer); bounds the wait in Drive.
+  std::optional<SteadyTime> timeout_at_;
+  SystemClock clock_;  // libcurl's timeouts are real time
 };
 
 }  // namespace tc
