@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -63,6 +64,30 @@ TEST(BlockingQueueTest, BackPressureKeepsOrderAndCapacity) {
   ASSERT_EQ(got.size(), static_cast<size_t>(kItems));
   for (int i = 0; i < kItems; ++i) ASSERT_EQ(got[static_cast<size_t>(i)], i);
   EXPECT_LE(largest.load(), 3u);
+}
+
+// A producer blocked on a full queue resumes only once the queue is down to half its capacity
+// (one wake-up per half a queue of items), and then without fail.
+TEST(BlockingQueueTest, BlockedProducerResumesAtHalfCapacity) {
+  BlockingQueue<int> queue(4);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue.Push(i));
+  std::atomic<bool> pushed{false};
+  std::thread producer([&] {
+    EXPECT_TRUE(queue.Push(4));
+    pushed = true;
+  });
+  while (queue.blocked_producers() == 0) std::this_thread::yield();
+  EXPECT_EQ(queue.TryPop(), 0);  // 3 left: still above half
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(pushed.load());
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.TryPop(), 1);  // 2 left: half, the producer goes on
+  producer.join();
+  EXPECT_TRUE(pushed.load());
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.Pop(), 2);
+  EXPECT_EQ(queue.Pop(), 3);
+  EXPECT_EQ(queue.Pop(), 4);
 }
 
 // Close wakes a producer blocked on a full queue and a consumer blocked on an empty one.

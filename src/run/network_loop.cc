@@ -147,7 +147,12 @@ void NetworkLoop::Run() {
         break;
       }
       auto user = pipes_.stale_users.TryPop();
-      if (!user) break;
+      if (!user) {
+        // Asked before looking again, so a push in between is either seen here or wakes us.
+        pipes_.users_wanted.store(true);
+        user = pipes_.stale_users.TryPop();
+        if (!user) break;
+      }
       StartUser(std::move(*user));
     }
     if (control.stopping()) AbandonQueuedUsers();

@@ -32,6 +32,9 @@ struct RunPipes {
   BlockingQueue<WriteJob>& write_jobs;    // network loop → store workers
   StoreBacklog& store_backlog;            // users the store workers hold
   std::atomic<bool>& enumeration_done;
+  // Set by the network loop when it has room for users and found none: the selection's next
+  // push wakes it (HttpTransport::Wakeup). Otherwise a push costs the loop no wake-up.
+  std::atomic<bool>& users_wanted;
   RunControl& control;
   RunCounters& counters;
   FailureStateGate& gate;

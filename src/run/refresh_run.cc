@@ -121,7 +121,7 @@ class RefreshRun {
         });
       }
       network.emplace(env_, RunPipes{stale_users_, write_jobs_, store_backlog_, enumeration_done_,
-                                     control_, counters_, gate_});
+                                     users_wanted_, control_, counters_, gate_});
       network->Run();
     }
     selection.join();
@@ -296,8 +296,8 @@ class RefreshRun {
         } else if (const CacheTally cache = OneCache(user); !stale_users_.Push(std::move(user))) {
           ++counters_.abandoned;  // the run is stopping: the rest of the page is abandoned
           counters_.KeepCaches(cache);
-        } else {
-          env_.transport.Wakeup();
+        } else if (users_wanted_.exchange(false)) {
+          env_.transport.Wakeup();  // the network loop has room and found the queue empty
         }
       }
     }
@@ -333,6 +333,7 @@ class RefreshRun {
   BlockingQueue<WriteJob> write_jobs_;
   StoreBacklog store_backlog_{[this] { env_.transport.Wakeup(); }};
   std::atomic<bool> enumeration_done_{false};
+  std::atomic<bool> users_wanted_{false};
   RunCounters counters_;
   RunControl control_;
   FailureStateGate gate_;
