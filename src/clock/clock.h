@@ -7,11 +7,13 @@
 // (log/logger.cc), the intervals of progress for people (run/run_observer.h), MongoDB write
 // claims, which other processes judge by their own clocks (mongo/mongo_cache_store.h), and where
 // `ticketcache schedule` starts (commands/cli.cc). Waits that are not a Clock's, and why:
-// - deadlines of real sockets, kept by their libraries: libcurl's request timeouts and
-//   curl_multi_poll, Boost.Beast's expires_after (serve/http_endpoint.cc), MariaDB's connect and
-//   I/O timeouts, SQLite's busy timeout, libmongoc's socket timeouts;
+// - deadlines of real sockets, kept by their libraries: libcurl's request timeouts and the
+//   timeout it asks the transport's epoll wait for (a SystemClock, bytemark/curl_transport.cc),
+//   Boost.Beast's expires_after (serve/http_endpoint.cc), MariaDB's connect and I/O timeouts,
+//   SQLite's busy timeout, libmongoc's socket timeouts;
 // - condition-variable waits that an event ends (run/blocking_queue.h, run/store_backlog.h,
-//   run/lease_keeper.cc, run/on_demand_refresher.cc, the run's progress ticker): their timeout
+//   run/lease_keeper.cc, run/on_demand_refresher.cc, the run's progress ticker, the SQLite
+//   store's group commit window with its SystemClock, sqlite/write_group_window.h): their timeout
 //   only bounds how long a thread sleeps before it reads the Clock again; what is due when is
 //   decided from the Clock.
 #pragma once
