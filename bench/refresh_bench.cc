@@ -35,6 +35,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "json/js_json.h"
 #include "mysql/mysql_pool.h"
@@ -276,6 +277,20 @@ void Latency(int latency_ms, int concurrency, int64_t users) {
       sim_cpu, 1e6 * sim_cpu / static_cast<double>(std::max<int64_t>(requests, 1)),
       100.0 * sim_cpu / run.wall_seconds, counters.value("peak_concurrency", int64_t{0}),
       counters.value("max_per_second", int64_t{0}));
+  // The loop's own efficiency, without start-up and the last users' tail: the mean request rate
+  // over the run's whole seconds (the first and last are partial) against C / L.
+  std::vector<int64_t> seconds;
+  for (const auto& entry : counters["per_second"]) seconds.push_back(entry[1].get<int64_t>());
+  if (seconds.size() > 2) {
+    double sum = 0;
+    for (size_t i = 1; i + 1 < seconds.size(); ++i) sum += static_cast<double>(seconds[i]);
+    const double mean = sum / static_cast<double>(seconds.size() - 2);
+    const double ideal_rate = concurrency / (latency_ms / 1000.0);
+    std::cout << fmt::format(
+        "  steady state: {:.0f} requests/s over the {} whole seconds, of C/L = {:.0f}: ratio "
+        "{:.3f}\n",
+        mean, seconds.size() - 2, ideal_rate, mean / ideal_rate);
+  }
 }
 
 void Rate(double limit, int64_t users) {
