@@ -47,6 +47,14 @@ int HexValue(char c) {
 struct Frame {
   explicit Frame(bool object) : is_object(object) {}
 
+  // Makes a used frame ready for another container, keeping its members' capacity.
+  void Reset(bool object) {
+    is_object = object;
+    key.clear();
+    members.clear();
+    elements.clear();
+  }
+
   // A duplicate key keeps its first position and takes the last value, as JSON.parse does.
   void Add(Json&& value) {
     if (!is_object) {
@@ -83,6 +91,40 @@ struct Frame {
   Json::array_t elements;
 };
 
+// The open containers, on frames that are reused: only the first `size()` are open.
+class FrameStack {
+ public:
+  explicit FrameStack(std::vector<Frame>& frames) : frames_(frames) {}
+  ~FrameStack() {
+    for (size_t i = 0; i < depth_; ++i) frames_[i].Reset(false);  // a failed parse's leftovers
+  }
+  FrameStack(const FrameStack&) = delete;
+  FrameStack& operator=(const FrameStack&) = delete;
+
+  void Push(bool object) {
+    if (depth_ < frames_.size()) {
+      frames_[depth_].Reset(object);
+    } else {
+      frames_.emplace_back(object);
+    }
+    ++depth_;
+  }
+  void Pop() {
+    --depth_;
+    std::vector<std::pair<std::string, Json>>& members = frames_[depth_].members;
+    members.clear();  // moved-from members: freed now, capacity kept
+    if (members.capacity() > kMembersKept) members = {};  // a huge object's capacity is not
+  }
+  Frame& back() { return frames_[depth_ - 1]; }
+  bool empty() const { return depth_ == 0; }
+  size_t size() const { return depth_; }
+
+ private:
+  static constexpr size_t kMembersKept = 256;
+  std::vector<Frame>& frames_;
+  size_t depth_ = 0;
+};
+
 // Reads one JSON text (well-formed UTF-8) with an explicit stack instead of recursion.
 class Reader {
  public:
@@ -91,8 +133,11 @@ class Reader {
   Result<Json> Parse() {
     // Open containers. An object's members are collected in a plain vector and moved into the
     // object when it closes: growing an ordered_json object in place copies every member on each
-    // reallocation (its keys are const, so its elements cannot be moved).
-    std::vector<Frame> stack;
+    // reallocation (its keys are const, so its elements cannot be moved). The frames of closed
+    // containers stay for the next container at their depth, with their capacity, in this thread
+    // (a page of passes is many objects of about the same size at the same depth).
+    thread_local std::vector<Frame> frames;
+    FrameStack stack(frames);
     SkipSpace();
     while (true) {
       // Here a value is expected: into the top frame's pending key, the top array, or the root.
@@ -105,7 +150,7 @@ class Reader {
               ErrorClass::kMalformed,
               fmt::format("malformed JSON: nesting deeper than {} levels", kMaxJsonDepth));
         }
-        stack.emplace_back(c == '{');
+        stack.Push(c == '{');
         SkipSpace();
         if (Peek() != (c == '{' ? '}' : ']')) {
           if (c == '{' && !ReadKey(stack.back().key)) return Fail();
@@ -113,7 +158,7 @@ class Reader {
         }
         ++pos_;
         value = stack.back().Finish();
-        stack.pop_back();
+        stack.Pop();
       } else if (!ReadScalar(value)) {
         return Fail();
       }
@@ -140,7 +185,7 @@ class Reader {
         }
         ++pos_;
         value = top.Finish();
-        stack.pop_back();
+        stack.Pop();
       }
     }
   }
