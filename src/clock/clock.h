@@ -12,8 +12,7 @@
 //   Boost.Beast's expires_after (serve/http_endpoint.cc), MariaDB's connect and I/O timeouts,
 //   SQLite's busy timeout, libmongoc's socket timeouts;
 // - condition-variable waits that an event ends (run/blocking_queue.h, run/store_backlog.h,
-//   run/lease_keeper.cc, run/on_demand_refresher.cc, the run's progress ticker, the SQLite
-//   store's group commit window with its SystemClock, sqlite/write_group_window.h): their timeout
+//   run/lease_keeper.cc, run/on_demand_refresher.cc, the run's progress ticker): their timeout
 //   only bounds how long a thread sleeps before it reads the Clock again; what is due when is
 //   decided from the Clock.
 #pragma once

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <system_error>
-#include <thread>
 #include <utility>
 
 #include "json/js_json.h"
@@ -222,26 +221,14 @@ Status SqliteCacheStore::Replace(const CacheDocument& document,
   PendingReplace mine{document, text, expected_version, audit, audit_payloads};
   std::unique_lock<std::mutex> lock(group_mutex_);
   group_queue_.push_back(&mine);
-  group_window_.NoteWriter(std::this_thread::get_id(), group_clock_.SteadyNow());
-  if (group_queue_.size() == group_target_) group_gathered_.notify_one();
   while (!mine.done) {
     if (group_leader_active_) {
       group_done_.wait(lock);
       continue;
     }
     group_leader_active_ = true;
-    // Writes from other threads that wrote recently are likely a few milliseconds away: wait for
-    // them (never longer than the window), so one transaction carries them all.
-    group_target_ = group_window_.GroupTarget(group_clock_.SteadyNow());
-    if (group_queue_.size() < group_target_) {
-      group_gathered_.wait_for(lock, WriteGroupWindow::kWindow,
-                               [this] { return group_queue_.size() >= group_target_; });
-    }
-    group_target_ = 1;
     std::vector<PendingReplace*> group;
     group.swap(group_queue_);
-    ++commits_;
-    grouped_writes_ += static_cast<int64_t>(group.size());
     lock.unlock();
     WriteGroup(group);
     lock.lock();
@@ -250,11 +237,6 @@ Status SqliteCacheStore::Replace(const CacheDocument& document,
     group_done_.notify_all();
   }
   return mine.result;
-}
-
-SqliteCacheStore::GroupCommitStats SqliteCacheStore::group_commit_stats() {
-  std::lock_guard<std::mutex> lock(group_mutex_);
-  return GroupCommitStats{commits_, grouped_writes_};
 }
 
 void SqliteCacheStore::WriteGroup(const std::vector<PendingReplace*>& group) {

@@ -14,10 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "clock/clock.h"
 #include "config/config.h"
 #include "sqlite/sqlite_database.h"
-#include "sqlite/write_group_window.h"
 #include "store/cache_store.h"
 
 namespace tc {
@@ -25,8 +23,7 @@ namespace tc {
 // Thread-safe: each call borrows a connection from a pool (one per concurrently calling thread,
 // so readers run in parallel under WAL); writers in this process take turns on a mutex, writers in
 // other processes are waited for (busy timeout), and compare-and-swap catches lost updates.
-// Concurrent Replace calls share transactions (group commit, one savepoint per call); writes from
-// several threads are gathered for a few milliseconds (sqlite/write_group_window.h).
+// Concurrent Replace calls share transactions (group commit, one savepoint per call).
 // A document is stored as the text JsStringify(DocumentToJson(doc)), so its bytes are exactly what
 // the Node job's JavaScript would write.
 class SqliteCacheStore final : public CacheStore {
@@ -61,13 +58,6 @@ class SqliteCacheStore final : public CacheStore {
   Result<int64_t> DeleteUsers(std::span<const int64_t> user_ids) override;
   Result<int64_t> DeleteRunsStartedBefore(int64_t cutoff_ms) override;
   Result<int64_t> DeleteAuditBefore(int64_t cutoff_unix_seconds) override;
-
-  // Group commit figures: transactions that wrote documents, and the writes they carried.
-  struct GroupCommitStats {
-    int64_t commits = 0;
-    int64_t writes = 0;
-  };
-  GroupCommitStats group_commit_stats();
 
  private:
   Result<int64_t> DeleteOlderThan(const std::string& table, const std::string& column,
@@ -111,14 +101,8 @@ class SqliteCacheStore final : public CacheStore {
   // Replace's group commit (see Replace): callers waiting for a leader to write theirs.
   std::mutex group_mutex_;
   std::condition_variable group_done_;
-  std::condition_variable group_gathered_;    // a waiting leader's group reached its target
   std::vector<PendingReplace*> group_queue_;  // guarded by group_mutex_
   bool group_leader_active_ = false;          // guarded by group_mutex_
-  size_t group_target_ = 1;                   // guarded by group_mutex_: what the leader awaits
-  WriteGroupWindow group_window_;             // guarded by group_mutex_
-  SystemClock group_clock_;     // the window is real time: it waits for other threads' writes
-  int64_t commits_ = 0;         // guarded by group_mutex_
-  int64_t grouped_writes_ = 0;  // guarded by group_mutex_
 };
 
 }  // namespace tc

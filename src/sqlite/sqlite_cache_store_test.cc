@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -197,48 +196,6 @@ TEST_F(SqliteCacheStoreTest, AFailedAuditAppendLeavesTheOldDocument) {
   // The connection is usable again.
   ASSERT_TRUE(store->Init().ok());
   EXPECT_TRUE(store->Replace(Document(9, 300), (*loaded)->version, entries).ok());
-}
-
-// A run's store workers write from several threads: their writes share transactions (each still
-// in its own savepoint), and every one of them lands.
-TEST_F(SqliteCacheStoreTest, WritesFromSeveralThreadsShareCommits) {
-  auto store = OpenInitialized();
-  ASSERT_NE(store, nullptr);
-  constexpr int kThreads = 4;
-  constexpr int kWritesEach = 25;
-  std::latch start(kThreads);
-  std::vector<std::thread> writers;
-  for (int t = 0; t < kThreads; ++t) {
-    writers.emplace_back([&, t] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kWritesEach; ++i) {
-        const int64_t user_id = 1 + t * kWritesEach + i;
-        Status written = store->Replace(Document(user_id, 1'700'000'000), std::nullopt, {});
-        EXPECT_TRUE(written.ok()) << written.error().ToString();
-      }
-    });
-  }
-  for (auto& writer : writers) writer.join();
-  const auto stats = store->group_commit_stats();
-  EXPECT_EQ(stats.writes, kThreads * kWritesEach);
-  EXPECT_LT(stats.commits, stats.writes);
-  EXPECT_EQ(store->CountCaches().value(), kThreads * kWritesEach);
-  for (int64_t user_id = 1; user_id <= kThreads * kWritesEach; ++user_id) {
-    auto loaded = store->Load(user_id);
-    ASSERT_TRUE(loaded.ok() && loaded->has_value()) << user_id;
-  }
-}
-
-// One thread writing document after document: each write is committed alone.
-TEST_F(SqliteCacheStoreTest, AThreadWritingAloneCommitsEachWrite) {
-  auto store = OpenInitialized();
-  ASSERT_NE(store, nullptr);
-  for (int64_t user_id = 1; user_id <= 10; ++user_id) {
-    ASSERT_TRUE(store->Replace(Document(user_id, 1'700'000'000), std::nullopt, {}).ok());
-  }
-  const auto stats = store->group_commit_stats();
-  EXPECT_EQ(stats.writes, 10);
-  EXPECT_EQ(stats.commits, 10);
 }
 
 TEST_F(SqliteCacheStoreTest, WaitsForAWriterInAnotherProcess) {
