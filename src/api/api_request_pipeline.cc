@@ -92,6 +92,12 @@ void ApiRequestPipeline::Step(Duration max_wait) {
   transport_.Drive(wait);
 }
 
+Duration ApiRequestPipeline::UntilNextAttempt() const {
+  if (!ready_.empty()) return Duration(0);
+  if (waiting_.empty()) return Duration::max();
+  return SaturatingCeilMillisBetween(clock_.SteadyNow(), waiting_.begin()->first);
+}
+
 bool ApiRequestPipeline::StartOrDefer(Attempt attempt, SteadyTime now) {
   if (!attempt.slot_reserved) {
     const Duration delay = limiter_.DelayForNext(now);

@@ -65,6 +65,9 @@ class ApiRequestPipeline {
 
   size_t queued() const { return ready_.size() + waiting_.size(); }
   size_t in_flight() const { return in_flight_; }
+  // How long until an attempt may start: zero when one is ready now, Duration::max() when none
+  // waits.
+  Duration UntilNextAttempt() const;
   // The breaker's half-open probe is one of this pipeline's requests on the wire.
   bool probe_on_wire() const { return probe_on_wire_; }
   int64_t attempts() const { return attempts_; }

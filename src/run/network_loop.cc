@@ -173,6 +173,8 @@ void NetworkLoop::Run() {
       // Nothing on the wire or waiting for a retry: sleep until the selection hands over a user
       // (no polling of the transport, and no time passes for a test's fake clock).
       pipes_.stale_users.WaitForItem(kLoopTick);
+    } else if (WaitForAnotherThread(/*at_capacity=*/held_by_store, max_active)) {
+      continue;  // a store worker finished a user, the selection handed some over, or time passed
     } else {
       pipeline_->Step(kLoopTick);
     }
@@ -181,6 +183,32 @@ void NetworkLoop::Run() {
   if (env_.metrics != nullptr) {
     env_.metrics->SetBreakerState(static_cast<BreakerStateValue>(breaker_->state()));
   }
+}
+
+// Nothing on the wire, the fetching users wait for a retry or a rate-limit slot, and the loop is
+// held back by another thread: the store workers, or a selection that has not handed over its
+// next users yet. Then the loop waits for that thread (until the next attempt is due at the
+// latest) instead of in the transport: no answer can arrive, and the transport's idle wait is
+// where a test's fake transport lets fake time pass, which would run the fetching users' retries
+// ahead of users the real threads have not delivered yet. False when there is nothing to wait
+// for this way.
+bool NetworkLoop::WaitForAnotherThread(bool at_capacity, int64_t max_active) {
+  if (pipeline_->in_flight() > 0 || pipes_.control.stopping()) return false;
+  // At capacity with users in the store stage: a store worker that finishes one makes room.
+  // (At capacity with every user still fetching, only the transport can make progress.)
+  const int64_t fetching = static_cast<int64_t>(fetching_.size());
+  const bool held_by_store = at_capacity && pipes_.store_backlog.pending() > 0;
+  const bool starved =
+      !at_capacity && pipes_.stale_users.size() == 0 && !pipes_.enumeration_done.load();
+  if (!held_by_store && !starved) return false;
+  const Duration until_due = std::min(kLoopTick, pipeline_->UntilNextAttempt());
+  if (until_due <= Duration(0)) return false;
+  if (held_by_store) {
+    pipes_.store_backlog.WaitBelow(max_active - fetching, until_due);
+  } else {
+    pipes_.stale_users.WaitForItem(until_due);
+  }
+  return true;
 }
 
 void NetworkLoop::StartUser(StaleUser user) {

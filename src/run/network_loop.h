@@ -58,6 +58,7 @@ class NetworkLoop {
   bool breaker_gave_up() const { return breaker_gave_up_; }
 
  private:
+  bool WaitForAnotherThread(bool at_capacity, int64_t max_active);
   void StartUser(StaleUser user);
   // Both lists of the user are in: judged and handed to the store workers.
   void OnUserFetched(std::unique_ptr<UserFetch> fetch);
