@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   systemd dpkg-dev  # scripts/check-deploy.sh: systemd-analyze verify, dpkg-shlibdeps for cpack
+  lintian  # scripts/check-deploy.sh: the .deb's lintian check
   chromium  # tests/browser: the status page in a real browser
   prometheus  # promtool: the metrics and alert rule checks
 )
