@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "json/js_json.h"
+#include "json/json_string_scan.h"
 #include "json/utf8_decode.h"
 
 namespace tc {
@@ -321,11 +322,7 @@ class Reader {
   bool ReadString(std::string& out) {
     ++pos_;  // opening quote
     while (true) {
-      std::size_t run = pos_;
-      while (run < text_.size() && text_[run] != '"' && text_[run] != '\\' &&
-             static_cast<unsigned char>(text_[run]) >= 0x20) {
-        ++run;
-      }
+      const std::size_t run = FindJsonStringStop<JsonStringStop::kParse>(text_, pos_);
       out.append(text_.substr(pos_, run - pos_));
       pos_ = run;
       if (pos_ >= text_.size()) return SetReason("unterminated string");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "json/js_json.h"
+#include "json/json_string_scan.h"
 
 namespace tc {
 namespace {
@@ -102,9 +103,9 @@ void AppendString(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t run_start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0;
+       (i = FindJsonStringStop<JsonStringStop::kStringify>(text, i)) < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0xED) continue;
     if (c == 0xED) {
       if (i + 2 >= text.size() || static_cast<unsigned char>(text[i + 1]) < 0xA0 ||
           static_cast<unsigned char>(text[i + 1]) > 0xBF) {

@@ -2,6 +2,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,11 +13,17 @@ namespace tc {
 std::string Md5Hex(std::string_view text) {
   // Fetched once: EVP_md5() makes OpenSSL 3 look the algorithm up again on every digest.
   static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  // One context per thread, initialised again for each digest: EVP_Digest would allocate and free
+  // a context (and MD5's state) every time.
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(),
+                                                                                &EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
   unsigned int size = 0;
-  // EVP_Digest fails only when no provider offers MD5 (e.g. a FIPS-only OpenSSL) or memory runs
+  // The digest fails only when no provider offers MD5 (e.g. a FIPS-only OpenSSL) or memory runs
   // out: the empty result is never a valid hash, and BuildDocument/MergeDocument refuse it.
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, md5, nullptr) != 1) {
+  if (context == nullptr || EVP_DigestInit_ex2(context.get(), md5, nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1) {
     return std::string();
   }
   static constexpr char kHex[] = "0123456789abcdef";
