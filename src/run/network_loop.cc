@@ -195,7 +195,10 @@ void NetworkLoop::Run() {
 bool NetworkLoop::WaitForAnotherThread(bool at_capacity, int64_t max_active) {
   if (pipeline_->in_flight() > 0 || pipes_.control.stopping()) return false;
   // At capacity with users in the store stage: a store worker that finishes one makes room.
-  // (At capacity with every user still fetching, only the transport can make progress.)
+  // (At capacity with every user still fetching, only the transport can make progress.) A user
+  // moves from fetching to the store stage, never back, and the loop starts one only below
+  // capacity: fetching + pending never exceeds max_active, so pending > 0 means fetching is below
+  // it and WaitBelow's limit is at least 1.
   const int64_t fetching = static_cast<int64_t>(fetching_.size());
   const bool held_by_store = at_capacity && pipes_.store_backlog.pending() > 0;
   const bool starved =
