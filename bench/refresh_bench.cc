@@ -27,11 +27,13 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -157,6 +159,34 @@ int64_t Refreshed(const Json& summary) {
          summary.value("unchanged", int64_t{0});
 }
 
+// The simulator's requests per second, in order.
+std::vector<int64_t> RequestsPerSecond(const Json& counters) {
+  std::vector<int64_t> seconds;
+  for (const auto& entry : counters["per_second"]) seconds.push_back(entry[1].get<int64_t>());
+  return seconds;
+}
+
+// The mean and peak request rate of a run's whole seconds: `seconds` without its first and the
+// last `leave_out_last` (at least the last, which is partial). Empty when none are left.
+struct WholeSeconds {
+  size_t count = 0;
+  double mean = 0;
+  int64_t peak = 0;
+};
+std::optional<WholeSeconds> WholeSecondsOf(const std::vector<int64_t>& seconds,
+                                           size_t leave_out_last = 1) {
+  if (seconds.size() < 2 + leave_out_last) return std::nullopt;
+  WholeSeconds whole;
+  int64_t total = 0;
+  for (size_t index = 1; index + leave_out_last < seconds.size(); ++index) {
+    total += seconds[index];
+    whole.peak = std::max(whole.peak, seconds[index]);
+    ++whole.count;
+  }
+  whole.mean = static_cast<double>(total) / static_cast<double>(whole.count);
+  return whole;
+}
+
 void PrintRun(const std::string& label, const JobMeasure& run, int64_t users) {
   std::cout << fmt::format(
       "  {:<34} {:>8.0f} users/s  wall {:>6.2f} s  cpu {:>6.3f} ms/user  exit {}  peak RSS {:.1f} "
@@ -279,17 +309,12 @@ void Latency(int latency_ms, int concurrency, int64_t users) {
       counters.value("max_per_second", int64_t{0}));
   // The loop's own efficiency, without start-up and the last users' tail: the mean request rate
   // over the run's whole seconds (the first and last are partial) against C / L.
-  std::vector<int64_t> seconds;
-  for (const auto& entry : counters["per_second"]) seconds.push_back(entry[1].get<int64_t>());
-  if (seconds.size() > 2) {
-    double sum = 0;
-    for (size_t i = 1; i + 1 < seconds.size(); ++i) sum += static_cast<double>(seconds[i]);
-    const double mean = sum / static_cast<double>(seconds.size() - 2);
+  if (const auto whole = WholeSecondsOf(RequestsPerSecond(counters))) {
     const double ideal_rate = concurrency / (latency_ms / 1000.0);
     std::cout << fmt::format(
         "  steady state: {:.0f} requests/s over the {} whole seconds, of C/L = {:.0f}: ratio "
         "{:.3f}\n",
-        mean, seconds.size() - 2, ideal_rate, mean / ideal_rate);
+        whole->mean, whole->count, ideal_rate, whole->mean / ideal_rate);
   }
 }
 
@@ -386,12 +411,9 @@ void RecoveryFirstCalls(double limit, int64_t users, double share) {
   const JobMeasure run = setting.Run();
   PrintRun("429s on first calls", run, users);
   const Json counters = SimCounters(setting.sim());
-  std::vector<int64_t> seconds;
+  const std::vector<int64_t> seconds = RequestsPerSecond(counters);
   std::cout << "  per second:";
-  for (const auto& entry : counters["per_second"]) {
-    std::cout << " " << entry[1].get<int64_t>();
-    seconds.push_back(entry[1].get<int64_t>());
-  }
+  for (int64_t count : seconds) std::cout << " " << count;
   std::cout << "\n";
   int64_t ok = 0;
   int64_t refused = 0;
@@ -399,33 +421,22 @@ void RecoveryFirstCalls(double limit, int64_t users, double share) {
     if (key.ends_with(" 200")) ok += count.get<int64_t>();
     if (key.ends_with(" 429")) refused += count.get<int64_t>();
   }
-  if (seconds.size() < 3) {
+  const auto whole = WholeSecondsOf(seconds);
+  if (!whole) {
     std::cout << "  the run lasted under three seconds: no figure\n";
     return;
   }
-  int64_t total = 0;
-  int64_t peak = 0;
-  for (size_t index = 1; index + 1 < seconds.size(); ++index) {
-    total += seconds[index];
-    peak = std::max(peak, seconds[index]);
-  }
-  const double whole = static_cast<double>(seconds.size() - 2);
-  const double mean = static_cast<double>(total) / whole;
   // Without the last 5 s, when too few users are left to keep up the rate (their retries wait
   // out Retry-After), whatever the limiter does.
-  double busy_mean = 0;
-  if (seconds.size() > 7) {
-    int64_t busy = 0;
-    for (size_t index = 1; index + 6 < seconds.size(); ++index) busy += seconds[index];
-    busy_mean = static_cast<double>(busy) / static_cast<double>(seconds.size() - 7);
-  }
+  const auto busy = WholeSecondsOf(seconds, 6);
+  const double busy_mean = busy ? busy->mean : 0;
   std::cout << fmt::format(
       "  mean without the last 5 s: {:.1f} requests/s ({:.0f}% of the limit)\n", busy_mean,
       100.0 * busy_mean / limit);
   std::cout << fmt::format(
-      "  mean {:.1f} requests/s over {:.0f} whole seconds ({:.0f}% of the limit), peak {}; "
+      "  mean {:.1f} requests/s over {} whole seconds ({:.0f}% of the limit), peak {}; "
       "answers 200: {}, 429: {} ({:.1f}% of the pages served; injected: about {:.0f}%)\n",
-      mean, whole, 100.0 * mean / limit, peak, ok, refused,
+      whole->mean, whole->count, 100.0 * whole->mean / limit, whole->peak, ok, refused,
       100.0 * static_cast<double>(refused) / static_cast<double>(std::max<int64_t>(ok, 1)),
       100 * share);
 }
