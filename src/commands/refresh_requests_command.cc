@@ -30,21 +30,6 @@ std::atomic<bool> g_drain_stop{false};
 
 extern "C" void RequestDrainStop(int /*signal*/) { g_drain_stop.store(true); }
 
-void AddCounts(Json& out, const RefreshRequestCounts& counts) {
-  out["rows_read"] = counts.rows_read;
-  out["users"] = counts.users;
-  out["users_refreshed"] = counts.users_refreshed;
-  out["users_without_token"] = counts.users_without_token;
-  out["users_failed"] = counts.users_failed;
-  out["users_in_backoff"] = counts.users_in_backoff;
-  out["users_abandoned"] = counts.users_abandoned;
-  out["rows_processed"] = counts.rows_processed;
-  out["rows_left_pending"] = counts.rows_left_pending;
-  Json failures = Json::object();
-  for (const auto& [name, users] : counts.failures_by_class) failures[name] = users;
-  out["failures_by_class"] = failures;
-}
-
 }  // namespace
 
 int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
@@ -81,7 +66,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
     std::cout << out.dump() << std::endl;
   };
   const auto aborted = [&](const std::string& what, const Error& error) {
-    AddCounts(summary, {});
+    summary.update(RefreshRequestCountsJson({}));
     summary["api_requests"] = 0;
     print("aborted", what + ": " + RedactSecrets(error.ToString()));
     ReportStartupError(what, error);
@@ -112,7 +97,7 @@ int RefreshRequestsCommand(const CommonOptions& common, const RunFlags& flags) {
   if (!drained.ok()) return aborted("refresh request table", drained.error());
 
   const RefreshRequestCounts& counts = drain.counts();
-  AddCounts(summary, counts);
+  summary.update(RefreshRequestCountsJson(counts));
   summary["api_requests"] = refresher.api_requests();
   const bool degraded =
       counts.failures_by_class.contains(std::string(ErrorClassName(ErrorClass::kCircuitOpen)));

@@ -7,6 +7,23 @@
 #include "log/secret_redactor.h"
 
 namespace tc {
+
+Json RefreshRequestCountsJson(const RefreshRequestCounts& counts) {
+  Json out = Json::object();
+  out["rows_read"] = counts.rows_read;
+  out["users"] = counts.users;
+  out["users_refreshed"] = counts.users_refreshed;
+  out["users_without_token"] = counts.users_without_token;
+  out["users_failed"] = counts.users_failed;
+  out["users_in_backoff"] = counts.users_in_backoff;
+  out["users_abandoned"] = counts.users_abandoned;
+  out["rows_processed"] = counts.rows_processed;
+  out["rows_left_pending"] = counts.rows_left_pending;
+  Json failures = Json::object();
+  for (const auto& [name, users] : counts.failures_by_class) failures[name] = users;
+  out["failures_by_class"] = std::move(failures);
+  return out;
+}
 namespace {
 
 // The longest a drain sleeps before it looks at `stop` again.

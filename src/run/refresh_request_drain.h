@@ -23,6 +23,7 @@
 
 #include "clock/clock.h"
 #include "error/error.h"
+#include "json/js_json.h"
 #include "report/refresh_request_metrics.h"
 #include "run/on_demand_refresher.h"
 #include "run/user_flights.h"
@@ -52,6 +53,11 @@ struct RefreshRequestCounts {
   int64_t rows_left_pending = 0;
   std::map<std::string, int64_t> failures_by_class;  // users
 };
+
+// The counts as the JSON that `run --refresh-requests` prints and the status page shows, in
+// this order: rows_read, users, users_refreshed, users_without_token, users_failed,
+// users_in_backoff, users_abandoned, rows_processed, rows_left_pending, failures_by_class.
+Json RefreshRequestCountsJson(const RefreshRequestCounts& counts);
 
 // What the status page shows of a daemon's drain.
 struct RefreshRequestStatus {

@@ -47,15 +47,7 @@ Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_u
   out["last_poll_at"] =
       status.last_poll_at > 0 ? Json(FormatIsoUtcMillis(status.last_poll_at * 1000)) : Json();
   out["last_error"] = status.last_error.empty() ? Json() : Json(status.last_error);
-  out["rows_read"] = counts.rows_read;
-  out["rows_processed"] = counts.rows_processed;
-  out["users_refreshed"] = counts.users_refreshed;
-  out["users_without_token"] = counts.users_without_token;
-  out["users_failed"] = counts.users_failed;
-  out["users_in_backoff"] = counts.users_in_backoff;
-  Json failures = Json::object();
-  for (const auto& [name, users] : counts.failures_by_class) failures[name] = users;
-  out["failures_by_class"] = failures;
+  out.update(RefreshRequestCountsJson(counts));
   return out;
 }
 
