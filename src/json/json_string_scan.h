@@ -2,8 +2,7 @@
 // The reader (ParseJsJson) and the writer (JsStringify) copy the runs between such bytes; this
 // scan is most of their work on the passes' text. Written by hand: no packaged library offers a
 // "find the first of these bytes" over a buffer (memchr takes one byte).
-#ifndef TICKETCACHE_JSON_JSON_STRING_SCAN_H_
-#define TICKETCACHE_JSON_JSON_STRING_SCAN_H_
+#pragma once
 
 #include <bit>
 #include <cstddef>
@@ -49,5 +48,3 @@ inline std::size_t FindJsonStringStop(std::string_view text, std::size_t from) {
 }
 
 }  // namespace tc
-
-#endif  // TICKETCACHE_JSON_JSON_STRING_SCAN_H_
