@@ -28,7 +28,10 @@ struct HttpEndpoint::Impl {
   HttpAsyncHandler handler;
   std::atomic<int> open_connections{0};
   asio::io_context io;
-  tcp::acceptor acceptor{io};
+  // The acceptor's handlers (each accept's completion, Stop's close) run on one strand: several
+  // io threads run `io`, and ThreadSanitizer caught an accept's next async_accept reading the
+  // acceptor while Stop's close wrote it on another thread.
+  tcp::acceptor acceptor{asio::make_strand(io)};
 };
 
 // One accepted connection: read until the head is complete (or rejected, or the deadline passes),
@@ -244,7 +247,7 @@ Status HttpEndpoint::StartAsync(const std::string& listen, HttpAsyncHandler hand
 
 void HttpEndpoint::Stop() {
   if (threads_.empty()) return;
-  asio::post(impl_->io, [impl = impl_.get()] {
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor.close(ignored);
   });
