@@ -4,6 +4,18 @@
 
 namespace tc {
 
+Json CountsToJson(const std::map<std::string, int64_t>& counts) {
+  Json out = Json::object();
+  for (const auto& [name, count] : counts) out[name] = count;
+  return out;
+}
+
+Json NestedCountsToJson(const std::map<std::string, std::map<std::string, int64_t>>& counts) {
+  Json out = Json::object();
+  for (const auto& [name, inner] : counts) out[name] = CountsToJson(inner);
+  return out;
+}
+
 const char* RunStatusName(RunStatus status) {
   switch (status) {
     case RunStatus::kOk:
@@ -56,16 +68,8 @@ Json RunSummary::ToJson() const {
   out["free_tickets_added"] = free_tickets_added;
   out["write_conflicts"] = write_conflicts;
   out["breaker_opened"] = breaker_opened;
-  Json by_class = Json::object();
-  for (const auto& [name, count] : failures_by_class) by_class[name] = count;
-  out["failures_by_class"] = std::move(by_class);
-  Json api_by_result = Json::object();
-  for (const auto& [endpoint, results] : api_requests_by_result) {
-    Json counts = Json::object();
-    for (const auto& [result, count] : results) counts[result] = count;
-    api_by_result[endpoint] = std::move(counts);
-  }
-  out["api_requests_by_result"] = std::move(api_by_result);
+  out["failures_by_class"] = CountsToJson(failures_by_class);
+  out["api_requests_by_result"] = NestedCountsToJson(api_requests_by_result);
   if (!started) out["started"] = false;
   if (!dry_run) {
     Json census = Json::object();

@@ -88,4 +88,9 @@ struct RunSummary {
   int ExitCode() const;
 };
 
+// Counts by name as a JSON object, names in the map's (sorted) order: failures by class, runs by
+// status, API requests by result.
+Json CountsToJson(const std::map<std::string, int64_t>& counts);
+Json NestedCountsToJson(const std::map<std::string, std::map<std::string, int64_t>>& counts);
+
 }  // namespace tc

@@ -35,18 +35,6 @@ std::map<std::string, std::map<std::string, int64_t>> NestedCountsAt(const Json&
   return out;
 }
 
-Json CountsToJson(const std::map<std::string, int64_t>& counts) {
-  Json out = Json::object();
-  for (const auto& [name, count] : counts) out[name] = count;
-  return out;
-}
-
-Json NestedCountsToJson(const std::map<std::string, std::map<std::string, int64_t>>& counts) {
-  Json out = Json::object();
-  for (const auto& [name, inner] : counts) out[name] = CountsToJson(inner);
-  return out;
-}
-
 RunSummary::CacheCensus CensusFromJson(const Json& json) {
   RunSummary::CacheCensus census;
   if (!json.is_object()) return census;

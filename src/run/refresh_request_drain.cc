@@ -5,6 +5,7 @@
 
 #include "log/logger.h"
 #include "log/secret_redactor.h"
+#include "report/run_summary.h"
 
 namespace tc {
 
@@ -19,11 +20,10 @@ Json RefreshRequestCountsJson(const RefreshRequestCounts& counts) {
   out["users_abandoned"] = counts.users_abandoned;
   out["rows_processed"] = counts.rows_processed;
   out["rows_left_pending"] = counts.rows_left_pending;
-  Json failures = Json::object();
-  for (const auto& [name, users] : counts.failures_by_class) failures[name] = users;
-  out["failures_by_class"] = std::move(failures);
+  out["failures_by_class"] = CountsToJson(counts.failures_by_class);
   return out;
 }
+
 namespace {
 
 // The longest a drain sleeps before it looks at `stop` again.

@@ -38,7 +38,6 @@ void StatusService::SetRefreshRequests(std::function<Json()> view) {
 }
 
 Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_unix) {
-  const RefreshRequestCounts& counts = status.counts;
   Json out = Json::object();
   out["due"] = status.due;
   out["oldest_due_age_seconds"] =
@@ -47,7 +46,7 @@ Json RefreshRequestsStatusJson(const RefreshRequestStatus& status, int64_t now_u
   out["last_poll_at"] =
       status.last_poll_at > 0 ? Json(FormatIsoUtcMillis(status.last_poll_at * 1000)) : Json();
   out["last_error"] = status.last_error.empty() ? Json() : Json(status.last_error);
-  out.update(RefreshRequestCountsJson(counts));
+  out.update(RefreshRequestCountsJson(status.counts));
   return out;
 }
 
