@@ -53,6 +53,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void OnRead(beast::error_code ec, size_t /*bytes*/) {
+    // The latency counts from the request's arrival: the time spent answering is part of it, as it
+    // is for a real API, not added on top.
+    const auto arrived = ConnectionTimer::clock_type::now();
     if (ec == http::error::end_of_stream) {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
       return;
@@ -73,7 +76,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     version_ = request.version();
     if (answer_.delay.count() > 0) {
       stream_.expires_never();
-      timer_.expires_after(answer_.delay);
+      timer_.expires_at(arrived + answer_.delay);
       timer_.async_wait(beast::bind_front_handler(&HttpSession::OnDelay, shared_from_this()));
     } else {
       Answer();
