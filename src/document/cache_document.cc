@@ -65,10 +65,11 @@ std::optional<int64_t> UnixSeconds(const Json& value) {
   return WholeNumber(value);
 }
 
-Result<PassEntry> EntryFromJson(const Json& json, const std::string& where) {
+// Moves the payload out of `json`.
+Result<PassEntry> EntryFromJson(Json& json, const std::string& where) {
   if (!json.is_object()) return FieldError(where, "expected an object");
   PassEntry entry;
-  auto member = [&](const char* name) -> const Json* {
+  auto member = [&](const char* name) -> Json* {
     auto it = json.find(name);
     return it == json.end() ? nullptr : &*it;
   };
@@ -100,9 +101,9 @@ Result<PassEntry> EntryFromJson(const Json& json, const std::string& where) {
     entry.free_ticket_status = static_cast<int>(*flag);
   }
 
-  const Json* payload = member("payload");
+  Json* payload = member("payload");
   if (payload == nullptr) return FieldError(where + ".payload", "missing");
-  entry.payload = *payload;
+  entry.payload = std::move(*payload);
 
   const Json* hash = member("payload_hash");
   if (hash == nullptr || !hash->is_string()) {
@@ -113,7 +114,7 @@ Result<PassEntry> EntryFromJson(const Json& json, const std::string& where) {
 }
 
 // A missing or null list reads as empty (documents written before passes4 existed).
-Status EntriesFromJson(const Json& document, const char* name, std::vector<PassEntry>& entries) {
+Status EntriesFromJson(Json& document, const char* name, std::vector<PassEntry>& entries) {
   auto it = document.find(name);
   if (it == document.end() || it->is_null()) return Status::Ok();
   if (!it->is_array()) return FieldError(name, "expected an array");
@@ -199,7 +200,7 @@ std::string AuditPayloadText(const AuditEntry& entry) {
   return entry.payload_text.empty() ? JsStringify(entry.payload) : entry.payload_text;
 }
 
-Result<CacheDocument> DocumentFromJson(const Json& json) {
+Result<CacheDocument> DocumentFromJson(Json json) {
   if (!json.is_object()) return FieldError("document", "expected an object");
   CacheDocument document;
   auto user_id = json.find("user_id");

@@ -61,8 +61,10 @@ std::string AuditPayloadText(const AuditEntry& entry);
 // Reads what the Node job or another writer stored. Tolerates extra fields (Mongo's _id, __v, ...),
 // whole numbers stored as doubles, fractional timestamps (truncated), a missing or null list
 // (empty), a missing or null entry status (""), free_ticket_status as true/false. Anything else
-// out of shape is kMalformed naming the field, e.g. "passes4[1].payload_hash".
-Result<CacheDocument> DocumentFromJson(const Json& json);
+// out of shape is kMalformed naming the field, e.g. "passes4[1].payload_hash". The entries'
+// payloads are moved out of `json` (a stored document's tree is read once and dropped; copying
+// every payload cost about as much as parsing it), so pass it with std::move when done with it.
+Result<CacheDocument> DocumentFromJson(Json json);
 
 // {user_id, pass_uuid, list, action: "create"|"update", status, payload, payload_hash, timestamp}
 Json AuditEntryToJson(const AuditEntry& entry);

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace tc {
 namespace {
@@ -278,7 +279,7 @@ Result<CacheDocument> DocumentFromBson(const bson_t& document) {
   for (size_t i = 0; i < std::size(kFields); ++i) {
     if (values[i]) json[std::string(kFields[i])] = std::move(*values[i]);
   }
-  return DocumentFromJson(json);
+  return DocumentFromJson(std::move(json));
 }
 
 }  // namespace tc

@@ -143,7 +143,7 @@ Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
   };
   auto json = ParseJsJson(row.Text(1));
   if (!json.ok()) return unreadable(json.error());
-  auto document = DocumentFromJson(*json);
+  auto document = DocumentFromJson(std::move(*json));
   if (!document.ok()) return unreadable(document.error());
   // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
   document->user_id = user_id;

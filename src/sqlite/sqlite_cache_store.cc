@@ -186,7 +186,7 @@ Result<std::optional<StoredDocument>> SqliteCacheStore::Load(int64_t user_id) {
   };
   auto json = ParseJsJson(text);
   if (!json.ok()) return unreadable(json.error());
-  auto document = DocumentFromJson(*json);
+  auto document = DocumentFromJson(std::move(*json));
   if (!document.ok()) return unreadable(document.error());
   // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
   document->user_id = user_id;
