@@ -17,33 +17,14 @@ build=${1:?usage: callgrind_profile.sh BUILD_DIR [USERS] [OUT_DIR]}
 users=${2:-500}
 out=${3:-$(mktemp -d)}
 mkdir -p "$out"
-sim_log="$out/sim.log"
-sim_binary=$build/sim/ticketcache-sim
-[ -x "$sim_binary" ] || sim_binary=$build/ticketcache-sim
-"$sim_binary" --listen 127.0.0.1:0 --users "$users" --passes "${PASSES:-10}" \
-  --expired "${EXPIRED:-0}" --latency-ms "${LATENCY_MS:-0}" >"$sim_log" 2>&1 &
-sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$sim_log" && break; sleep 0.1; done
-url="http://$(sed -n 's/^listening on //p' "$sim_log")"
-cat >"$out/ticketcache.toml" <<TOML
-[tokens]
-url = "sqlite:$out/portal.db"
-[store]
-url = "sqlite:$out/cache.db"
-[bytemark]
-customer_api = "$url"
-page_size = ${PAGE_SIZE:-100}
-[refresh]
-concurrency = ${CONCURRENCY:-64}
-[log]
-level = "warn"
-TOML
 binary=${TICKETCACHE:-$build/ticketcache}
-"$binary" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
-profiled_run=(run --config "$out/ticketcache.toml")
+# shellcheck source=bench/sim_setting.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sim_setting.sh"
+start_sim_setting "$build" "$out" "$users" "${PASSES:-10}" "${EXPIRED:-0}" "${LATENCY_MS:-0}" \
+  "${PAGE_SIZE:-100}" "${CONCURRENCY:-64}" "$binary"
+profiled_run=(run --config "$config")
 if [ "${REFRESH_AGAIN:-0}" = 1 ]; then
-  "$binary" run --config "$out/ticketcache.toml" >"$out/first_run.json"
+  "$binary" run --config "$config" >"$out/first_run.json"
   for every in 3 7; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
   profiled_run+=(--force)
 fi

@@ -24,33 +24,15 @@ if ! command -v perf >/dev/null; then
   exit 2
 fi
 mkdir -p "$out"
-sim_log="$out/sim.log"
-"$build/sim/ticketcache-sim" --listen 127.0.0.1:0 --users "$users" --passes 5 --expired 2 \
-  --latency-ms "${LATENCY_MS:-50}" >"$sim_log" 2>&1 &
-sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$sim_log" && break; sleep 0.1; done
-url="http://$(sed -n 's/^listening on //p' "$sim_log")"
-for every in 3 7; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
-cat >"$out/ticketcache.toml" <<TOML
-[tokens]
-url = "sqlite:$out/portal.db"
-[store]
-url = "sqlite:$out/cache.db"
-[bytemark]
-customer_api = "$url"
-page_size = 5
-[refresh]
-concurrency = ${CONCURRENCY:-64}
-[log]
-level = "warn"
-TOML
 binary=${TICKETCACHE:-$build/ticketcache}
-"$binary" init --demo-users "$users" --config "$out/ticketcache.toml" >/dev/null
+# shellcheck source=bench/sim_setting.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sim_setting.sh"
+start_sim_setting "$build" "$out" "$users" 5 2 "${LATENCY_MS:-50}" 5 "${CONCURRENCY:-64}" "$binary"
+for every in 3 7; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
 perf record -q -a -o "$out/perf.data" \
   -e syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg \
   -e syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_exit_recvfrom \
-  -- "$binary" run --config "$out/ticketcache.toml" >"$out/run.json" 2>"$out/run.log"
+  -- "$binary" run --config "$config" >"$out/run.json" 2>"$out/run.log"
 perf script -i "$out/perf.data" -F comm,pid,tid,time,event,trace >"$out/trace.txt" 2>/dev/null
 # The simulator (Boost.Asio) uses recvmsg/sendmsg, the job (libcurl) recvfrom/sendto; each side's
 # events are paired per file descriptor.
