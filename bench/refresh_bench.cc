@@ -82,6 +82,7 @@ JobMeasure MeasureJob(const std::vector<std::string>& args,
                                                                        : TICKETCACHE_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> pointers;
+    pointers.reserve(argv.size() + 1);
     for (auto& arg : argv) pointers.push_back(arg.data());
     pointers.push_back(nullptr);
     execv(pointers[0], pointers.data());

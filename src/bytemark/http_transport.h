@@ -22,7 +22,7 @@ struct HttpRequest {
   std::string bearer_token;  // secret: sent as Authorization, never logged
   Duration timeout{30'000};
   Duration connect_timeout{5'000};
-  int64_t max_response_bytes = 8 * 1024 * 1024;
+  int64_t max_response_bytes = int64_t{8} * 1024 * 1024;
 };
 
 struct HttpResponse {

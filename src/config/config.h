@@ -35,8 +35,9 @@ struct BytemarkConfig {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds connect_timeout{5'000};
   int max_pages = 200;  // per list per user; more is "endless paging"
-  int64_t max_response_bytes = 8 * 1024 * 1024;
-  int64_t max_bytes_per_user = 32 * 1024 * 1024;      // response bytes kept over both lists' pages
+  int64_t max_response_bytes = int64_t{8} * 1024 * 1024;
+  // Response bytes kept over both lists' pages.
+  int64_t max_bytes_per_user = int64_t{32} * 1024 * 1024;
   std::chrono::milliseconds max_retry_after{10'000};  // longest Retry-After waited for
   std::string ca_path;                                // CA bundle; empty = system default
 };
