@@ -25,7 +25,7 @@ start_sim_setting "$build" "$out" "$users" "${PASSES:-10}" "${EXPIRED:-0}" "${LA
 profiled_run=(run --config "$config")
 if [ "${REFRESH_AGAIN:-0}" = 1 ]; then
   "$binary" run --config "$config" >"$out/first_run.json"
-  for every in 3 7; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
+  change_passes_of_every 3 7
   profiled_run+=(--force)
 fi
 ${CALLGRIND_PRELOAD:+env LD_PRELOAD=$CALLGRIND_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \

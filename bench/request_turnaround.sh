@@ -28,7 +28,7 @@ binary=${TICKETCACHE:-$build/ticketcache}
 # shellcheck source=bench/sim_setting.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sim_setting.sh"
 start_sim_setting "$build" "$out" "$users" 5 2 "${LATENCY_MS:-50}" 5 "${CONCURRENCY:-64}" "$binary"
-for every in 3 7; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
+change_passes_of_every 3 7
 perf record -q -a -o "$out/perf.data" \
   -e syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg \
   -e syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_exit_recvfrom \

@@ -5,6 +5,9 @@
 #
 # Sets `sim` (the simulator's pid, stopped when the script exits), `url` (its base URL) and
 # `config` (the configuration file).
+#
+#   change_passes_of_every K...   the users whose id is a multiple of one of the K get changed
+#                                 passes (the simulator's /_sim/mutate), as refresh_bench does
 start_sim_setting() {
   local build=$1 out=$2 users=$3 passes=$4 expired=$5 latency_ms=$6 page_size=$7
   local concurrency=$8 binary=$9
@@ -32,4 +35,9 @@ concurrency = $concurrency
 level = "warn"
 TOML
   "$binary" init --demo-users "$users" --config "$config" >/dev/null
+}
+
+change_passes_of_every() {
+  local every
+  for every in "$@"; do curl -s -X POST -d "{\"every\":$every}" "$url/_sim/mutate" >/dev/null; done
 }
