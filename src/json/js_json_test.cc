@@ -1,5 +1,6 @@
 // Unit tests for ParseJsJson / JsStringify / PayloadHash, and the differential test against Node
-// (tests/node/js_hash_oracle.js): every corpus text must stringify and hash byte-identically.
+// (tests/node/js_hash_oracle.js): every corpus text must stringify and hash byte-identically, and
+// CanonicalJsonLength must accept as JSON.stringify's form only what Node writes back unchanged.
 #include "json/js_json.h"
 
 #include <fmt/format.h>
@@ -17,6 +18,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "json/canonical_json.h"
+#include "json/utf8_decode.h"
 
 namespace tc {
 namespace {
@@ -574,6 +578,8 @@ TEST(JsJsonNodeDifferentialTest, IdenticalBytesAndHashesAsNode) {
   ASSERT_EQ(oracle.size(), texts.size());
 
   int compared = 0;
+  int canonical_inputs = 0;
+  int canonical_node_outputs = 0;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     Result<Json> parsed = ParseJsJson(texts[i]);
     switch (expectations[i]) {
@@ -586,6 +592,16 @@ TEST(JsJsonNodeDifferentialTest, IdenticalBytesAndHashesAsNode) {
         EXPECT_EQ(Md5Hex(ours), oracle[i].md5) << "#" << i;
         EXPECT_EQ(PayloadHash(*parsed), oracle[i].md5) << "#" << i;
         ++compared;
+        // CanonicalJsonLength: a text it accepts whole is what Node writes back, byte for byte,
+        // and what Node writes it accepts whole or refuses, never in part.
+        if (FirstInvalidUtf8(texts[i]) == texts[i].size() &&
+            CanonicalJsonLength(texts[i], kMaxJsonDepth) == texts[i].size()) {
+          EXPECT_EQ(texts[i], oracle[i].out) << "#" << i << " taken as canonical";
+          ++canonical_inputs;
+        }
+        const std::size_t node_length = CanonicalJsonLength(oracle[i].out, kMaxJsonDepth);
+        EXPECT_TRUE(node_length == 0 || node_length == oracle[i].out.size()) << oracle[i].out;
+        if (node_length == oracle[i].out.size()) ++canonical_node_outputs;
         break;
       }
       case Expect::kBothReject:
@@ -595,6 +611,11 @@ TEST(JsJsonNodeDifferentialTest, IdenticalBytesAndHashesAsNode) {
     }
   }
   EXPECT_GE(compared, kRandomValues);
+  // Both sides of the canonical check ran on many texts (the counts are printed for the log).
+  std::printf("canonical: %d inputs accepted whole, %d of %d Node outputs\n", canonical_inputs,
+              canonical_node_outputs, compared);
+  EXPECT_GT(canonical_inputs, 100);
+  EXPECT_GT(canonical_node_outputs, compared / 4);
 }
 
 }  // namespace
