@@ -18,7 +18,7 @@ Json EntryToJson(const PassEntry& entry) {
   json["timestamp"] = entry.timestamp;
   json["status"] = entry.status;
   json["free_ticket_status"] = entry.free_ticket_status;
-  json["payload"] = entry.payload.get();
+  json["payload"] = PayloadOf(entry).get();
   json["payload_hash"] = entry.payload_hash;
   return json;
 }
@@ -198,6 +198,13 @@ std::string DocumentText(const CacheDocument& document) {
 
 std::string AuditPayloadText(const AuditEntry& entry) {
   return entry.payload_text.empty() ? JsStringify(entry.payload) : entry.payload_text;
+}
+
+SharedJson PayloadOf(const PassEntry& entry) {
+  if (entry.payload.has_value() || entry.payload_text.empty()) return entry.payload;
+  // payload_text is JsStringify output (or stored text checked to be in that form): it parses.
+  Result<Json> parsed = ParseJsJson(entry.payload_text);
+  return parsed.ok() ? SharedJson(std::move(*parsed)) : SharedJson();
 }
 
 Result<CacheDocument> DocumentFromJson(Json json) {

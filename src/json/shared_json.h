@@ -21,6 +21,7 @@ class SharedJson {
     return *this;
   }
 
+  bool has_value() const { return value_ != nullptr; }  // false: default-made (reads as null)
   const Json& get() const { return value_ ? *value_ : Null(); }
   const Json& operator*() const { return get(); }
   const Json* operator->() const { return &get(); }

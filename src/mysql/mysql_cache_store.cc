@@ -141,9 +141,7 @@ Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
                                              std::to_string(user_id) +
                                              " is unreadable: " + error.ToString());
   };
-  auto json = ParseJsJson(row.Text(1));
-  if (!json.ok()) return unreadable(json.error());
-  auto document = DocumentFromJson(std::move(*json));
+  auto document = DocumentFromText(row.Text(1));
   if (!document.ok()) return unreadable(document.error());
   // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
   document->user_id = user_id;

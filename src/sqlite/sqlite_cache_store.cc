@@ -184,9 +184,7 @@ Result<std::optional<StoredDocument>> SqliteCacheStore::Load(int64_t user_id) {
                                              std::to_string(user_id) +
                                              " is unreadable: " + error.ToString());
   };
-  auto json = ParseJsJson(text);
-  if (!json.ok()) return unreadable(json.error());
-  auto document = DocumentFromJson(std::move(*json));
+  auto document = DocumentFromText(text);
   if (!document.ok()) return unreadable(document.error());
   // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
   document->user_id = user_id;

@@ -135,9 +135,9 @@ TEST_F(SqliteCacheStoreTest, LoneSurrogatesAndInfinityRoundTripAsJsonStringifyWr
   auto loaded = store->Load(6);
   ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
   ASSERT_TRUE(loaded->has_value());
-  const PassEntry& entry = (*loaded)->document.passes.at(0);
-  EXPECT_EQ(entry.payload->at("name").get<std::string>(), "x\xED\xA0\x80y");
-  EXPECT_EQ(PayloadHash(entry.payload), document.passes[0].payload_hash);
+  const SharedJson reloaded = PayloadOf((*loaded)->document.passes.at(0));
+  EXPECT_EQ(reloaded->at("name").get<std::string>(), "x\xED\xA0\x80y");
+  EXPECT_EQ(PayloadHash(reloaded), document.passes[0].payload_hash);
 }
 
 TEST_F(SqliteCacheStoreTest, UserIdsBeyondDoublePrecisionSurvive) {
