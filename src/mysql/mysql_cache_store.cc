@@ -8,6 +8,7 @@
 #include "json/js_json.h"
 #include "mysql/mysql_identifier.h"
 #include "mysql/sql_placeholders.h"
+#include "store/sql_stored_document.h"
 #include "store/sql_user_state.h"
 
 namespace tc {
@@ -136,17 +137,7 @@ Result<std::optional<StoredDocument>> MysqlCacheStore::Load(int64_t user_id) {
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<StoredDocument>();
   const SqlRow& row = rows->front();
-  auto unreadable = [&](const Error& error) {
-    return MakeError(ErrorClass::kStore, "mysql: the stored document of user " +
-                                             std::to_string(user_id) +
-                                             " is unreadable: " + error.ToString());
-  };
-  auto document = DocumentFromText(row.Text(1));
-  if (!document.ok()) return unreadable(document.error());
-  // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
-  document->user_id = user_id;
-  return std::optional<StoredDocument>(
-      StoredDocument{std::move(document).value(), row.Int(0).value_or(0)});
+  return StoredDocumentFromText("mysql", user_id, row.Text(1), row.Int(0).value_or(0));
 }
 
 Result<std::vector<AuditEntry>> MysqlCacheStore::AuditLog(int64_t user_id) {

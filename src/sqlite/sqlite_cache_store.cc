@@ -4,10 +4,10 @@
 #include <system_error>
 #include <utility>
 
-#include "json/js_json.h"
 #include "sqlite/sqlite_identifier.h"
 #include "sqlite/sqlite_query.h"
 #include "sqlite/sqlite_transaction.h"
+#include "store/sql_stored_document.h"
 
 namespace tc {
 namespace {
@@ -179,16 +179,7 @@ Result<std::optional<StoredDocument>> SqliteCacheStore::Load(int64_t user_id) {
     version = query.Int(0);
     text = query.Text(1);
   }
-  auto unreadable = [&](const Error& error) {
-    return MakeError(ErrorClass::kStore, "sqlite:" + path_ + ": the stored document of user " +
-                                             std::to_string(user_id) +
-                                             " is unreadable: " + error.ToString());
-  };
-  auto document = DocumentFromText(text);
-  if (!document.ok()) return unreadable(document.error());
-  // The key column is authoritative: ids beyond 2^53 do not survive JSON's doubles.
-  document->user_id = user_id;
-  return std::optional<StoredDocument>(StoredDocument{std::move(document).value(), version});
+  return StoredDocumentFromText("sqlite:" + path_, user_id, text, version);
 }
 
 // One caller's Replace, waiting in the group commit queue.
