@@ -57,13 +57,33 @@ class CanonicalScan {
  public:
   explicit CanonicalScan(std::string_view text) : text_(text) {}
 
+  // An array or object being read: where its keys start in the list of keys (objects).
+  struct Open {
+    bool object;
+    std::size_t first_key;
+  };
+
+  static constexpr std::size_t kKept = 1024;  // keys or open containers kept between scans
+
   std::size_t Length(std::size_t max_depth) {
-    // An array or object being read: where its keys start in keys_ (objects).
-    struct Open {
-      bool object;
-      std::size_t first_key;
-    };
-    std::vector<Open> open;
+    // Kept from one call to the next in this thread, with their capacity: a stored document's
+    // payloads are scanned one after the other, and growing these again for each cost more than a
+    // tenth of the scan.
+    // A huge payload's capacity is given back when the scan ends, on every return.
+    thread_local std::vector<Open> open;
+    thread_local std::vector<std::string_view> keys;
+    struct GiveBackHugeCapacity {
+      GiveBackHugeCapacity(const GiveBackHugeCapacity&) = delete;
+      GiveBackHugeCapacity& operator=(const GiveBackHugeCapacity&) = delete;
+      GiveBackHugeCapacity() = default;
+      ~GiveBackHugeCapacity() {
+        if (open.capacity() > kKept) open = {};
+        if (keys.capacity() > kKept) keys = {};
+      }
+    } give_back;
+    open.clear();
+    keys.clear();
+    keys_ = &keys;
     while (true) {
       // A value is expected here.
       const char c = Peek();
@@ -71,7 +91,7 @@ class CanonicalScan {
       if (c == '{' || c == '[') {
         if (open.size() >= max_depth) return 0;
         ++pos_;
-        open.push_back({c == '{', keys_.size()});
+        open.push_back({c == '{', keys.size()});
         if (Peek() == (c == '{' ? '}' : ']')) {
           ++pos_;
           open.pop_back();
@@ -96,9 +116,9 @@ class CanonicalScan {
         if (next != (top.object ? '}' : ']')) return 0;
         ++pos_;
         if (top.object) {
-          const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(top.first_key);
-          if (!AllDistinct(first, keys_.end())) return 0;  // JSON.parse keeps the last value
-          keys_.erase(first, keys_.end());
+          const auto first = keys.begin() + static_cast<std::ptrdiff_t>(top.first_key);
+          if (!AllDistinct(first, keys.end())) return 0;  // JSON.parse keeps the last value
+          keys.erase(first, keys.end());
         }
         open.pop_back();
       }
@@ -117,7 +137,7 @@ class CanonicalScan {
     }
     if (Peek() != ':') return false;
     ++pos_;
-    keys_.push_back(key);
+    keys_->push_back(key);
     return true;
   }
 
@@ -225,8 +245,8 @@ class CanonicalScan {
 
   std::string_view text_;
   std::size_t pos_ = 0;
-  std::vector<std::string_view> keys_;  // the keys of the open objects, outermost first
-  std::string written_;                 // a number as JsStringify writes it
+  std::vector<std::string_view>* keys_ = nullptr;  // the keys of the open objects, outermost first
+  std::string written_;                            // a number as JsStringify writes it
 };
 
 }  // namespace
