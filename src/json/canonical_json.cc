@@ -53,48 +53,51 @@ bool IsShortDecimalInToStringForm(std::string_view whole, std::string_view fract
   return significant <= 15;
 }
 
+// An array or object being read: where its keys start in the list of keys (objects).
+struct Open {
+  bool object;
+  std::size_t first_key;
+};
+
+// The lists a scan works in, kept in the thread from one scan to the next with their capacity: a
+// stored document's payloads are scanned one after the other, and growing the lists again for
+// each cost more than a tenth of the scan. One scan at a time per thread (a scan calls no scan).
+struct ScanLists {
+  std::vector<Open> open;
+  std::vector<std::string_view> keys;  // the keys of the open objects, outermost first
+};
+
+ScanLists& ThreadScanLists() {
+  thread_local ScanLists lists;
+  return lists;
+}
+
 class CanonicalScan {
  public:
-  explicit CanonicalScan(std::string_view text) : text_(text) {}
-
-  // An array or object being read: where its keys start in the list of keys (objects).
-  struct Open {
-    bool object;
-    std::size_t first_key;
-  };
-
-  static constexpr std::size_t kKept = 1024;  // keys or open containers kept between scans
+  explicit CanonicalScan(std::string_view text)
+      : text_(text), open_(ThreadScanLists().open), keys_(ThreadScanLists().keys) {
+    open_.clear();
+    keys_.clear();
+  }
+  ~CanonicalScan() {  // a huge payload's capacity is given back
+    if (open_.capacity() > kKept) open_ = {};
+    if (keys_.capacity() > kKept) keys_ = {};
+  }
+  CanonicalScan(const CanonicalScan&) = delete;
+  CanonicalScan& operator=(const CanonicalScan&) = delete;
 
   std::size_t Length(std::size_t max_depth) {
-    // Kept from one call to the next in this thread, with their capacity: a stored document's
-    // payloads are scanned one after the other, and growing these again for each cost more than a
-    // tenth of the scan.
-    // A huge payload's capacity is given back when the scan ends, on every return.
-    thread_local std::vector<Open> open;
-    thread_local std::vector<std::string_view> keys;
-    struct GiveBackHugeCapacity {
-      GiveBackHugeCapacity(const GiveBackHugeCapacity&) = delete;
-      GiveBackHugeCapacity& operator=(const GiveBackHugeCapacity&) = delete;
-      GiveBackHugeCapacity() = default;
-      ~GiveBackHugeCapacity() {
-        if (open.capacity() > kKept) open = {};
-        if (keys.capacity() > kKept) keys = {};
-      }
-    } give_back;
-    open.clear();
-    keys.clear();
-    keys_ = &keys;
     while (true) {
       // A value is expected here.
       const char c = Peek();
       bool closed_empty = false;
       if (c == '{' || c == '[') {
-        if (open.size() >= max_depth) return 0;
+        if (open_.size() >= max_depth) return 0;
         ++pos_;
-        open.push_back({c == '{', keys.size()});
+        open_.push_back({c == '{', keys_.size()});
         if (Peek() == (c == '{' ? '}' : ']')) {
           ++pos_;
-          open.pop_back();
+          open_.pop_back();
           closed_empty = true;
         } else {
           if (c == '{' && !Key()) return 0;
@@ -105,8 +108,8 @@ class CanonicalScan {
       // After a value: a comma goes on to the next one, a bracket closes the container (which is
       // then the value just read).
       while (true) {
-        if (open.empty()) return pos_;
-        const Open top = open.back();
+        if (open_.empty()) return pos_;
+        const Open top = open_.back();
         const char next = Peek();
         if (next == ',') {
           ++pos_;
@@ -116,11 +119,11 @@ class CanonicalScan {
         if (next != (top.object ? '}' : ']')) return 0;
         ++pos_;
         if (top.object) {
-          const auto first = keys.begin() + static_cast<std::ptrdiff_t>(top.first_key);
-          if (!AllDistinct(first, keys.end())) return 0;  // JSON.parse keeps the last value
-          keys.erase(first, keys.end());
+          const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(top.first_key);
+          if (!AllDistinct(first, keys_.end())) return 0;  // JSON.parse keeps the last value
+          keys_.erase(first, keys_.end());
         }
-        open.pop_back();
+        open_.pop_back();
       }
     }
   }
@@ -137,7 +140,7 @@ class CanonicalScan {
     }
     if (Peek() != ':') return false;
     ++pos_;
-    keys_->push_back(key);
+    keys_.push_back(key);
     return true;
   }
 
@@ -206,8 +209,7 @@ class CanonicalScan {
   // "-0" and 2^64 in full are not in this form, but 1e+21 and 12345678901234567000 are).
   bool Number() {
     const std::size_t start = pos_;
-    const bool negative = Peek() == '-';
-    if (negative) ++pos_;
+    if (Peek() == '-') ++pos_;
     const std::size_t whole_start = pos_;
     if (Peek() == '0') {
       ++pos_;
@@ -243,10 +245,13 @@ class CanonicalScan {
     return written_ == token;
   }
 
+  static constexpr std::size_t kKept = 1024;  // list entries kept between scans
+
   std::string_view text_;
   std::size_t pos_ = 0;
-  std::vector<std::string_view>* keys_ = nullptr;  // the keys of the open objects, outermost first
-  std::string written_;                            // a number as JsStringify writes it
+  std::vector<Open>& open_;
+  std::vector<std::string_view>& keys_;
+  std::string written_;  // a number as JsStringify writes it
 };
 
 }  // namespace
