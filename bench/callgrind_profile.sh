@@ -41,7 +41,8 @@ for pattern in 'tc::ParseJsJson' 'tc::JsStringify(' 'tc::Md5Hex' 'tc::BuildDocum
   'tc::DocumentText' 'tc::DocumentToJson' 'ParseTimeCreated\|ParseInstant' \
   'tc::CurlTransport::Drive' 'curl_multi_socket_action' 'curl_multi_perform' 'curl_multi_poll' \
   'epoll_wait' 'tc::CurlTransport::Start' 'tc::UserSelection::Next' \
-  'tc::DocumentWriter::Handle' 'tc::NetworkLoop::Run' 'tc::DocumentFromJson'; do
+  'tc::DocumentWriter::Handle' 'tc::NetworkLoop::Run' 'tc::DocumentFromJson' \
+  'tc::DocumentFromText' 'tc::CanonicalJsonLength'; do
   line=$(callgrind_annotate --inclusive=yes --threshold=100 "$out/callgrind.out" 2>/dev/null |
     grep -m1 -- "$pattern" || true)
   [ -n "$line" ] && echo "  $line"
